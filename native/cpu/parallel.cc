@@ -28,7 +28,9 @@ class ThreadPool {
     stop();
     size_ = n;
     shutdown_ = false;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { worker(i); });
+    // New workers start from the current generation: the last region's chunks are done.
+    const uint64_t now = generation_;
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, now] { worker(i, now); });
   }
 
   void run(int64_t begin, int64_t end, int64_t grain,
@@ -61,8 +63,7 @@ class ThreadPool {
     if (lo < hi) (*fn_)(lo, hi);
   }
 
-  void worker(int index) {
-    uint64_t seen = 0;
+  void worker(int index, uint64_t seen) {
     t_in_pool_task = true;
     for (;;) {
       std::unique_lock<std::mutex> lk(mu_);
