@@ -1,0 +1,232 @@
+import type { BinaryOp, Conv2dGeometry, HostArray, Pool2dGeometry, UnaryOp } from '../backend';
+import type { NativeAddon } from '../native-loader';
+import { ReferenceBackend } from '../reference';
+
+type Fn = (...args: any[]) => any;
+type S = HostArray;
+
+/**
+ * The cpu backend: float32 kernels run in the native addon (native/BINDINGS.md) when it has
+ * them; float64 tensors and kernels the addon lacks fall back to the reference loops, so
+ * kernel families can land in any order.
+ */
+export class CpuBackend extends ReferenceBackend {
+  override readonly name = 'cpu' as const;
+  private readonly onesCache = new Map<number, Float32Array>();
+  private readonly fn: Record<string, Fn | undefined> = {};
+
+  constructor(readonly addon: NativeAddon) {
+    super();
+    for (const name of Object.keys(addon)) if (typeof addon[name] === 'function') this.fn[name] = addon[name].bind(addon);
+  }
+
+  /** Names of the native functions found in the addon. */
+  nativeFunctions(): string[] {
+    return Object.keys(this.fn).sort();
+  }
+
+  /** gamma = 1 when a batch norm has no affine weight and the native kernel needs one. */
+  private ones(c: number): Float32Array {
+    let o = this.onesCache.get(c);
+    if (!o) this.onesCache.set(c, (o = new Float32Array(c).fill(1)));
+    return o;
+  }
+
+  override unary(op: UnaryOp, x: unknown, out: unknown, alpha: number, beta: number): void {
+    const f = this.fn.unary;
+    if (f !== undefined && x instanceof Float32Array) f(op, x, out, alpha, beta);
+    else super.unary(op, x, out, alpha, beta);
+  }
+  override binary(op: BinaryOp, a: unknown, as: Int32Array, b: unknown, bs: Int32Array, out: unknown, shape: Int32Array): void {
+    const f = this.fn.binary;
+    if (f !== undefined && a instanceof Float32Array) f(op, a, as, b, bs, out, shape);
+    else super.binary(op, a, as, b, bs, out, shape);
+  }
+  override permute(x: unknown, shape: Int32Array, perm: Int32Array, out: unknown): void {
+    const f = this.fn.permute;
+    if (f !== undefined && x instanceof Float32Array) f(x, shape, perm, out);
+    else super.permute(x, shape, perm, out);
+  }
+  override reduceSum(x: unknown, outer: number, len: number, inner: number, out: unknown): void {
+    const f = this.fn.reduceSum;
+    if (f !== undefined && x instanceof Float32Array) f(x, outer, len, inner, out);
+    else super.reduceSum(x, outer, len, inner, out);
+  }
+  override reduceMax(x: unknown, outer: number, len: number, inner: number, values: unknown, index: unknown): void {
+    const f = this.fn.reduceMax;
+    if (f !== undefined && x instanceof Float32Array) f(x, outer, len, inner, values, index);
+    else super.reduceMax(x, outer, len, inner, values, index);
+  }
+
+  override gemm(
+    ta: boolean,
+    tb: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: unknown,
+    b: unknown,
+    beta: number,
+    c: unknown,
+    batch: number,
+    sa: number,
+    sb: number,
+    sc: number,
+  ): void {
+    const f = this.fn.sgemm;
+    if (f === undefined || !(a instanceof Float32Array)) {
+      super.gemm(ta, tb, m, n, k, alpha, a, b, beta, c, batch, sa, sb, sc);
+      return;
+    }
+    const lda = ta ? m : k;
+    const ldb = tb ? k : n;
+    const A = a as Float32Array;
+    const B = b as Float32Array;
+    const C = c as Float32Array;
+    if (batch === 1) {
+      f(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, n, null, null);
+      return;
+    }
+    const la = m * k;
+    const lb = k * n;
+    const lc = m * n;
+    for (let i = 0; i < batch; i++) {
+      f(
+        ta,
+        tb,
+        m,
+        n,
+        k,
+        alpha,
+        A.subarray(i * sa, i * sa + la),
+        lda,
+        B.subarray(i * sb, i * sb + lb),
+        ldb,
+        beta,
+        C.subarray(i * sc, i * sc + lc),
+        n,
+        null,
+        null,
+      );
+    }
+  }
+
+  override softmax(x: unknown, rows: number, cols: number, out: unknown): void {
+    const f = this.fn.softmax;
+    if (f !== undefined && x instanceof Float32Array) f(x, rows, cols, out);
+    else super.softmax(x, rows, cols, out);
+  }
+  override logSoftmax(x: unknown, rows: number, cols: number, out: unknown): void {
+    const f = this.fn.logSoftmax;
+    if (f !== undefined && x instanceof Float32Array) f(x, rows, cols, out);
+    else super.logSoftmax(x, rows, cols, out);
+  }
+  override softmaxCrossEntropy(logits: unknown, rows: number, cols: number, labels: unknown, loss: unknown, probs: unknown): void {
+    const f = this.fn.softmaxCrossEntropy;
+    if (f !== undefined && logits instanceof Float32Array) f(logits, rows, cols, labels, loss, probs);
+    else super.softmaxCrossEntropy(logits, rows, cols, labels, loss, probs);
+  }
+
+  override conv2dForward(x: unknown, w: unknown, bias: unknown, g: Conv2dGeometry, out: unknown): void {
+    const f = this.fn.conv2dForward;
+    if (f !== undefined && x instanceof Float32Array) {
+      f(x, g.n, g.c, g.h, g.w, w, g.o, g.kh, g.kw, bias, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, out);
+    } else super.conv2dForward(x, w, bias, g, out);
+  }
+  override conv2dGradInput(gy: unknown, w: unknown, g: Conv2dGeometry, gx: unknown): void {
+    const f = this.fn.conv2dGradInput;
+    if (f !== undefined && gy instanceof Float32Array) {
+      f(gy, g.n, g.c, g.h, g.w, w, g.o, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, gx);
+    } else super.conv2dGradInput(gy, w, g, gx);
+  }
+  override conv2dGradWeight(x: unknown, gy: unknown, g: Conv2dGeometry, gw: unknown): void {
+    const f = this.fn.conv2dGradWeight;
+    if (f !== undefined && x instanceof Float32Array) {
+      f(x, g.n, g.c, g.h, g.w, gy, g.o, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, gw);
+    } else super.conv2dGradWeight(x, gy, g, gw);
+  }
+
+  override maxPool2dForward(x: unknown, g: Pool2dGeometry, out: unknown, argmax: unknown): void {
+    const f = this.fn.maxPool2dForward;
+    if (f !== undefined && x instanceof Float32Array) f(x, g.n, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, out, argmax);
+    else super.maxPool2dForward(x, g, out, argmax);
+  }
+  override maxPool2dBackward(gy: unknown, argmax: unknown, g: Pool2dGeometry, gx: unknown): void {
+    const f = this.fn.maxPool2dBackward;
+    if (f !== undefined && gy instanceof Float32Array) f(gy, argmax, g.n, g.c, g.h, g.w, g.oh, g.ow, gx);
+    else super.maxPool2dBackward(gy, argmax, g, gx);
+  }
+  override avgPool2dForward(x: unknown, g: Pool2dGeometry, out: unknown): void {
+    const f = this.fn.avgPool2dForward;
+    if (f !== undefined && x instanceof Float32Array) f(x, g.n, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, out);
+    else super.avgPool2dForward(x, g, out);
+  }
+  override avgPool2dBackward(gy: unknown, g: Pool2dGeometry, gx: unknown): void {
+    const f = this.fn.avgPool2dBackward;
+    if (f !== undefined && gy instanceof Float32Array) f(gy, g.n, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, gx);
+    else super.avgPool2dBackward(gy, g, gx);
+  }
+
+  override batchNormTrainForward(
+    x: unknown,
+    n: number,
+    c: number,
+    hw: number,
+    gamma: unknown,
+    beta: unknown,
+    eps: number,
+    out: unknown,
+    mean: unknown,
+    invstd: unknown,
+  ): void {
+    const f = this.fn.batchNormTrainForward;
+    if (f !== undefined && x instanceof Float32Array) {
+      f(x, n, c, hw, gamma ?? this.ones(c), beta, eps, out, mean, invstd);
+    } else super.batchNormTrainForward(x, n, c, hw, gamma, beta, eps, out, mean, invstd);
+  }
+  override batchNormEvalForward(
+    x: unknown,
+    n: number,
+    c: number,
+    hw: number,
+    rm: unknown,
+    rv: unknown,
+    gamma: unknown,
+    beta: unknown,
+    eps: number,
+    out: unknown,
+  ): void {
+    const f = this.fn.batchNormEvalForward;
+    if (f !== undefined && x instanceof Float32Array) f(x, n, c, hw, rm, rv, gamma ?? this.ones(c), beta, eps, out);
+    else super.batchNormEvalForward(x, n, c, hw, rm, rv, gamma, beta, eps, out);
+  }
+  override batchNormBackward(
+    gy: unknown,
+    x: unknown,
+    n: number,
+    c: number,
+    hw: number,
+    mean: unknown,
+    invstd: unknown,
+    gamma: unknown,
+    gx: unknown,
+    ggamma: unknown,
+    gbeta: unknown,
+  ): void {
+    const f = this.fn.batchNormBackward;
+    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, hw, mean, invstd, gamma ?? this.ones(c), gx, ggamma, gbeta);
+    else super.batchNormBackward(gy, x, n, c, hw, mean, invstd, gamma, gx, ggamma, gbeta);
+  }
+
+  override philoxUniform(seedLo: number, seedHi: number, offset: number, out: unknown): void {
+    const f = this.fn.philoxUniform;
+    if (f !== undefined && out instanceof Float32Array) f(seedLo, seedHi, offset, out);
+    else super.philoxUniform(seedLo, seedHi, offset, out);
+  }
+  override philoxNormal(seedLo: number, seedHi: number, offset: number, mean: number, std: number, out: unknown): void {
+    const f = this.fn.philoxNormal;
+    if (f !== undefined && out instanceof Float32Array) f(seedLo, seedHi, offset, mean, std, out);
+    else super.philoxNormal(seedLo, seedHi, offset, mean, std, out);
+  }
+}

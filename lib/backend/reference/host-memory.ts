@@ -1,0 +1,82 @@
+import type { DType, HostArray } from '../backend';
+
+/** Default cap of the recycling cache, in bytes (PAI_HOST_CACHE_MB overrides). */
+const DEFAULT_CACHE_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Host storage with a recycling cache keyed by exact length and dtype. Training repeats the
+ * same shapes every step, so recycling avoids zero-filling and garbage-collecting large
+ * ArrayBuffers (V8 frees those only on a full GC, long after dispose()).
+ */
+export class HostMemory {
+  private readonly cache = new Map<number, HostArray[]>();
+  private cachedBytes = 0;
+  private liveBytes = 0;
+  private readonly capacity: number;
+
+  constructor() {
+    const mb = Number(process.env.PAI_HOST_CACHE_MB);
+    this.capacity = Number.isFinite(mb) && mb >= 0 ? mb * 1024 * 1024 : DEFAULT_CACHE_BYTES;
+  }
+
+  private static key(size: number, dtype: DType): number {
+    return dtype === 'float32' ? 2 * size : 2 * size + 1;
+  }
+
+  /** An array of `size` elements, recycled (stale contents) when one is cached. */
+  alloc(size: number, dtype: DType): HostArray {
+    const bytes = size * (dtype === 'float32' ? 4 : 8);
+    this.liveBytes += bytes;
+    const list = this.cache.get(HostMemory.key(size, dtype));
+    if (list !== undefined && list.length > 0) {
+      this.cachedBytes -= bytes;
+      return list.pop()!;
+    }
+    return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  }
+
+  /** An array of `size` zeros. */
+  zeros(size: number, dtype: DType): HostArray {
+    const bytes = size * (dtype === 'float32' ? 4 : 8);
+    const list = this.cache.get(HostMemory.key(size, dtype));
+    if (list !== undefined && list.length > 0) {
+      this.liveBytes += bytes;
+      this.cachedBytes -= bytes;
+      const a = list.pop()!;
+      a.fill(0);
+      return a;
+    }
+    this.liveBytes += bytes;
+    return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  }
+
+  /** Returns an array obtained from alloc/zeros to the cache (or to the GC when full). */
+  free(a: HostArray): void {
+    const bytes = a.byteLength;
+    this.liveBytes -= bytes;
+    if (this.cachedBytes + bytes > this.capacity) return;
+    const dtype: DType = a instanceof Float32Array ? 'float32' : 'float64';
+    const key = HostMemory.key(a.length, dtype);
+    let list = this.cache.get(key);
+    if (list === undefined) this.cache.set(key, (list = []));
+    list.push(a);
+    this.cachedBytes += bytes;
+  }
+
+  /** Counts an array the caller allocated itself (fromHost) as live. */
+  adopt(a: HostArray): HostArray {
+    this.liveBytes += a.byteLength;
+    return a;
+  }
+
+  /** Live plus cached bytes. */
+  bytes(): number {
+    return this.liveBytes + this.cachedBytes;
+  }
+
+  /** Drops the cache. */
+  release(): void {
+    this.cache.clear();
+    this.cachedBytes = 0;
+  }
+}

@@ -1,0 +1,53 @@
+import type { Tensor } from '../tensor/tensor';
+import { formatShape } from '../tensor/shape';
+import { checkSame, checkTensor, finish, needsGrad, newTensor, record } from './dispatch';
+import { matmulT } from './matmul';
+import { reshape } from './reshape';
+import { sum } from './sum';
+
+const ROW_STRIDES = Int32Array.of(0, 1);
+
+/** x @ weight^T + bias with x [..., in], weight [out, in] (PyTorch layout), bias [out] or null. */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  checkTensor('linear', 'x', x);
+  checkTensor('linear', 'weight', weight);
+  checkSame('linear', x, weight, 'x', 'weight');
+  if (weight.ndim !== 2 || x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[1]) {
+    throw new RangeError(
+      `linear: x ${formatShape(x.shape)} and weight ${formatShape(weight.shape)} do not fit: weight must be [out, in] with in = x's last dimension` +
+        ` (${x.shape[x.ndim - 1]}). Fix: flatten x to [batch, ${weight.ndim === 2 ? weight.shape[1] : 'in'}] or fix the layer's in_features.`,
+    );
+  }
+  const [nOut, nIn] = weight.shape;
+  if (bias !== null) {
+    checkTensor('linear', 'bias', bias);
+    checkSame('linear', x, bias, 'x', 'bias');
+    if (bias.ndim !== 1 || bias.shape[0] !== nOut) {
+      throw new RangeError(`linear: bias ${formatShape(bias.shape)} must be [${nOut}] for weight ${formatShape(weight.shape)}`);
+    }
+  }
+  const rows = x.size / nIn;
+  const shape = [...x.shape.slice(0, -1), nOut];
+  const be = x.backend;
+  const out = newTensor(be, x.dtype, shape, rows * nOut);
+  const o = out.storage('linear');
+  be.gemm(false, true, rows, nOut, nIn, 1, x.storage('linear'), weight.storage('linear'), 0, o, 1, 0, 0, 0);
+  if (bias !== null) be.binary('add', o, Int32Array.of(nOut, 1), bias.storage('linear'), ROW_STRIDES, o, Int32Array.of(rows, nOut));
+  if (needsGrad(x, weight, bias)) {
+    const inputs = bias !== null ? [x, weight, bias] : [x, weight];
+    record(
+      'linear',
+      out,
+      inputs,
+      (gy) => {
+        const g2 = reshape(gy, [rows, nOut]);
+        const gx = x.requiresGrad ? reshape(matmulT(g2, weight, false, false), x.shape) : null;
+        const gw = weight.requiresGrad ? matmulT(g2, reshape(x, [rows, nIn]), true, false) : null;
+        const gb = bias !== null && bias.requiresGrad ? sum(g2, 0) : null;
+        return bias !== null ? [gx, gw, gb] : [gx, gw];
+      },
+      [x, weight],
+    );
+  }
+  return finish('linear', out);
+}
