@@ -1,0 +1,140 @@
+// Convolution forward as a packed product: weights packed once per call (mask fused),
+// patches packed per block of batch pixels straight from NCHW, products into a
+// cache-resident tile that is then written out with the bias.
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "conv_gemm.h"
+#include "conv_lowering.h"
+#include "pai/conv.h"
+#include "pai/parallel.h"
+
+namespace pai {
+
+bool Conv2dShape::valid() const {
+  return n > 0 && c > 0 && h > 0 && w > 0 && o > 0 && kh > 0 && kw > 0 && sh > 0 && sw > 0 &&
+         ph >= 0 && pw >= 0 && dh > 0 && dw > 0 && groups > 0 && c % groups == 0 &&
+         o % groups == 0 && out_h() > 0 && out_w() > 0;
+}
+
+namespace conv_detail {
+
+PatchShape patch_of(const Conv2dShape& s) {
+  PatchShape p;
+  p.c = s.c / s.groups;
+  p.h = s.h;
+  p.w = s.w;
+  p.kh = s.kh;
+  p.kw = s.kw;
+  p.sh = s.sh;
+  p.sw = s.sw;
+  p.ph = s.ph;
+  p.pw = s.pw;
+  p.dh = s.dh;
+  p.dw = s.dw;
+  p.oh = s.out_h();
+  p.ow = s.out_w();
+  p.image_stride = s.c * s.h * s.w;
+  return p;
+}
+
+namespace {
+
+// Columns per block of batch pixels: about 8 B panels, fewer when that would leave
+// threads idle.
+int64_t pixel_block(int64_t pixels, int64_t groups, int nr) {
+  const int64_t target = 8 * nr;
+  const int64_t want_items = 2 * num_threads();
+  const int64_t per_group = std::max<int64_t>(1, (want_items + groups - 1) / groups);
+  const int64_t even = round_up((pixels + per_group - 1) / per_group, nr);
+  return std::max<int64_t>(nr, std::min(target, even));
+}
+
+}  // namespace
+
+void run_lowered(const LoweredConv& lc) {
+  const MicroKernel& mk = micro_kernel();
+  const PatchShape& ps = lc.patch;
+  const int64_t taps = ps.taps(), plane = ps.pixels(), pixels = lc.n * plane;
+  const int64_t block = pixel_block(pixels, lc.groups, mk.nr);
+  const int64_t blocks = (pixels + block - 1) / block;
+  const int64_t items = blocks * lc.groups;
+  const int64_t m_panels = (lc.m + mk.mr - 1) / mk.mr;
+  const int64_t kc_max = reduction_block(taps);
+  const int64_t out_channels = lc.groups * lc.m;
+  const int64_t slots = std::min<int64_t>(num_threads(), items);
+
+  // Per-slot scratch, allocated here so that an allocation failure throws on this thread.
+  std::vector<std::unique_ptr<Scratch>> bbuf, cbuf;
+  for (int64_t s = 0; s < slots; ++s) {
+    bbuf.push_back(std::make_unique<Scratch>(kc_max * block));
+    cbuf.push_back(std::make_unique<Scratch>(m_panels * mk.mr * block));
+  }
+
+  parallel_for(0, slots, 1, [&](int64_t s0, int64_t s1) {
+    for (int64_t slot = s0; slot < s1; ++slot) {
+      float* bp = bbuf[slot]->get();
+      float* cp = cbuf[slot]->get();
+      for (int64_t item = items * slot / slots; item < items * (slot + 1) / slots; ++item) {
+        const int64_t g = item / blocks;
+        const int64_t q0 = (item % blocks) * block, q1 = std::min(pixels, q0 + block);
+        const int64_t n_panels = (q1 - q0 + mk.nr - 1) / mk.nr;
+        const float* xg = lc.x + g * ps.c * ps.h * ps.w;
+        const float* ag = lc.a_packed + g * lc.a_group_stride;
+        for (int64_t k0 = 0; k0 < taps; k0 += kc_max) {
+          const int64_t kc = std::min(kc_max, taps - k0);
+          for (int64_t j = 0; j < n_panels; ++j) {
+            const int64_t qa = q0 + j * mk.nr, qb = std::min(q1, qa + mk.nr);
+            im2col(ps, xg, k0, k0 + kc, qa, qb, bp + j * kc * mk.nr, mk.nr);
+          }
+          gemm_block(mk, kc, m_panels, ag + k0 * mk.mr, taps * mk.mr, n_panels, bp, cp, block,
+                     k0 > 0);
+        }
+        // Scatter the tile to NCHW, one image segment at a time.
+        for (int64_t qa = q0; qa < q1;) {
+          const int64_t b = qa / plane, p0 = qa % plane;
+          const int64_t len = std::min(plane - p0, q1 - qa);
+          for (int64_t oc = 0; oc < lc.m; ++oc) {
+            const int64_t ch = g * lc.m + oc;
+            const float* src = cp + oc * block + (qa - q0);
+            float* dst = lc.out + (b * out_channels + ch) * plane + p0;
+            const float bias = lc.bias ? lc.bias[ch] : 0.f;
+            for (int64_t i = 0; i < len; ++i) dst[i] = src[i] + bias;
+          }
+          qa += len;
+        }
+      }
+    }
+  });
+}
+
+}  // namespace conv_detail
+
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* weight, const float* mask,
+                    const float* bias, float* out) {
+  using namespace conv_detail;
+  if (s.c == s.groups) {
+    depthwise_forward(s, x, weight, mask, bias, out);
+    return;
+  }
+  const MicroKernel& mk = micro_kernel();
+  LoweredConv lc;
+  lc.patch = patch_of(s);
+  lc.n = s.n;
+  lc.groups = s.groups;
+  lc.m = s.o / s.groups;
+  const int64_t taps = lc.patch.taps();
+  lc.a_group_stride = (lc.m + mk.mr - 1) / mk.mr * mk.mr * taps;
+  Scratch packed(lc.a_group_stride * s.groups);
+  for (int64_t g = 0; g < s.groups; ++g)
+    pack_rows(weight + g * lc.m * taps, mask ? mask + g * lc.m * taps : nullptr, lc.m, taps, taps,
+              mk.mr, packed.get() + g * lc.a_group_stride);
+  lc.x = x;
+  lc.a_packed = packed.get();
+  lc.bias = bias;
+  lc.out = out;
+  run_lowered(lc);
+}
+
+}  // namespace pai

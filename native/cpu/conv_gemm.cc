@@ -1,0 +1,97 @@
+// The packed product engine and its portable micro-kernel (the baseline ISA path).
+#include "conv_gemm.h"
+
+#include <algorithm>
+
+#include "pai/cpu_features.h"
+
+namespace pai::conv_detail {
+namespace {
+
+constexpr int kMr = 4, kNr = 8;
+
+// Plain loops that the compiler keeps in registers and vectorizes along j.
+void run_portable(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                  bool accumulate) {
+  float acc[kMr][kNr];
+  for (int i = 0; i < kMr; ++i)
+    for (int j = 0; j < kNr; ++j) acc[i][j] = accumulate ? c[i * ldc + j] : 0.f;
+  for (int64_t p = 0; p < kc; ++p) {
+    for (int i = 0; i < kMr; ++i) {
+      const float ai = a[p * kMr + i];
+      for (int j = 0; j < kNr; ++j) acc[i][j] += ai * b[p * kNr + j];
+    }
+  }
+  for (int i = 0; i < kMr; ++i)
+    for (int j = 0; j < kNr; ++j) c[i * ldc + j] = acc[i][j];
+}
+
+const MicroKernel kPortable{kMr, kNr, run_portable};
+
+}  // namespace
+
+const MicroKernel& micro_kernel() {
+  static const MicroKernel avx512 = micro_kernel_avx512();
+  static const MicroKernel avx2 = micro_kernel_avx2();
+  switch (active_isa()) {
+    case Isa::Avx512: return avx512;
+    case Isa::Avx2: return avx2;
+    default: return kPortable;
+  }
+}
+
+int64_t reduction_block(int64_t k) {
+  constexpr int64_t kMaxKc = 160;
+  const int64_t blocks = (k + kMaxKc - 1) / kMaxKc;
+  return std::max<int64_t>(1, (k + blocks - 1) / blocks);
+}
+
+void gemm_block(const MicroKernel& mk, int64_t kc, int64_t m_panels, const float* a,
+                int64_t a_panel_stride, int64_t n_panels, const float* b, float* c, int64_t ldc,
+                bool accumulate) {
+  for (int64_t j = 0; j < n_panels; ++j) {
+    const float* bj = b + j * kc * mk.nr;
+    float* cj = c + j * mk.nr;
+    for (int64_t i = 0; i < m_panels; ++i)
+      mk.run(kc, a + i * a_panel_stride, bj, cj + i * mk.mr * ldc, ldc, accumulate);
+  }
+}
+
+void pack_rows(const float* src, const float* mask, int64_t m, int64_t k, int64_t ld, int mr,
+               float* dst) {
+  const int64_t panels = (m + mr - 1) / mr;
+  for (int64_t i = 0; i < panels; ++i) {
+    float* d = dst + i * k * mr;
+    for (int r = 0; r < mr; ++r) {
+      const int64_t row = i * mr + r;
+      if (row >= m) {
+        for (int64_t p = 0; p < k; ++p) d[p * mr + r] = 0.f;
+        continue;
+      }
+      const float* s = src + row * ld;
+      if (mask) {
+        const float* ms = mask + row * ld;
+        for (int64_t p = 0; p < k; ++p) d[p * mr + r] = s[p] * ms[p];
+      } else {
+        for (int64_t p = 0; p < k; ++p) d[p * mr + r] = s[p];
+      }
+    }
+  }
+}
+
+void pack_columns(const float* src, const float* mask, int64_t m, int64_t k, int64_t ld, int mr,
+                  float* dst) {
+  const int64_t panels = (m + mr - 1) / mr;
+  for (int64_t i = 0; i < panels; ++i) {
+    float* d = dst + i * k * mr;
+    const int64_t cols = std::min<int64_t>(mr, m - i * mr);
+    for (int64_t p = 0; p < k; ++p) {
+      const float* s = src + p * ld + i * mr;
+      const float* ms = mask ? mask + p * ld + i * mr : nullptr;
+      for (int r = 0; r < cols; ++r) d[p * mr + r] = ms ? s[r] * ms[r] : s[r];
+      for (int r = static_cast<int>(cols); r < mr; ++r) d[p * mr + r] = 0.f;
+    }
+  }
+}
+
+}  // namespace pai::conv_detail

@@ -1,0 +1,153 @@
+// Input gradient of a convolution. With stride 1 (and padding at most the dilated kernel
+// extent) it is itself a forward convolution of gy with the weights flipped and
+// transposed per group, so it reuses the forward product path unchanged. Otherwise the
+// patch gradients W^T gy are formed block by block and scattered back with col2im.
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "conv_gemm.h"
+#include "conv_lowering.h"
+#include "pai/conv.h"
+#include "pai/parallel.h"
+
+namespace pai {
+namespace conv_detail {
+namespace {
+
+// A_g[ci, (oc, ky, kx)] = weight[g*og + oc, ci, kh-1-ky, kw-1-kx] * mask, packed in mr panels.
+void pack_flipped(const Conv2dShape& s, const float* weight, const float* mask, int mr,
+                  float* dst, int64_t group_stride) {
+  const int64_t cg = s.c / s.groups, og = s.o / s.groups, area = s.kh * s.kw;
+  const int64_t taps = og * area, panels = (cg + mr - 1) / mr;
+  for (int64_t g = 0; g < s.groups; ++g) {
+    for (int64_t i = 0; i < panels; ++i) {
+      float* d = dst + g * group_stride + i * taps * mr;
+      for (int64_t oc = 0; oc < og; ++oc) {
+        for (int64_t t = 0; t < area; ++t) {
+          float* dk = d + (oc * area + t) * mr;
+          for (int r = 0; r < mr; ++r) {
+            const int64_t ci = i * mr + r;
+            if (ci >= cg) {
+              dk[r] = 0.f;
+              continue;
+            }
+            const int64_t wi = ((g * og + oc) * cg + ci) * area + (area - 1 - t);
+            dk[r] = mask ? weight[wi] * mask[wi] : weight[wi];
+          }
+        }
+      }
+    }
+  }
+}
+
+void grad_input_as_forward(const Conv2dShape& s, const float* gy, const float* weight,
+                           const float* mask, float* gx) {
+  const MicroKernel& mk = micro_kernel();
+  LoweredConv lc;
+  PatchShape& p = lc.patch;
+  p.c = s.o / s.groups;
+  p.h = s.out_h();
+  p.w = s.out_w();
+  p.kh = s.kh;
+  p.kw = s.kw;
+  p.ph = s.dh * (s.kh - 1) - s.ph;
+  p.pw = s.dw * (s.kw - 1) - s.pw;
+  p.dh = s.dh;
+  p.dw = s.dw;
+  p.oh = s.h;
+  p.ow = s.w;
+  p.image_stride = s.o * p.h * p.w;
+  lc.n = s.n;
+  lc.groups = s.groups;
+  lc.m = s.c / s.groups;
+  lc.a_group_stride = (lc.m + mk.mr - 1) / mk.mr * mk.mr * p.taps();
+  Scratch packed(lc.a_group_stride * s.groups);
+  pack_flipped(s, weight, mask, mk.mr, packed.get(), lc.a_group_stride);
+  lc.x = gy;
+  lc.a_packed = packed.get();
+  lc.out = gx;
+  run_lowered(lc);
+}
+
+// B panels of gy for batch pixels [q0, q1) and channels [c0, c0 + kc) of group g:
+// panel j holds dst[(j * kc + k) * nr + t] = gy[b, g*og + c0 + k, p] for q = q0 + j*nr + t.
+void pack_gradient_panels(const float* gy, int64_t plane, int64_t channels, int64_t ch0,
+                          int64_t kc, int64_t q0, int64_t q1, int nr, float* dst) {
+  const int64_t panels = (q1 - q0 + nr - 1) / nr;
+  for (int64_t j = 0; j < panels; ++j) {
+    float* d = dst + j * kc * nr;
+    const int64_t qa = q0 + j * nr, qb = std::min(q1, qa + nr);
+    for (int64_t k = 0; k < kc; ++k) {
+      float* dk = d + k * nr;
+      for (int64_t q = qa; q < qb;) {
+        const int64_t b = q / plane, p = q % plane, len = std::min(plane - p, qb - q);
+        std::memcpy(dk + (q - qa), gy + (b * channels + ch0 + k) * plane + p, sizeof(float) * len);
+        q += len;
+      }
+      std::memset(dk + (qb - qa), 0, sizeof(float) * (nr - (qb - qa)));
+    }
+  }
+}
+
+void grad_input_by_col2im(const Conv2dShape& s, const float* gy, const float* weight,
+                          const float* mask, float* gx) {
+  const MicroKernel& mk = micro_kernel();
+  const PatchShape ps = patch_of(s);
+  const int64_t cg = ps.c, og = s.o / s.groups, taps = ps.taps(), plane = ps.pixels();
+  const int64_t m_panels = (taps + mk.mr - 1) / mk.mr;
+  const int64_t group_stride = m_panels * mk.mr * og;
+  Scratch packed(group_stride * s.groups);
+  for (int64_t g = 0; g < s.groups; ++g)
+    pack_columns(weight + g * og * taps, mask ? mask + g * og * taps : nullptr, taps, og, taps,
+                 mk.mr, packed.get() + g * group_stride);
+
+  const int64_t block = 8 * mk.nr, kc_max = reduction_block(og);
+  const int64_t slots = std::min<int64_t>(num_threads(), s.n);
+  std::vector<std::unique_ptr<Scratch>> bbuf, cbuf;
+  for (int64_t t = 0; t < slots; ++t) {
+    bbuf.push_back(std::make_unique<Scratch>(kc_max * block));
+    cbuf.push_back(std::make_unique<Scratch>(m_panels * mk.mr * block));
+  }
+  // Each slot owns whole images, so the col2im scatter never races.
+  parallel_for(0, slots, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      float* bp = bbuf[t]->get();
+      float* cp = cbuf[t]->get();
+      const int64_t b0 = s.n * t / slots, b1 = s.n * (t + 1) / slots;
+      std::fill(gx + b0 * ps.image_stride, gx + b1 * ps.image_stride, 0.f);
+      for (int64_t g = 0; g < s.groups; ++g) {
+        const float* ag = packed.get() + g * group_stride;
+        for (int64_t q0 = b0 * plane; q0 < b1 * plane; q0 += block) {
+          const int64_t q1 = std::min(b1 * plane, q0 + block);
+          const int64_t n_panels = (q1 - q0 + mk.nr - 1) / mk.nr;
+          for (int64_t k0 = 0; k0 < og; k0 += kc_max) {
+            const int64_t kc = std::min(kc_max, og - k0);
+            pack_gradient_panels(gy, plane, s.o, g * og + k0, kc, q0, q1, mk.nr, bp);
+            gemm_block(mk, kc, m_panels, ag + k0 * mk.mr, og * mk.mr, n_panels, bp, cp, block,
+                       k0 > 0);
+          }
+          col2im_add(ps, cp, block, 0, taps, q0, q1, gx + g * cg * s.h * s.w);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+}  // namespace conv_detail
+
+void conv2d_grad_input(const Conv2dShape& s, const float* gy, const float* weight,
+                       const float* mask, float* gx) {
+  using namespace conv_detail;
+  if (s.c == s.groups) {
+    depthwise_grad_input(s, gy, weight, mask, gx);
+  } else if (s.sh == 1 && s.sw == 1 && s.ph <= s.dh * (s.kh - 1) && s.pw <= s.dw * (s.kw - 1)) {
+    grad_input_as_forward(s, gy, weight, mask, gx);
+  } else {
+    grad_input_by_col2im(s, gy, weight, mask, gx);
+  }
+}
+
+}  // namespace pai

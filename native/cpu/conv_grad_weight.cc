@@ -1,0 +1,114 @@
+// Weight gradient of a convolution: gw_g = gy_g P_g^T, a product whose reduction runs over
+// the batch pixels. Both operands are packed pixel-major (gy transposed into mr panels,
+// patches transposed into nr panels) block by block; each thread accumulates into its own
+// copy of gw, and the final sum over threads applies the mask.
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "conv_gemm.h"
+#include "conv_lowering.h"
+#include "pai/conv.h"
+#include "pai/parallel.h"
+
+namespace pai {
+namespace conv_detail {
+namespace {
+
+constexpr int64_t kPixelBlock = 128;  // reduction length per product block
+constexpr int64_t kTapPanels = 4;     // B panels formed per im2col block
+
+// dst[(i * len + l) * mr + r] = gy[b, ch0 + i*mr + r, p] for pixel q0 + l; 0 past m rows
+// or past q1.
+void pack_gradient_transposed(const float* gy, int64_t plane, int64_t channels, int64_t ch0,
+                              int64_t m, int64_t q0, int64_t q1, int64_t len, int mr, float* dst) {
+  const int64_t panels = (m + mr - 1) / mr;
+  std::memset(dst, 0, sizeof(float) * panels * len * mr);
+  for (int64_t q = q0; q < q1;) {
+    const int64_t b = q / plane, p = q % plane, run = std::min(plane - p, q1 - q);
+    for (int64_t oc = 0; oc < m; ++oc) {
+      const float* src = gy + (b * channels + ch0 + oc) * plane + p;
+      float* d = dst + ((oc / mr) * len + (q - q0)) * mr + oc % mr;
+      for (int64_t l = 0; l < run; ++l) d[l * mr] = src[l];
+    }
+    q += run;
+  }
+}
+
+// B panels from an im2col block col [rows][ld]: dst[(j * len + l) * nr + t] = col[j*nr + t][l],
+// 0 past `rows`.
+void transpose_panels(const float* col, int64_t rows, int64_t ld, int64_t len, int64_t panels,
+                      int nr, float* dst) {
+  for (int64_t j = 0; j < panels; ++j) {
+    float* d = dst + j * len * nr;
+    const int64_t t_end = std::min<int64_t>(nr, rows - j * nr);
+    for (int64_t l = 0; l < len; ++l) {
+      const float* s = col + j * nr * ld + l;
+      float* dl = d + l * nr;
+      for (int64_t t = 0; t < t_end; ++t) dl[t] = s[t * ld];
+      for (int64_t t = t_end; t < nr; ++t) dl[t] = 0.f;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace conv_detail
+
+void conv2d_grad_weight(const Conv2dShape& s, const float* x, const float* gy, const float* mask,
+                        float* gw) {
+  using namespace conv_detail;
+  if (s.c == s.groups) {
+    depthwise_grad_weight(s, x, gy, mask, gw);
+    return;
+  }
+  const MicroKernel& mk = micro_kernel();
+  const PatchShape ps = patch_of(s);
+  const int64_t og = s.o / s.groups, taps = ps.taps(), plane = ps.pixels();
+  const int64_t pixels = s.n * plane;
+  const int64_t m_panels = (og + mk.mr - 1) / mk.mr, n_panels = (taps + mk.nr - 1) / mk.nr;
+  const int64_t ldc = n_panels * mk.nr, group_size = m_panels * mk.mr * ldc;
+  const int64_t len = kPixelBlock;
+  const int64_t chunks = (pixels + len - 1) / len, items = chunks * s.groups;
+  const int64_t slots = std::min<int64_t>(num_threads(), items);
+
+  std::vector<std::unique_ptr<Scratch>> partial, apack, col, bpack;
+  for (int64_t t = 0; t < slots; ++t) {
+    partial.push_back(std::make_unique<Scratch>(group_size * s.groups));
+    apack.push_back(std::make_unique<Scratch>(m_panels * mk.mr * len));
+    col.push_back(std::make_unique<Scratch>(kTapPanels * mk.nr * len));
+    bpack.push_back(std::make_unique<Scratch>(kTapPanels * mk.nr * len));
+  }
+  parallel_for(0, slots, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      float* cp = partial[t]->get();
+      std::memset(cp, 0, sizeof(float) * group_size * s.groups);
+      for (int64_t item = items * t / slots; item < items * (t + 1) / slots; ++item) {
+        const int64_t g = item / chunks;
+        const int64_t q0 = (item % chunks) * len, q1 = std::min(pixels, q0 + len);
+        const float* xg = x + g * ps.c * s.h * s.w;
+        float* cg = cp + g * group_size;
+        pack_gradient_transposed(gy, plane, s.o, g * og, og, q0, q1, len, mk.mr, apack[t]->get());
+        for (int64_t j0 = 0; j0 < n_panels; j0 += kTapPanels) {
+          const int64_t jn = std::min(kTapPanels, n_panels - j0);
+          const int64_t k0 = j0 * mk.nr, k1 = std::min(taps, (j0 + jn) * mk.nr);
+          im2col(ps, xg, k0, k1, q0, q1, col[t]->get(), len);
+          transpose_panels(col[t]->get(), k1 - k0, len, len, jn, mk.nr, bpack[t]->get());
+          gemm_block(mk, len, m_panels, apack[t]->get(), len * mk.mr, jn, bpack[t]->get(),
+                     cg + k0, ldc, true);
+        }
+      }
+    }
+  });
+  const int64_t total = s.o * taps;
+  parallel_for(0, total, 4096, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t g = i / (og * taps), r = i % (og * taps), oc = r / taps, k = r % taps;
+      float v = 0.f;
+      for (int64_t t = 0; t < slots; ++t) v += partial[t]->get()[g * group_size + oc * ldc + k];
+      gw[i] = mask ? (mask[i] != 0.f ? v * mask[i] : 0.f) : v;
+    }
+  });
+}
+
+}  // namespace pai

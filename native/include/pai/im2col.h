@@ -1,0 +1,32 @@
+// Patch extraction for convolution as a matrix product (im2col) and its adjoint (col2im).
+// Rows are taps k = (ci * kh + ky) * kw + kx of one group's channels; columns are output
+// pixels of the whole batch, q = (b * oh + oy) * ow + ox, so that a block of columns may
+// span several small images (well-shaped products even for 2x2 feature maps).
+#pragma once
+#include <cstdint>
+
+namespace pai {
+
+// Geometry of the patches of one convolution group.
+struct PatchShape {
+  int64_t c = 1, h = 1, w = 1;        // channels of the group, input plane
+  int64_t kh = 1, kw = 1;
+  int64_t sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
+  int64_t oh = 1, ow = 1;             // output plane
+  int64_t image_stride = 1;           // elements between consecutive images of x
+  int64_t taps() const { return c * kh * kw; }
+  int64_t pixels() const { return oh * ow; }
+};
+
+// col[(k - k0) * ld + (q - q0)] = x at tap k of output pixel q (0 in the padding), for
+// k in [k0, k1), q in [q0, q1); columns [q1 - q0, ld) of each row are set to 0.
+// x points at the group's first channel of image 0.
+void im2col(const PatchShape& s, const float* x, int64_t k0, int64_t k1, int64_t q0, int64_t q1,
+            float* col, int64_t ld);
+
+// The adjoint: gx at tap k of pixel q += col[(k - k0) * ld + (q - q0)]. Not thread-safe for
+// two calls that touch the same images.
+void col2im_add(const PatchShape& s, const float* col, int64_t ld, int64_t k0, int64_t k1,
+                int64_t q0, int64_t q1, float* gx);
+
+}  // namespace pai
