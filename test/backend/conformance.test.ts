@@ -1,0 +1,62 @@
+/**
+ * Every op on every loaded backend against the float64 reference backend, forward and
+ * backward, on fresh random inputs (PAI_TEST_SEED reproduces a run). The cpu backend runs
+ * its native kernels where the addon has them; cuda runs only with PAI_TEST_CUDA=1.
+ */
+import type { BackendName } from '../../lib/backend';
+import { isBackendAvailable } from '../../lib/backend';
+import { loadNative } from '../../lib/backend/native-loader';
+import { tidy } from '../../lib/tensor';
+import { OP_CASES } from '../ops/cases';
+import { caseGrads, caseInputs, caseTensors, mismatch, runCase, TEST_SEED } from '../ops/harness';
+
+function skipReason(name: BackendName): string | null {
+  if (name === 'cuda' && process.env.PAI_TEST_CUDA !== '1') return 'set PAI_TEST_CUDA=1 on a machine with a CUDA device to run it';
+  if (name === 'cpu' && !loadNative().addon) return `the native addon did not load: ${loadNative().error}`;
+  if (!isBackendAvailable(name)) return `the ${name} backend cannot be created here`;
+  return null;
+}
+
+const BACKENDS: BackendName[] = ['reference', 'cpu', 'cuda'];
+
+for (const name of BACKENDS) {
+  const reason = skipReason(name);
+  if (reason) {
+    describe(`conformance on ${name}`, () => {
+      test.skip(`skipped: ${reason}`, () => undefined);
+    });
+    // Visible in the run log, not only as a skipped count.
+    console.warn(`conformance on ${name} skipped: ${reason}`);
+    continue;
+  }
+  describe(`conformance on ${name} (float32 vs reference float64, seed ${TEST_SEED})`, () => {
+    OP_CASES.forEach((c, index) => {
+      test(c.name, () => {
+        tidy(() => {
+          const values = caseInputs(c, index);
+          const want = runCase(c, caseTensors(c, values, 'reference', 'float64'));
+          const got = runCase(c, caseTensors(c, values, name, 'float32'));
+          const tol = c.tol ?? 2e-4;
+          expect(got.length).toBe(want.length);
+          got.forEach((g, i) => {
+            expect(g.shape).toEqual(want[i].shape);
+            expect(g.backend.name).toBe(name);
+            const bad = mismatch(g.data(), want[i].data(), tol);
+            if (bad) throw new Error(`${c.name} on ${name}, output ${i}: ${bad}`);
+          });
+          const wantG = caseGrads(c, caseTensors(c, values, 'reference', 'float64'), index);
+          const gotG = caseGrads(c, caseTensors(c, values, name, 'float32'), index);
+          gotG.forEach((g, i) => {
+            const w = wantG[i];
+            if (g === null || w === null) {
+              expect(g === null).toBe(w === null);
+              return;
+            }
+            const bad = mismatch(g.data(), w.data(), tol * 5);
+            if (bad) throw new Error(`${c.name} on ${name}, gradient of input ${i}: ${bad}`);
+          });
+        });
+      });
+    });
+  });
+}
