@@ -140,8 +140,8 @@ export class Tensor {
     const r = this.ref;
     if (r === null) return;
     this.ref = null;
-    this.gradFn = null;
-    this.hooks = null;
+    // gradFn stays: a later backward through this tensor must reach its tape entry and
+    // report the disposed saved tensors instead of treating this tensor as a leaf.
     untrackTensor();
     r.release();
     if (this.grad !== null) {
