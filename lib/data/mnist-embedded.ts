@@ -56,7 +56,8 @@ export function readEmbeddedMnistAll(): { images: Float32Array; labels: Int32Arr
   let i = 0;
   for (let d = 0; d < 10; d++) {
     const data = perDigit[d];
-    images.set(Float32Array.from(data, (v) => Math.round(v * 255) / 255), i * PIXELS);
+    const o = i * PIXELS;
+    for (let k = 0; k < data.length; k++) images[o + k] = Math.round(data[k] * 255) / 255;
     labels.fill(d, i, i + data.length / PIXELS);
     i += data.length / PIXELS;
   }

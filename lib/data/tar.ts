@@ -45,16 +45,18 @@ function checkChecksum(bytes: Uint8Array, at: number, source: string): void {
   }
 }
 
-/** Parses pax extended-header records "LEN key=value\n". */
+/** Parses pax extended-header records "LEN key=value\n"; LEN counts bytes, so this works on bytes. */
 function paxRecords(data: Uint8Array, source: string): Map<string, string> {
   const out = new Map<string, string>();
-  const s = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  const utf8 = (a: number, b: number): string => Buffer.from(data.buffer, data.byteOffset + a, b - a).toString('utf8');
   let i = 0;
-  while (i < s.length) {
-    const space = s.indexOf(' ', i);
-    const len = parseInt(s.slice(i, space), 10);
-    if (space < 0 || !(len > 0)) throw new DatasetError(source, 'a pax extended header is malformed', FIX);
-    const record = s.slice(space + 1, i + len - 1);
+  while (i < data.length && data[i] !== 0) {
+    const space = data.indexOf(0x20, i);
+    const len = space < 0 ? NaN : Number(utf8(i, space));
+    if (!Number.isSafeInteger(len) || len <= space - i || i + len > data.length) {
+      throw new DatasetError(source, 'a pax extended header is malformed', FIX);
+    }
+    const record = utf8(space + 1, i + len - 1);
     const eq = record.indexOf('=');
     if (eq > 0) out.set(record.slice(0, eq), record.slice(eq + 1));
     i += len;
@@ -72,9 +74,11 @@ export function readTar(bytes: Uint8Array, source: string): TarEntry[] {
   let at = 0;
   let longName: string | null = null;
   let pax: Map<string, string> | null = null;
-  while (at < bytes.length) {
+  for (;;) {
     if (at + BLOCK > bytes.length) {
-      throw new DatasetError(source, `the tar archive is truncated (a ${bytes.length - at}-byte partial header at byte ${at})`, FIX);
+      // Every tar writer ends the archive with zero blocks; running out before them means the end is missing.
+      const what = at >= bytes.length ? 'its end-of-archive blocks are missing' : `a ${bytes.length - at}-byte partial header at byte ${at}`;
+      throw new DatasetError(source, `the tar archive is truncated (${what})`, FIX);
     }
     if (isZeroBlock(bytes, at)) break;
     checkChecksum(bytes, at, source);
@@ -87,6 +91,9 @@ export function readTar(bytes: Uint8Array, source: string): TarEntry[] {
     }
     const data = bytes.subarray(dataStart, dataStart + size);
     at = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+    if (at > bytes.length) {
+      throw new DatasetError(source, `the tar archive is truncated (the padding after a ${size}-byte member is cut)`, FIX);
+    }
     if (type === 'L') {
       longName = text(data, 0, data.length);
       continue;
