@@ -2,7 +2,6 @@
 // patches packed per block of batch pixels straight from NCHW, products into a
 // cache-resident tile that is then written out with the bias.
 #include <algorithm>
-#include <memory>
 #include <vector>
 
 #include "conv_gemm.h"
@@ -65,17 +64,17 @@ void run_lowered(const LoweredConv& lc) {
   const int64_t out_channels = lc.groups * lc.m;
   const int64_t slots = std::min<int64_t>(num_threads(), items);
 
-  // Per-slot scratch, allocated here so that an allocation failure throws on this thread.
-  std::vector<std::unique_ptr<Scratch>> bbuf, cbuf;
+  // Workspace 0 holds the packed weights; each slot gets two more.
+  std::vector<float*> bbuf, cbuf;
   for (int64_t s = 0; s < slots; ++s) {
-    bbuf.push_back(std::make_unique<Scratch>(kc_max * block));
-    cbuf.push_back(std::make_unique<Scratch>(m_panels * mk.mr * block));
+    bbuf.push_back(workspace(1 + 2 * static_cast<int>(s), kc_max * block));
+    cbuf.push_back(workspace(2 + 2 * static_cast<int>(s), m_panels * mk.mr * block));
   }
 
   parallel_for(0, slots, 1, [&](int64_t s0, int64_t s1) {
     for (int64_t slot = s0; slot < s1; ++slot) {
-      float* bp = bbuf[slot]->get();
-      float* cp = cbuf[slot]->get();
+      float* bp = bbuf[slot];
+      float* cp = cbuf[slot];
       for (int64_t item = items * slot / slots; item < items * (slot + 1) / slots; ++item) {
         const int64_t g = item / blocks;
         const int64_t q0 = (item % blocks) * block, q1 = std::min(pixels, q0 + block);
@@ -84,10 +83,7 @@ void run_lowered(const LoweredConv& lc) {
         const float* ag = lc.a_packed + g * lc.a_group_stride;
         for (int64_t k0 = 0; k0 < taps; k0 += kc_max) {
           const int64_t kc = std::min(kc_max, taps - k0);
-          for (int64_t j = 0; j < n_panels; ++j) {
-            const int64_t qa = q0 + j * mk.nr, qb = std::min(q1, qa + mk.nr);
-            im2col(ps, xg, k0, k0 + kc, qa, qb, bp + j * kc * mk.nr, mk.nr);
-          }
+          im2col(ps, xg, k0, k0 + kc, q0, q1, bp, ColumnLayout::panels(mk.nr, kc));
           gemm_block(mk, kc, m_panels, ag + k0 * mk.mr, taps * mk.mr, n_panels, bp, cp, block,
                      k0 > 0);
         }
@@ -126,12 +122,12 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* weight, c
   lc.m = s.o / s.groups;
   const int64_t taps = lc.patch.taps();
   lc.a_group_stride = (lc.m + mk.mr - 1) / mk.mr * mk.mr * taps;
-  Scratch packed(lc.a_group_stride * s.groups);
+  float* packed = workspace(0, lc.a_group_stride * s.groups);
   for (int64_t g = 0; g < s.groups; ++g)
     pack_rows(weight + g * lc.m * taps, mask ? mask + g * lc.m * taps : nullptr, lc.m, taps, taps,
-              mk.mr, packed.get() + g * lc.a_group_stride);
+              mk.mr, packed + g * lc.a_group_stride);
   lc.x = x;
-  lc.a_packed = packed.get();
+  lc.a_packed = packed;
   lc.bias = bias;
   lc.out = out;
   run_lowered(lc);

@@ -2,6 +2,10 @@
 #include "conv_gemm.h"
 
 #include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "conv_lowering.h"
 
 #include "pai/cpu_features.h"
 
@@ -40,6 +44,22 @@ const MicroKernel& micro_kernel() {
   }
 }
 
+float* workspace(int index, int64_t floats) {
+  struct Buffer {
+    std::unique_ptr<Scratch> mem;
+    int64_t capacity = 0;
+  };
+  thread_local std::vector<Buffer> buffers;
+  if (index >= static_cast<int>(buffers.size())) buffers.resize(index + 1);
+  Buffer& b = buffers[index];
+  if (b.capacity < floats) {
+    b.mem.reset();
+    b.mem = std::make_unique<Scratch>(floats);
+    b.capacity = floats;
+  }
+  return b.mem->get();
+}
+
 int64_t reduction_block(int64_t k) {
   constexpr int64_t kMaxKc = 160;
   const int64_t blocks = (k + kMaxKc - 1) / kMaxKc;
@@ -62,19 +82,13 @@ void pack_rows(const float* src, const float* mask, int64_t m, int64_t k, int64_
   const int64_t panels = (m + mr - 1) / mr;
   for (int64_t i = 0; i < panels; ++i) {
     float* d = dst + i * k * mr;
-    for (int r = 0; r < mr; ++r) {
-      const int64_t row = i * mr + r;
-      if (row >= m) {
-        for (int64_t p = 0; p < k; ++p) d[p * mr + r] = 0.f;
-        continue;
-      }
-      const float* s = src + row * ld;
-      if (mask) {
-        const float* ms = mask + row * ld;
-        for (int64_t p = 0; p < k; ++p) d[p * mr + r] = s[p] * ms[p];
-      } else {
-        for (int64_t p = 0; p < k; ++p) d[p * mr + r] = s[p];
-      }
+    const int rows = static_cast<int>(std::min<int64_t>(mr, m - i * mr));
+    const float* s = src + i * mr * ld;
+    const float* ms = mask ? mask + i * mr * ld : nullptr;
+    for (int64_t p = 0; p < k; ++p) {
+      float* dp = d + p * mr;
+      for (int r = 0; r < rows; ++r) dp[r] = ms ? s[r * ld + p] * ms[r * ld + p] : s[r * ld + p];
+      for (int r = rows; r < mr; ++r) dp[r] = 0.f;
     }
   }
 }

@@ -4,7 +4,6 @@
 // patch gradients W^T gy are formed block by block and scattered back with col2im.
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <vector>
 
 #include "conv_gemm.h"
@@ -63,10 +62,10 @@ void grad_input_as_forward(const Conv2dShape& s, const float* gy, const float* w
   lc.groups = s.groups;
   lc.m = s.c / s.groups;
   lc.a_group_stride = (lc.m + mk.mr - 1) / mk.mr * mk.mr * p.taps();
-  Scratch packed(lc.a_group_stride * s.groups);
-  pack_flipped(s, weight, mask, mk.mr, packed.get(), lc.a_group_stride);
+  float* packed = workspace(0, lc.a_group_stride * s.groups);
+  pack_flipped(s, weight, mask, mk.mr, packed, lc.a_group_stride);
   lc.x = gy;
-  lc.a_packed = packed.get();
+  lc.a_packed = packed;
   lc.out = gx;
   run_lowered(lc);
 }
@@ -98,27 +97,27 @@ void grad_input_by_col2im(const Conv2dShape& s, const float* gy, const float* we
   const int64_t cg = ps.c, og = s.o / s.groups, taps = ps.taps(), plane = ps.pixels();
   const int64_t m_panels = (taps + mk.mr - 1) / mk.mr;
   const int64_t group_stride = m_panels * mk.mr * og;
-  Scratch packed(group_stride * s.groups);
+  float* packed = workspace(0, group_stride * s.groups);
   for (int64_t g = 0; g < s.groups; ++g)
     pack_columns(weight + g * og * taps, mask ? mask + g * og * taps : nullptr, taps, og, taps,
-                 mk.mr, packed.get() + g * group_stride);
+                 mk.mr, packed + g * group_stride);
 
   const int64_t block = 8 * mk.nr, kc_max = reduction_block(og);
   const int64_t slots = std::min<int64_t>(num_threads(), s.n);
-  std::vector<std::unique_ptr<Scratch>> bbuf, cbuf;
+  std::vector<float*> bbuf, cbuf;
   for (int64_t t = 0; t < slots; ++t) {
-    bbuf.push_back(std::make_unique<Scratch>(kc_max * block));
-    cbuf.push_back(std::make_unique<Scratch>(m_panels * mk.mr * block));
+    bbuf.push_back(workspace(1 + 2 * static_cast<int>(t), kc_max * block));
+    cbuf.push_back(workspace(2 + 2 * static_cast<int>(t), m_panels * mk.mr * block));
   }
   // Each slot owns whole images, so the col2im scatter never races.
   parallel_for(0, slots, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      float* bp = bbuf[t]->get();
-      float* cp = cbuf[t]->get();
+      float* bp = bbuf[t];
+      float* cp = cbuf[t];
       const int64_t b0 = s.n * t / slots, b1 = s.n * (t + 1) / slots;
       std::fill(gx + b0 * ps.image_stride, gx + b1 * ps.image_stride, 0.f);
       for (int64_t g = 0; g < s.groups; ++g) {
-        const float* ag = packed.get() + g * group_stride;
+        const float* ag = packed + g * group_stride;
         for (int64_t q0 = b0 * plane; q0 < b1 * plane; q0 += block) {
           const int64_t q1 = std::min(b1 * plane, q0 + block);
           const int64_t n_panels = (q1 - q0 + mk.nr - 1) / mk.nr;
@@ -128,7 +127,7 @@ void grad_input_by_col2im(const Conv2dShape& s, const float* gy, const float* we
             gemm_block(mk, kc, m_panels, ag + k0 * mk.mr, og * mk.mr, n_panels, bp, cp, block,
                        k0 > 0);
           }
-          col2im_add(ps, cp, block, 0, taps, q0, q1, gx + g * cg * s.h * s.w);
+          col2im_add(ps, cp, ColumnLayout::rows(block), 0, taps, q0, q1, gx + g * cg * s.h * s.w);
         }
       }
     }

@@ -4,7 +4,6 @@
 // copy of gw, and the final sum over threads applies the mask.
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <vector>
 
 #include "conv_gemm.h"
@@ -72,29 +71,30 @@ void conv2d_grad_weight(const Conv2dShape& s, const float* x, const float* gy, c
   const int64_t chunks = (pixels + len - 1) / len, items = chunks * s.groups;
   const int64_t slots = std::min<int64_t>(num_threads(), items);
 
-  std::vector<std::unique_ptr<Scratch>> partial, apack, col, bpack;
+  std::vector<float*> partial, apack, col, bpack;
   for (int64_t t = 0; t < slots; ++t) {
-    partial.push_back(std::make_unique<Scratch>(group_size * s.groups));
-    apack.push_back(std::make_unique<Scratch>(m_panels * mk.mr * len));
-    col.push_back(std::make_unique<Scratch>(kTapPanels * mk.nr * len));
-    bpack.push_back(std::make_unique<Scratch>(kTapPanels * mk.nr * len));
+    const int i = 4 * static_cast<int>(t);
+    partial.push_back(workspace(i, group_size * s.groups));
+    apack.push_back(workspace(i + 1, m_panels * mk.mr * len));
+    col.push_back(workspace(i + 2, kTapPanels * mk.nr * len));
+    bpack.push_back(workspace(i + 3, kTapPanels * mk.nr * len));
   }
   parallel_for(0, slots, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      float* cp = partial[t]->get();
+      float* cp = partial[t];
       std::memset(cp, 0, sizeof(float) * group_size * s.groups);
       for (int64_t item = items * t / slots; item < items * (t + 1) / slots; ++item) {
         const int64_t g = item / chunks;
         const int64_t q0 = (item % chunks) * len, q1 = std::min(pixels, q0 + len);
         const float* xg = x + g * ps.c * s.h * s.w;
         float* cg = cp + g * group_size;
-        pack_gradient_transposed(gy, plane, s.o, g * og, og, q0, q1, len, mk.mr, apack[t]->get());
+        pack_gradient_transposed(gy, plane, s.o, g * og, og, q0, q1, len, mk.mr, apack[t]);
         for (int64_t j0 = 0; j0 < n_panels; j0 += kTapPanels) {
           const int64_t jn = std::min(kTapPanels, n_panels - j0);
           const int64_t k0 = j0 * mk.nr, k1 = std::min(taps, (j0 + jn) * mk.nr);
-          im2col(ps, xg, k0, k1, q0, q1, col[t]->get(), len);
-          transpose_panels(col[t]->get(), k1 - k0, len, len, jn, mk.nr, bpack[t]->get());
-          gemm_block(mk, len, m_panels, apack[t]->get(), len * mk.mr, jn, bpack[t]->get(),
+          im2col(ps, xg, k0, k1, q0, q1, col[t], ColumnLayout::rows(len));
+          transpose_panels(col[t], k1 - k0, len, len, jn, mk.nr, bpack[t]);
+          gemm_block(mk, len, m_panels, apack[t], len * mk.mr, jn, bpack[t],
                      cg + k0, ldc, true);
         }
       }
@@ -105,7 +105,7 @@ void conv2d_grad_weight(const Conv2dShape& s, const float* x, const float* gy, c
     for (int64_t i = i0; i < i1; ++i) {
       const int64_t g = i / (og * taps), r = i % (og * taps), oc = r / taps, k = r % taps;
       float v = 0.f;
-      for (int64_t t = 0; t < slots; ++t) v += partial[t]->get()[g * group_size + oc * ldc + k];
+      for (int64_t t = 0; t < slots; ++t) v += partial[t][g * group_size + oc * ldc + k];
       gw[i] = mask ? (mask[i] != 0.f ? v * mask[i] : 0.f) : v;
     }
   });

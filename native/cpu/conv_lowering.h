@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #include "pai/conv.h"
 #include "pai/im2col.h"
@@ -55,4 +56,11 @@ class Scratch {
   float* p_;
 };
 
+// Scratch buffers kept per calling thread and reused across calls (they only grow), so a
+// training step does not pay page faults on fresh multi-megabyte allocations. Buffer
+// `index` of one call is handed to one pool thread; the calling thread allocates them all
+// before the parallel region, so an allocation failure throws there.
+float* workspace(int index, int64_t floats);
+
 }  // namespace pai::conv_detail
+

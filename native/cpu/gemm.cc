@@ -1,35 +1,171 @@
-// Portable, correct SGEMM used until the packed micro-kernels take over; also the
-// baseline ISA path. Row-major; see pai/gemm.h.
+// Blocked, packed SGEMM driver (Goto/BLIS loop nest) shared by every ISA path. The ISA
+// files supply the micro-kernel and packing (gemm_kernel.h); this file picks one by
+// pai::active_isa(), splits C among threads and runs the cache-blocked loops.
 #include "pai/gemm.h"
 
-#include <vector>
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
 
+#include "gemm_kernel.h"
+#include "pai/cpu_features.h"
 #include "pai/parallel.h"
 
 namespace pai {
+namespace {
+
+using gemm::Kernel;
+
+// Roughly 20 us of work on one core: below this, waking workers costs more than it saves.
+constexpr double kFlopsPerThread = 4e6;
+
+const Kernel& select_kernel() {
+  switch (active_isa()) {
+    case Isa::Avx512: return gemm::kernel_avx512();
+    case Isa::Avx2: return gemm::kernel_avx2();
+    default: return gemm::kernel_baseline();
+  }
+}
+
+// A 64-byte aligned scratch buffer per thread, grown on demand and kept for later calls.
+float* scratch(int which, size_t floats) {
+  struct Buffer {
+    float* p = nullptr;
+    size_t n = 0;
+    ~Buffer() { std::free(p); }
+  };
+  thread_local Buffer buffers[2];
+  Buffer& b = buffers[which];
+  if (b.n < floats) {
+    std::free(b.p);
+    b.n = (floats + 15) & ~size_t{15};
+    b.p = static_cast<float*>(std::aligned_alloc(64, b.n * sizeof(float)));
+    if (!b.p) {
+      b.n = 0;
+      throw std::bad_alloc();
+    }
+  }
+  return b.p;
+}
+
+struct Problem {
+  bool ta, tb;
+  int64_t m, n, k;
+  float alpha, beta;
+  const float* a;
+  int64_t lda;
+  const float* b;
+  int64_t ldb;
+  float* c;
+  int64_t ldc;
+  GemmMasks masks;
+};
+
+// Evenly sized k blocks no larger than kc (k = 300 with kc = 256 gives 150 + 150, not 256 + 44).
+int64_t balanced_kc(int64_t k, int64_t kc) {
+  const int64_t blocks = (k + kc - 1) / kc;
+  return (k + blocks - 1) / blocks;
+}
+
+// C[i0:i1, j0:j1] on the calling thread.
+void gemm_block(const Kernel& K, const Problem& P, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  const int64_t kc_max = balanced_kc(P.k, K.kc);
+  const int64_t mc_max = std::min<int64_t>(K.mc, (i1 - i0 + K.mr - 1) / K.mr * K.mr);
+  const int64_t nc_max = std::min<int64_t>(K.nc, (j1 - j0 + K.nr - 1) / K.nr * K.nr);
+  float* apack = scratch(0, static_cast<size_t>(mc_max * kc_max));
+  float* bpack = scratch(1, static_cast<size_t>(nc_max * kc_max));
+  for (int64_t jc = j0; jc < j1; jc += K.nc) {
+    const int64_t nc = std::min<int64_t>(K.nc, j1 - jc);
+    for (int64_t pc = 0; pc < P.k; pc += kc_max) {
+      const int64_t kc = std::min<int64_t>(kc_max, P.k - pc);
+      // Later k blocks accumulate onto what the first one wrote.
+      const float beta = pc == 0 ? P.beta : 1.f;
+      K.pack_b(P.tb, P.b, P.ldb, P.masks.b, pc, kc, jc, nc, bpack);
+      for (int64_t ic = i0; ic < i1; ic += K.mc) {
+        const int64_t mc = std::min<int64_t>(K.mc, i1 - ic);
+        K.pack_a(P.ta, P.a, P.lda, P.masks.a, ic, mc, pc, kc, apack);
+        for (int64_t jr = 0; jr < nc; jr += K.nr) {
+          const int cols = static_cast<int>(std::min<int64_t>(K.nr, nc - jr));
+          for (int64_t ir = 0; ir < mc; ir += K.mr) {
+            const int rows = static_cast<int>(std::min<int64_t>(K.mr, mc - ir));
+            K.micro(kc, apack + ir * kc, bpack + jr * kc, P.c + (ic + ir) * P.ldc + jc + jr, P.ldc,
+                    P.alpha, beta, rows, cols);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Threads split C into a tm x tn grid. Each thread packs the whole A rows and B columns of
+// its cell, so the split minimizes the repacked volume: splitting m repacks B, splitting n
+// repacks A (counted double when A needs a transposing pack).
+void choose_grid(const Kernel& K, const Problem& P, int threads, int* tm, int* tn) {
+  const double wa = P.ta ? 1.0 : 2.0, wb = P.tb ? 2.0 : 1.0;
+  const int64_t max_tm = (P.m + K.mr - 1) / K.mr, max_tn = (P.n + K.nr - 1) / K.nr;
+  double best = -1;
+  *tm = 1;
+  *tn = 1;
+  for (int t = threads; t >= 1 && best < 0; --t) {
+    for (int a = 1; a <= t; ++a) {
+      if (t % a || a > max_tm || t / a > max_tn) continue;
+      const double cost = (t / a) * wa * static_cast<double>(P.m) + a * wb * static_cast<double>(P.n);
+      if (best < 0 || cost < best) {
+        best = cost;
+        *tm = a;
+        *tn = t / a;
+      }
+    }
+  }
+}
+
+// Cell boundary t of `parts` over [0, len), on multiples of `unit` so that only the last
+// cell has a partial tile.
+int64_t cut(int64_t len, int parts, int t, int64_t unit) {
+  if (t >= parts) return len;
+  const int64_t units = (len + unit - 1) / unit;
+  return std::min(len, units * t / parts * unit);
+}
+
+void scale_c(const Problem& P) {
+  parallel_for(0, P.m, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, P.n)), [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      float* ci = P.c + i * P.ldc;
+      if (P.beta == 0.f) {
+        std::fill(ci, ci + P.n, 0.f);
+      } else {
+        for (int64_t j = 0; j < P.n; ++j) ci[j] *= P.beta;
+      }
+    }
+  });
+}
+
+}  // namespace
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
            int64_t ldc, const GemmMasks& masks) {
   if (m <= 0 || n <= 0) return;
-  parallel_for(0, m, 4, [&](int64_t i0, int64_t i1) {
-    std::vector<float> row(static_cast<size_t>(n));
-    for (int64_t i = i0; i < i1; ++i) {
-      for (int64_t j = 0; j < n; ++j) row[j] = 0.f;
-      for (int64_t p = 0; p < k; ++p) {
-        const int64_t ai = trans_a ? p * lda + i : i * lda + p;
-        float av = a[ai];
-        if (masks.a) av *= masks.a[ai];
-        if (av == 0.f) continue;
-        for (int64_t j = 0; j < n; ++j) {
-          const int64_t bi = trans_b ? j * ldb + p : p * ldb + j;
-          float bv = b[bi];
-          if (masks.b) bv *= masks.b[bi];
-          row[j] += av * bv;
-        }
-      }
-      float* ci = c + i * ldc;
-      for (int64_t j = 0; j < n; ++j) ci[j] = alpha * row[j] + (beta == 0.f ? 0.f : beta * ci[j]);
+  const Problem P{trans_a, trans_b, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, masks};
+  if (k <= 0 || alpha == 0.f) {  // BLAS: A and B are not read
+    scale_c(P);
+    return;
+  }
+  const Kernel& K = select_kernel();
+  const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  const int threads = static_cast<int>(std::max(1.0, std::min<double>(num_threads(), flops / kFlopsPerThread)));
+  int tm, tn;
+  choose_grid(K, P, threads, &tm, &tn);
+  if (tm * tn == 1) {
+    gemm_block(K, P, 0, m, 0, n);
+    return;
+  }
+  parallel_for(0, tm * tn, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int ti = static_cast<int>(t / tn), tj = static_cast<int>(t % tn);
+      const int64_t i0 = cut(m, tm, ti, K.mr), i1 = cut(m, tm, ti + 1, K.mr);
+      const int64_t j0 = cut(n, tn, tj, K.nr), j1 = cut(n, tn, tj + 1, K.nr);
+      if (i0 < i1 && j0 < j1) gemm_block(K, P, i0, i1, j0, j1);
     }
   });
 }

@@ -1,71 +1,32 @@
-// im2col / col2im over a range of batch pixels. The work is split into runs (one output
-// row of one image each) so that, for stride 1, each tap of a run is one contiguous copy
-// between zero-filled borders: no per-pixel bounds tests in the common case.
+// im2col / col2im over a range of batch pixels, portable versions (and the dispatch to the
+// vector copies for stride 1). The work is split into runs (one output row of one image
+// within one panel) so that each tap of a run is one contiguous copy between zero-filled
+// borders, and taps are walked without divisions.
 #include "pai/im2col.h"
 
 #include <algorithm>
 #include <cstring>
 
+#include "im2col_runs.h"
+#include "pai/cpu_features.h"
+
 namespace pai {
-namespace {
 
-struct Run {
-  int64_t image_offset;  // b * image_stride
-  int64_t oy, ox0, ox1;  // output row and column range
-  int64_t col;           // column of ox0 in the block
-};
-
-constexpr int kMaxRuns = 64;
-
-// Splits [q, q1) into at most kMaxRuns runs; returns where it stopped.
-int64_t next_runs(const PatchShape& s, int64_t q, int64_t q1, int64_t q0, Run* runs, int* count) {
-  const int64_t plane = s.oh * s.ow;
-  int n = 0;
-  while (q < q1 && n < kMaxRuns) {
-    const int64_t b = q / plane, p = q % plane;
-    const int64_t oy = p / s.ow, ox = p % s.ow;
-    const int64_t len = std::min(s.ow - ox, q1 - q);
-    runs[n++] = Run{b * s.image_stride, oy, ox, ox + len, q - q0};
-    q += len;
-  }
-  *count = n;
-  return q;
-}
-
-int64_t ceil_div(int64_t a, int64_t b) { return a <= 0 ? 0 : (a + b - 1) / b; }
-
-// Output columns [lo, hi) whose input column ox * sw + off lies in [0, w).
-void valid_columns(const PatchShape& s, int64_t off, int64_t* lo, int64_t* hi) {
-  *lo = ceil_div(-off, s.sw);
-  *hi = (s.w - 1 - off) < 0 ? 0 : (s.w - 1 - off) / s.sw + 1;
-}
-
-struct Tap {
-  int64_t channel_offset, ky, col_offset, lo, hi;
-};
-
-Tap tap_of(const PatchShape& s, int64_t k) {
-  const int64_t area = s.kh * s.kw;
-  const int64_t ci = k / area, t = k % area;
-  Tap tp;
-  tp.channel_offset = ci * s.h * s.w;
-  tp.ky = t / s.kw;
-  tp.col_offset = (t % s.kw) * s.dw - s.pw;
-  valid_columns(s, tp.col_offset, &tp.lo, &tp.hi);
-  return tp;
-}
-
-}  // namespace
+using namespace im2col_detail;
 
 void im2col(const PatchShape& s, const float* x, int64_t k0, int64_t k1, int64_t q0, int64_t q1,
-            float* col, int64_t ld) {
+            float* col, const ColumnLayout& lay) {
+  if (s.sw == 1 && active_isa() == Isa::Avx512)
+    return im2col_unit_stride_avx512(s, x, k0, k1, q0, q1, col, lay);
+  if (s.sw == 1 && active_isa() == Isa::Avx2)
+    return im2col_unit_stride_avx2(s, x, k0, k1, q0, q1, col, lay);
   Run runs[kMaxRuns];
   for (int64_t q = q0; q < q1;) {
     int count;
-    q = next_runs(s, q, q1, q0, runs, &count);
-    for (int64_t k = k0; k < k1; ++k) {
-      const Tap tp = tap_of(s, k);
-      float* row = col + (k - k0) * ld;
+    q = next_runs(s, lay, q, q1, q0, runs, &count);
+    TapCursor tp(s, k0);
+    for (int64_t k = k0; k < k1; ++k, tp.next(s)) {
+      float* row = col + (k - k0) * lay.row_stride;
       for (int r = 0; r < count; ++r) {
         const Run& run = runs[r];
         float* d = row + run.col;
@@ -87,20 +48,21 @@ void im2col(const PatchShape& s, const float* x, int64_t k0, int64_t k1, int64_t
       }
     }
   }
-  if (ld > q1 - q0)
-    for (int64_t k = k0; k < k1; ++k)
-      std::memset(col + (k - k0) * ld + (q1 - q0), 0, sizeof(float) * (ld - (q1 - q0)));
+  int64_t start, count;
+  tail_columns(lay, q1 - q0, &start, &count);
+  for (int64_t k = k0; k < k1 && count > 0; ++k)
+    std::memset(col + start + (k - k0) * lay.row_stride, 0, sizeof(float) * count);
 }
 
-void col2im_add(const PatchShape& s, const float* col, int64_t ld, int64_t k0, int64_t k1,
-                int64_t q0, int64_t q1, float* gx) {
+void col2im_add(const PatchShape& s, const float* col, const ColumnLayout& lay, int64_t k0,
+                int64_t k1, int64_t q0, int64_t q1, float* gx) {
   Run runs[kMaxRuns];
   for (int64_t q = q0; q < q1;) {
     int count;
-    q = next_runs(s, q, q1, q0, runs, &count);
-    for (int64_t k = k0; k < k1; ++k) {
-      const Tap tp = tap_of(s, k);
-      const float* row = col + (k - k0) * ld;
+    q = next_runs(s, lay, q, q1, q0, runs, &count);
+    TapCursor tp(s, k0);
+    for (int64_t k = k0; k < k1; ++k, tp.next(s)) {
+      const float* row = col + (k - k0) * lay.row_stride;
       for (int r = 0; r < count; ++r) {
         const Run& run = runs[r];
         const int64_t iy = run.oy * s.sh - s.ph + tp.ky * s.dh;

@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 
+#include "pai/cpu_features.h"
+
 namespace pai {
 
 struct GemmMasks {
@@ -17,5 +19,9 @@ struct GemmMasks {
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
            const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
            int64_t ldc, const GemmMasks& masks = GemmMasks());
+
+// Measured multiply-add throughput of an ISA path on all pool threads at once, in GFLOP/s:
+// the practical ceiling for sgemm on this machine (runs for about 10-50 ms).
+double fma_peak_gflops(Isa isa);
 
 }  // namespace pai
