@@ -146,6 +146,8 @@ export interface Backend {
     dstStrides: Int32Array,
     shape: Int32Array,
   ): void;
+  /** out[r, :] = src[0 : cols] for r < rows (bias rows before a GEMM with beta = 1). */
+  repeatRows(src: Storage, rows: number, cols: number, out: Storage): void;
   /** out = x permuted: out.shape[i] = shape[perm[i]]. */
   permute(x: Storage, shape: Int32Array, perm: Int32Array, out: Storage): void;
 

@@ -5,8 +5,6 @@ import { matmulT } from './matmul';
 import { reshape } from './reshape';
 import { sum } from './sum';
 
-const ROW_STRIDES = Int32Array.of(0, 1);
-
 /** x @ weight^T + bias with x [..., in], weight [out, in] (PyTorch layout), bias [out] or null. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   checkTensor('linear', 'x', x);
@@ -31,8 +29,9 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const be = x.backend;
   const out = newTensor(be, x.dtype, shape, rows * nOut);
   const o = out.storage('linear');
-  be.gemm(false, true, rows, nOut, nIn, 1, x.storage('linear'), weight.storage('linear'), 0, o, 1, 0, 0, 0);
-  if (bias !== null) be.binary('add', o, Int32Array.of(nOut, 1), bias.storage('linear'), ROW_STRIDES, o, Int32Array.of(rows, nOut));
+  // The bias rows go in first and the GEMM accumulates onto them: one pass over the output.
+  if (bias !== null) be.repeatRows(bias.storage('linear'), rows, nOut, o);
+  be.gemm(false, true, rows, nOut, nIn, 1, x.storage('linear'), weight.storage('linear'), bias !== null ? 1 : 0, o, 1, 0, 0, 0);
   if (needsGrad(x, weight, bias)) {
     const inputs = bias !== null ? [x, weight, bias] : [x, weight];
     record(

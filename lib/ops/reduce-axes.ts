@@ -10,10 +10,10 @@ export interface ReducePlan {
   dropShape: number[];
   /** Product of the reduced dimensions. */
   count: number;
-  /** [outer, len, inner] when the axes are one contiguous block, else null (permute first). */
+  /** [outer, len, inner] when the axes are one contiguous block, else null. */
   block: [number, number, number] | null;
-  /** Permutation bringing kept axes first, reduced axes last (when block is null). */
-  perm: number[] | null;
+  /** Otherwise: successive [outer, len, inner] reductions, each over one run of adjacent axes. */
+  steps: [number, number, number][] | null;
 }
 
 /** Plans a reduction of a tensor of `shape` over `axes` (undefined: all axes). */
@@ -31,17 +31,34 @@ export function planReduce(op: string, shape: readonly number[], axes: number | 
     keepShape[a] = 1;
   }
   const dropShape = shape.filter((_, i) => !list.includes(i));
-  if (list.length === 0) return { axes: list, keepShape, dropShape, count, block: [1, 1, sizeAll(shape)], perm: null };
+  if (list.length === 0) return { axes: list, keepShape, dropShape, count, block: [1, 1, sizeAll(shape)], steps: null };
   const contiguous = list[list.length - 1] - list[0] === list.length - 1;
   if (contiguous) {
     let outer = 1;
     let inner = 1;
     for (let d = 0; d < list[0]; d++) outer *= shape[d];
     for (let d = list[list.length - 1] + 1; d < ndim; d++) inner *= shape[d];
-    return { axes: list, keepShape, dropShape, count, block: [outer, count, inner], perm: null };
+    return { axes: list, keepShape, dropShape, count, block: [outer, count, inner], steps: null };
   }
-  const kept = shape.map((_, i) => i).filter((i) => !list.includes(i));
-  return { axes: list, keepShape, dropShape, count, block: null, perm: [...kept, ...list] };
+  // Non-adjacent axes: reduce one contiguous run of axes at a time, last run first, so no
+  // permuted copy is needed (e.g. a conv bias gradient: [2, 3] then [0]).
+  const steps: [number, number, number][] = [];
+  const cur = shape.slice();
+  let i = list.length - 1;
+  while (i >= 0) {
+    let j = i;
+    while (j > 0 && list[j - 1] === list[j] - 1) j--;
+    let outer = 1;
+    let len = 1;
+    let inner = 1;
+    for (let d = 0; d < list[j]; d++) outer *= cur[d];
+    for (let d = list[j]; d <= list[i]; d++) len *= cur[d];
+    for (let d = list[i] + 1; d < cur.length; d++) inner *= cur[d];
+    steps.push([outer, len, inner]);
+    for (let d = list[j]; d <= list[i]; d++) cur[d] = 1;
+    i = j - 1;
+  }
+  return { axes: list, keepShape, dropShape, count, block: null, steps };
 }
 
 function sizeAll(shape: readonly number[]): number {

@@ -19,12 +19,20 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
     const [outer, len, inner] = plan.block;
     b.reduceSum(x.storage('sum'), outer, len, inner, out.storage('sum'));
   } else {
-    // Non-adjacent axes: move the reduced axes last, then reduce them as one block.
-    const tmp = b.alloc(x.size, x.dtype);
-    b.permute(x.storage('sum'), Int32Array.from(x.shape), Int32Array.from(plan.perm!), tmp);
+    let src = x.storage('sum');
+    let srcSize = x.size;
+    let owned = false;
+    const steps = plan.steps!;
     out = newTensor(b, x.dtype, shape, outSize);
-    b.reduceSum(tmp, outSize, plan.count, 1, out.storage('sum'));
-    b.free(tmp, x.size, x.dtype);
+    steps.forEach(([outer, len, inner], k) => {
+      const last = k === steps.length - 1;
+      const dst = last ? out.storage('sum') : b.alloc(outer * inner, x.dtype);
+      b.reduceSum(src, outer, len, inner, dst);
+      if (owned) b.free(src, srcSize, x.dtype);
+      src = dst;
+      srcSize = outer * inner;
+      owned = !last;
+    });
   }
   if (needsGrad(x)) record('sum', out, [x], (gy) => [broadcastTo(reshape(gy, plan.keepShape), x.shape)], []);
   return finish('sum', out);

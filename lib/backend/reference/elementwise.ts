@@ -134,6 +134,28 @@ function sameStrides(a: Int32Array, b: Int32Array): boolean {
   return true;
 }
 
+/** Same-shape binary op with the common arithmetic specialized (one monomorphic loop each). */
+function binaryFlat(op: BinaryOp, a: HostArray, b: HostArray, out: HostArray, n: number): void {
+  switch (op) {
+    case 'add':
+      for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+      return;
+    case 'sub':
+      for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+      return;
+    case 'mul':
+      for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+      return;
+    case 'div':
+      for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+      return;
+    default: {
+      const f = binaryFn(op);
+      for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+    }
+  }
+}
+
 /** Reference broadcasting binary kernel (see Backend.binary). */
 export function binary(
   op: BinaryOp,
@@ -144,13 +166,12 @@ export function binary(
   out: HostArray,
   outShape: Int32Array,
 ): void {
-  const f = binaryFn(op);
   const cs = contiguous(outShape);
   if (sameStrides(aStrides, cs) && sameStrides(bStrides, cs)) {
-    const n = out.length;
-    for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+    binaryFlat(op, a, b, out, out.length);
     return;
   }
+  const f = binaryFn(op);
   let o = 0;
   forEachStrided(outShape, [aStrides, bStrides], [0, 0], (count, off, st) => {
     let ia = off[0];

@@ -101,6 +101,12 @@ export class ReferenceBackend implements Backend {
   stridedCopy(src: unknown, so: number, ss: Int32Array, dst: unknown, dof: number, ds: Int32Array, shape: Int32Array): void {
     ew.stridedCopy(src as S, so, ss, dst as S, dof, ds, shape);
   }
+  repeatRows(src: unknown, rows: number, cols: number, out: unknown): void {
+    const s = src as S;
+    const o = out as S;
+    const row = s.length === cols ? s : s.subarray(0, cols);
+    for (let r = 0; r < rows; r++) o.set(row, r * cols);
+  }
   permute(x: unknown, shape: Int32Array, perm: Int32Array, out: unknown): void {
     ew.permute(x as S, shape, perm, out as S);
   }
