@@ -1,0 +1,114 @@
+// Saliency scoring and exact top-k selection (see pai/score.h, pai/select.h).
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "pai/score.h"
+#include "pai/select.h"
+#include "registry.h"
+
+namespace {
+
+using pai::binding::Args;
+
+// Length of a Float32Array argument that must equal `n`.
+float* same_length(const Args& args, size_t i, const char* name, int64_t n) {
+  const int64_t len = args.length<float>(i, name);
+  if (len != n)
+    args.range_error(name, "has " + std::to_string(len) + " elements, expected " +
+                               std::to_string(n) + " (the length of the first array)");
+  return args.array<float>(i, name, n);
+}
+
+[[noreturn]] void throw_nan(const Args& args, int64_t index) {
+  args.range_error("scores", "contains NaN at index " + std::to_string(index) +
+                                 " (scores must be comparable; check the gradients)");
+}
+
+// An integer-valued double (from a Float64Array) in [lo, hi].
+int64_t integer_entry(const Args& args, const char* name, int64_t at, double v, int64_t lo,
+                      int64_t hi) {
+  if (!std::isfinite(v) || v != std::floor(v) || v < static_cast<double>(lo) ||
+      v > static_cast<double>(hi)) {
+    std::ostringstream got;
+    got << std::setprecision(17) << v;
+    const std::string entry = std::string(name) + "[" + std::to_string(at) + "]";
+    args.range_error(entry.c_str(), "must be an integer in [" + std::to_string(lo) + ", " +
+                                        std::to_string(hi) + "], got " + got.str());
+  }
+  return static_cast<int64_t>(v);
+}
+
+Napi::Value ScoreKernel(const Napi::CallbackInfo& info) {
+  Args args(info, "scoreKernel", 4);
+  const std::string kind = args.string(0, "kind");
+  pai::ScoreKind k;
+  if (kind == "abs") k = pai::ScoreKind::Abs;
+  else if (kind == "absprod") k = pai::ScoreKind::AbsProd;
+  else if (kind == "prod") k = pai::ScoreKind::Prod;
+  else if (kind == "negprod") k = pai::ScoreKind::NegProd;
+  else args.range_error("kind", "must be 'abs', 'absprod', 'prod' or 'negprod', got '" + kind + "'");
+  const int64_t n = args.length<float>(1, "theta");
+  const float* theta = args.array<float>(1, "theta", n);
+  const float* g = nullptr;
+  if (k != pai::ScoreKind::Abs) {
+    if (args.is_null(2)) args.type_error(2, "g", "must be a Float32Array for kind '" + kind + "'");
+    g = same_length(args, 2, "g", n);
+  } else if (!args.is_null(2)) {
+    g = same_length(args, 2, "g", n);
+  }
+  float* out = same_length(args, 3, "out", n);
+  pai::score(k, theta, g, out, n);
+  return info.Env().Undefined();
+}
+
+Napi::Value SelectTopK(const Napi::CallbackInfo& info) {
+  Args args(info, "selectTopK", 3);
+  const int64_t n = args.length<float>(0, "scores");
+  const float* scores = args.array<float>(0, "scores", n);
+  const int64_t k = args.integer(1, "k", 0, n);
+  float* mask = same_length(args, 2, "mask", n);
+  pai::SelectResult r = pai::select_top_k(scores, n, k, mask);
+  if (r.nan_index >= 0) throw_nan(args, r.nan_index);
+  return Napi::Number::New(info.Env(), r.threshold);
+}
+
+Napi::Value SelectTopKSegments(const Napi::CallbackInfo& info) {
+  Args args(info, "selectTopKSegments", 4);
+  const int64_t n = args.length<float>(0, "scores");
+  const float* scores = args.array<float>(0, "scores", n);
+  const int64_t n_off = args.length<double>(1, "offsets");
+  if (n_off < 1) args.range_error("offsets", "must have at least one entry (segments + 1)");
+  const double* off = args.array<double>(1, "offsets", n_off);
+  const int64_t segments = n_off - 1;
+  const int64_t n_ks = args.length<double>(2, "ks");
+  if (n_ks != segments)
+    args.range_error("ks", "has " + std::to_string(n_ks) + " entries, expected " +
+                               std::to_string(segments) + " (offsets.length - 1)");
+  const double* ks_d = args.array<double>(2, "ks", segments);
+  float* mask = same_length(args, 3, "mask", n);
+  std::vector<int64_t> offsets(n_off), ks(segments);
+  for (int64_t s = 0; s < n_off; ++s)
+    offsets[s] = integer_entry(args, "offsets", s, off[s], s == 0 ? 0 : offsets[s - 1], n);
+  for (int64_t s = 0; s < segments; ++s)
+    ks[s] = integer_entry(args, "ks", s, ks_d[s], 0, offsets[s + 1] - offsets[s]);
+  Napi::Float64Array thresholds = Napi::Float64Array::New(info.Env(), segments);
+  std::vector<float> th(segments);
+  pai::SelectResult r =
+      pai::select_top_k_segments(scores, offsets.data(), ks.data(), segments, mask, th.data());
+  if (r.nan_index >= 0) throw_nan(args, r.nan_index);
+  double* th_out = thresholds.Data();
+  for (int64_t s = 0; s < segments; ++s) th_out[s] = th[s];
+  return thresholds;
+}
+
+}  // namespace
+
+PAI_BINDING(select) {
+  exports.Set("scoreKernel", Napi::Function::New(env, ScoreKernel));
+  exports.Set("selectTopK", Napi::Function::New(env, SelectTopK));
+  exports.Set("selectTopKSegments", Napi::Function::New(env, SelectTopKSegments));
+}
