@@ -7,12 +7,12 @@ export interface Batch {
 }
 
 /**
- * Where a training loop gets its batches. `batches(epoch)` must give the same batches for the
- * same epoch (seeded shuffling and augmentation), which makes a resumed run continue
- * identically.
+ * Where a training loop gets its batches (a `DataLoader` of lib/data is one). `epoch(e)` must
+ * give the same batches for the same epoch (seeded shuffling and augmentation), which makes a
+ * resumed run continue identically. A batch's arrays may be reused by the next batch.
  */
 export interface BatchSource {
-  batches(epoch: number): Iterable<Batch> | AsyncIterable<Batch>;
+  epoch(epoch: number): Iterable<Batch> | AsyncIterable<Batch>;
   /** Batches per epoch, if known (for warm-up schedules and progress). */
   readonly numBatches?: number;
 }

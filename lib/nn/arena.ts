@@ -1,0 +1,169 @@
+import { Tensor } from '../tensor';
+import { mul } from '../ops';
+import type { Module } from './module';
+import { Parameter } from './parameter';
+
+/** Where one parameter lives in the arena. */
+export interface ArenaEntry {
+  /** PyTorch state-dict key, e.g. `layers.0.conv.weight`. */
+  key: string;
+  /** The parameter (a view of `ParameterArena.values`). */
+  param: Parameter;
+  /** First element in the arena (prunable entries also index the mask arena with it). */
+  offset: number;
+  /** Number of elements. */
+  length: number;
+  prunable: boolean;
+}
+
+const hooked = new WeakSet<Parameter>();
+
+/**
+ * All parameters of a model in one contiguous Float32Array, each parameter a zero-copy view:
+ * prunable weights first, as one block [0, prunableLength) (the pruning arena), then the rest.
+ * A gradient arena of the same layout is what the optimizer reads, and a mask arena covers the
+ * prunable block, so scoring, threshold selection, mask updates and optimizer steps are each
+ * one pass over one buffer, whatever the number of layers.
+ */
+export class ParameterArena {
+  /** Every parameter value, prunable block first. */
+  readonly values: Float32Array;
+  /** Gradients in the same layout, filled by {@link gatherGrads}. */
+  readonly grads: Float32Array;
+  /** 0/1 masks of the prunable block (length `prunableLength`); all 1 until pruned. */
+  readonly masks: Float32Array;
+  /** Number of prunable elements: the length of the prunable block and of `masks`. */
+  readonly prunableLength: number;
+  /** All entries, prunable ones first, each group in module (state-dict) order. */
+  readonly entries: readonly ArenaEntry[];
+  private active = false;
+
+  private constructor(entries: ArenaEntry[], total: number, prunableLength: number, values: Float32Array) {
+    this.entries = entries;
+    this.values = values;
+    this.grads = new Float32Array(total);
+    this.masks = new Float32Array(prunableLength).fill(1);
+    this.prunableLength = prunableLength;
+  }
+
+  /**
+   * Moves every parameter of `model` into a fresh arena (values copied once) and swaps each
+   * module's parameter for a view of it; sets `model.arena`. Call before creating an optimizer.
+   */
+  static attach(model: Module): ParameterArena {
+    if (model.arena) throw new Error('ParameterArena.attach: this model already has an arena');
+    const named = model.namedParameters();
+    const seen = new Set<Parameter>();
+    for (const [key, p] of named) {
+      if (seen.has(p)) throw new Error(`ParameterArena.attach: parameter '${key}' is shared between modules, which the arena does not support`);
+      seen.add(p);
+      if (p.device !== 'cpu' || p.dtype !== 'float32') {
+        throw new Error(`ParameterArena.attach: '${key}' is ${p.dtype} on ${p.device}; build the arena on cpu float32, then move the model`);
+      }
+    }
+    const ordered = [...named.filter(([, p]) => p.prunable), ...named.filter(([, p]) => !p.prunable)];
+    let total = 0;
+    let prunableLength = 0;
+    const layout = ordered.map(([key, p]) => {
+      const e = { key, p, offset: total };
+      total += p.size;
+      if (p.prunable) prunableLength = total;
+      return e;
+    });
+    const values = new Float32Array(total);
+    const entries: ArenaEntry[] = [];
+    const owners = new Map(model.namedModules().map(([path, m]) => [path, m]));
+    for (const { key, p, offset } of layout) {
+      values.set(p.data() as Float32Array, offset);
+      const view = Parameter.over(values.subarray(offset, offset + p.size), p.shape, { prunable: p.prunable });
+      const dot = key.lastIndexOf('.');
+      owners.get(dot < 0 ? '' : key.slice(0, dot))!.replaceParameter(key.slice(dot + 1), view);
+      entries.push({ key, param: view, offset, length: p.size, prunable: p.prunable });
+    }
+    const arena = new ParameterArena(entries, total, prunableLength, values);
+    model.arena = arena;
+    return arena;
+  }
+
+  /** The prunable entries in a stable order (state-dict order), with offsets into `values` and `masks`. */
+  prunableParameters(): readonly ArenaEntry[] {
+    return this.entries.filter((e) => e.prunable);
+  }
+
+  /** Zero-copy view of the prunable block of `values`. */
+  get prunableValues(): Float32Array {
+    return this.values.subarray(0, this.prunableLength);
+  }
+
+  /** Zero-copy view of the prunable block of `grads`. */
+  get prunableGrads(): Float32Array {
+    return this.grads.subarray(0, this.prunableLength);
+  }
+
+  /** Whether layers compute with their masks (set by {@link activateMasks}). */
+  get masksActive(): boolean {
+    return this.active;
+  }
+
+  /**
+   * Copies every parameter's gradient into `grads` (zeros where a parameter has none), so the
+   * optimizer reads one buffer. Returns `grads`.
+   */
+  gatherGrads(): Float32Array {
+    for (const e of this.entries) {
+      const g = e.param.grad;
+      if (!g) {
+        this.grads.fill(0, e.offset, e.offset + e.length);
+        continue;
+      }
+      if (g.size !== e.length) throw new Error(`gatherGrads: gradient of '${e.key}' has ${g.size} elements, expected ${e.length}`);
+      this.grads.set(g.data() as Float32Array, e.offset);
+    }
+    return this.grads;
+  }
+
+  /**
+   * Makes the masks take effect: each prunable parameter gets its view of `masks` as `mask`
+   * (layers then compute with weight * mask), a gradient hook that zeroes pruned entries, and
+   * its pruned weights are set to exactly 0. Call after writing `masks`; calling again
+   * re-applies new masks.
+   */
+  activateMasks(): void {
+    for (const e of this.prunableParameters()) {
+      const p = e.param;
+      if (!p.mask) p.mask = maskView(this.masks, e, p);
+      if (!hooked.has(p)) {
+        hooked.add(p);
+        p.registerHook((g: Tensor) => (p.mask ? mul(g, p.mask) : undefined));
+      }
+    }
+    this.active = true;
+    this.applyMasks();
+  }
+
+  /** Sets pruned weights (mask 0) to exactly 0: values[i] *= masks[i] over the prunable block. */
+  applyMasks(): void {
+    const v = this.values;
+    const m = this.masks;
+    for (let i = 0; i < this.prunableLength; i++) if (m[i] === 0) v[i] = 0;
+  }
+
+  /** Fraction of prunable weights kept (mask 1), in [0, 1]. */
+  density(): number {
+    if (this.prunableLength === 0) return 1;
+    let kept = 0;
+    for (let i = 0; i < this.prunableLength; i++) kept += this.masks[i];
+    return kept / this.prunableLength;
+  }
+
+  /** The mask of one prunable parameter as a zero-copy Float32Array view of `masks`. */
+  maskOf(key: string): Float32Array {
+    const e = this.entries.find((x) => x.key === key);
+    if (!e || !e.prunable) throw new RangeError(`maskOf: '${key}' is not a prunable parameter`);
+    return this.masks.subarray(e.offset, e.offset + e.length);
+  }
+}
+
+function maskView(masks: Float32Array, e: ArenaEntry, p: Parameter): Tensor {
+  return Tensor.fromStorage(masks.subarray(e.offset, e.offset + e.length), p.shape);
+}

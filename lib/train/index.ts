@@ -1,0 +1,15 @@
+export { train, DivergenceError } from './loop';
+export type { TrainOptions, TrainResult, TrainEvent } from './loop';
+export { evaluate } from './evaluate';
+export type { EvalResult } from './evaluate';
+export { Optimizer, SGD, Adam, AdamW, createOptimizer } from './optimizer';
+export type { OptimizerConfig, SgdConfig, AdamConfig, OptimizerState } from './optimizer';
+export { sgdStep, adamStep, fusedStepImplementation, setFusedStepNative } from './fused-step';
+export type { SgdStepConfig, AdamStepConfig } from './fused-step';
+export { learningRateAt, scheduledLr, validateLrSchedule } from './schedules';
+export type { LrSchedule, LrScheduleSpec } from './schedules';
+export { topKCorrect, EpochMeter } from './metrics';
+export { saveCheckpoint, loadCheckpoint } from './checkpoint';
+export type { Checkpoint, CheckpointMeta, EpochRecord } from './checkpoint';
+export type { Batch, BatchSource } from './batches';
+export { checkBatch } from './batches';

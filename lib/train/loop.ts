@@ -1,0 +1,175 @@
+import { Tensor, tidy } from '../tensor';
+import { crossEntropy } from '../ops';
+import type { Module } from '../nn/module';
+import { checkBatch, type BatchSource } from './batches';
+import { type CheckpointMeta, type EpochRecord, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { evaluate, yieldToEventLoop } from './evaluate';
+import { EpochMeter } from './metrics';
+import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizer';
+import { learningRateAt, type LrSchedule, validateLrSchedule } from './schedules';
+
+/** A NaN or infinite training loss; names where it happened. */
+export class DivergenceError extends Error {
+  constructor(
+    /** 0-based epoch. */
+    readonly epoch: number,
+    /** 0-based step within the epoch. */
+    readonly step: number,
+    readonly loss: number,
+  ) {
+    super(
+      `training diverged: the loss is ${loss} at epoch ${epoch + 1}, step ${step + 1}. ` +
+        'Fix: lower the learning rate, add warm-up, or check the data for NaN values',
+    );
+    this.name = 'DivergenceError';
+  }
+}
+
+/** Progress of {@link train}: after every step, after every epoch, and after every checkpoint. */
+export type TrainEvent =
+  | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number | null; globalStep: number; loss: number; lr: number }
+  | { type: 'epoch'; record: EpochRecord; epochs: number }
+  | { type: 'checkpoint'; path: string; epoch: number };
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  /** Training batches; `epoch(e)` must be deterministic per epoch for exact resumes. */
+  train: BatchSource;
+  /** Evaluated after every epoch when given. */
+  test?: BatchSource;
+  /** Total epochs (a resumed run continues up to this number). */
+  epochs: number;
+  optimizer: OptimizerConfig;
+  /** Default: constant rate. */
+  schedule?: LrSchedule;
+  /** Called synchronously with each event; keep it cheap. */
+  onProgress?: (e: TrainEvent) => void;
+  /** Aborting stops at the next step with the signal's reason. */
+  signal?: AbortSignal;
+  /** Save a checkpoint to `path` every `every` epochs (default 1) and at the end. */
+  checkpoint?: { path: string; every?: number };
+  /** Resume from this checkpoint (written by a run with the same options). */
+  resume?: string;
+  /** Stored in the checkpoint metadata as is. */
+  extra?: Record<string, unknown>;
+}
+
+/** What {@link train} returns. */
+export interface TrainResult {
+  history: EpochRecord[];
+  /** The last epoch's record. */
+  final: EpochRecord | null;
+  globalStep: number;
+  optimizer: Optimizer;
+}
+
+function specOf(model: Module): CheckpointMeta['model'] {
+  const spec = (model as { spec?: CheckpointMeta['model'] }).spec;
+  return spec ? { name: spec.name, inputShape: [...spec.inputShape], numClasses: spec.numClasses, seed: spec.seed } : undefined;
+}
+
+/**
+ * Trains `model` (which needs a parameter arena, e.g. from `createModel`) with cross-entropy:
+ * per epoch one pass over `train` then evaluation on `test`, recording loss, top-1 and top-5.
+ * Masked models stay masked: pruned weights are exactly 0 after every step. A NaN or Inf loss
+ * throws {@link DivergenceError}. With `checkpoint` and `resume`, an interrupted run continues
+ * exactly where it stopped.
+ */
+export async function train(model: Module, opts: TrainOptions): Promise<TrainResult> {
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw new RangeError(`train: epochs must be a non-negative integer, got ${opts.epochs}`);
+  const schedule: LrSchedule = opts.schedule ?? { schedule: { kind: 'constant' } };
+  validateLrSchedule(schedule);
+  const every = opts.checkpoint?.every ?? 1;
+  if (opts.checkpoint && (!Number.isInteger(every) || every < 1)) throw new RangeError(`train: checkpoint.every must be a positive integer, got ${every}`);
+  const optimizer = createOptimizer(model, opts.optimizer);
+  const baseLr = opts.optimizer.lr;
+  let history: EpochRecord[] = [];
+  let startEpoch = 0;
+  let globalStep = 0;
+  if (opts.resume) {
+    const ck = loadCheckpoint(opts.resume, model);
+    if (ck.meta.optimizer.kind !== opts.optimizer.kind) {
+      throw new Error(`train: ${opts.resume} was trained with ${ck.meta.optimizer.kind}, not ${opts.optimizer.kind}; resume with the same optimizer`);
+    }
+    optimizer.loadState(ck.optimizerState);
+    history = ck.meta.history;
+    startEpoch = ck.meta.epoch;
+    globalStep = ck.meta.globalStep;
+  }
+  const stepsPerEpoch = opts.train.numBatches ?? null;
+  if ((schedule.warmupEpochs ?? 0) > 0 && stepsPerEpoch === null) {
+    throw new RangeError('train: a warm-up schedule needs the number of batches per epoch (BatchSource.numBatches)');
+  }
+  model.train();
+  for (let epoch = startEpoch; epoch < opts.epochs; epoch++) {
+    const t0 = performance.now();
+    const meter = new EpochMeter();
+    let step = 0;
+    let lr = baseLr;
+    for await (const b of opts.train.epoch(epoch)) {
+      opts.signal?.throwIfAborted();
+      checkBatch(b, 'train');
+      lr = learningRateAt(schedule, baseLr, epoch, step, stepsPerEpoch ?? 1);
+      optimizer.lr = lr;
+      const loss = trainStep(model, optimizer, b.x, b.y, b.batchShape, meter, epoch, step);
+      globalStep++;
+      opts.onProgress?.({ type: 'step', epoch, step, stepsPerEpoch, globalStep, loss, lr });
+      step++;
+      await yieldToEventLoop();
+    }
+    const record: EpochRecord = { epoch, lr, trainLoss: meter.loss, trainTop1: meter.top1, seconds: 0 };
+    if (opts.test) {
+      const r = await evaluate(model, opts.test, { signal: opts.signal });
+      record.testLoss = r.loss;
+      record.testTop1 = r.top1;
+      record.testTop5 = r.top5;
+    }
+    record.seconds = (performance.now() - t0) / 1000;
+    history.push(record);
+    opts.onProgress?.({ type: 'epoch', record, epochs: opts.epochs });
+    const done = epoch + 1;
+    if (opts.checkpoint && (done % every === 0 || done === opts.epochs)) {
+      const meta: CheckpointMeta = {
+        format: 'prune-at-init/checkpoint',
+        version: 1,
+        model: specOf(model),
+        epoch: done,
+        globalStep,
+        optimizer: opts.optimizer,
+        optimizerStep: optimizer.stepCount,
+        schedule,
+        masked: model.arena?.masksActive ?? false,
+        history,
+        extra: opts.extra,
+      };
+      saveCheckpoint(opts.checkpoint.path, model, meta, optimizer.state());
+      opts.onProgress?.({ type: 'checkpoint', path: opts.checkpoint.path, epoch: done });
+    }
+  }
+  return { history, final: history[history.length - 1] ?? null, globalStep, optimizer };
+}
+
+/** Forward, loss, backward and one optimizer step on one batch; returns the batch's mean loss. */
+function trainStep(
+  model: Module,
+  optimizer: Optimizer,
+  x: Float32Array,
+  y: Int32Array,
+  shape: readonly number[],
+  meter: EpochMeter,
+  epoch: number,
+  step: number,
+): number {
+  return tidy(() => {
+    const logits = model.forward(Tensor.fromStorage(x, shape));
+    const loss = crossEntropy(logits, y);
+    const value = loss.item();
+    if (!Number.isFinite(value)) throw new DivergenceError(epoch, step, value);
+    meter.add(value, logits.data() as Float32Array, y, logits.shape[1]);
+    optimizer.zeroGrad();
+    loss.backward();
+    optimizer.step();
+    optimizer.zeroGrad();
+    return value;
+  });
+}

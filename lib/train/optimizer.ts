@@ -1,0 +1,201 @@
+import type { Module } from '../nn/module';
+import type { ParameterArena } from '../nn/arena';
+import { adamStep, sgdStep } from './fused-step';
+
+/** SGD hyper-parameters (PyTorch `torch.optim.SGD`). */
+export interface SgdConfig {
+  kind: 'sgd';
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+/** Adam / AdamW hyper-parameters (PyTorch `torch.optim.Adam` / `AdamW`; AdamW's weightDecay defaults to 0.01). */
+export interface AdamConfig {
+  kind: 'adam' | 'adamw';
+  lr: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+/** Any optimizer as plain data (stored in checkpoint metadata). */
+export type OptimizerConfig = SgdConfig | AdamConfig;
+
+/** Optimizer state as flat arena-layout buffers plus the step count (for checkpoints). */
+export interface OptimizerState {
+  step: number;
+  buffers: Record<string, Float32Array>;
+}
+
+/**
+ * An optimizer over a model's parameter arena: `step()` gathers the gradients into the
+ * gradient arena and updates all parameters in one fused pass per block (the prunable block
+ * with its masks, then the rest), natively when the addon has the kernel.
+ */
+export abstract class Optimizer {
+  /** Current learning rate (the training loop sets it from the schedule before each step). */
+  lr: number;
+  /** Steps taken so far. */
+  stepCount = 0;
+  readonly arena: ParameterArena;
+
+  protected constructor(target: Module | ParameterArena, lr: number) {
+    const arena = 'values' in target ? target : target.arena;
+    if (!arena) throw new Error('Optimizer: the model has no parameter arena. Fix: build it with createModel(), or call ParameterArena.attach(model) first');
+    if (!(lr >= 0) || !Number.isFinite(lr)) throw new RangeError(`Optimizer: lr must be a finite number >= 0, got ${lr}`);
+    this.arena = arena;
+    this.lr = lr;
+  }
+
+  /** The hyper-parameters as data (lr is the base rate given at construction). */
+  abstract readonly config: OptimizerConfig;
+
+  /** One update of every parameter from its current gradient. */
+  step(): void {
+    const a = this.arena;
+    a.gatherGrads();
+    const p = a.prunableLength;
+    const n = a.values.length;
+    this.stepCount++;
+    if (p > 0) this.update(0, p, a.masksActive ? a.masks : null);
+    if (n > p) this.update(p, n, null);
+  }
+
+  /** Drops (and disposes) every parameter's gradient; the gradient arena is refilled at the next step. */
+  zeroGrad(): void {
+    for (const e of this.arena.entries) {
+      e.param.grad?.dispose();
+      e.param.grad = null;
+    }
+  }
+
+  /** Updates arena elements [from, to) with the given mask (covering the same range) or none. */
+  protected abstract update(from: number, to: number, mask: Float32Array | null): void;
+
+  /** Copies of the state buffers and the step count. */
+  abstract state(): OptimizerState;
+
+  /** Restores state saved by {@link state} (buffers must have the arena's length). */
+  abstract loadState(s: OptimizerState): void;
+
+  protected checkBuffer(name: string, b: Float32Array | undefined): Float32Array {
+    if (!b) throw new RangeError(`${this.config.kind}: optimizer state has no '${name}' buffer`);
+    if (b.length !== this.arena.values.length) {
+      throw new RangeError(`${this.config.kind}: '${name}' has ${b.length} elements, the arena ${this.arena.values.length}`);
+    }
+    return b;
+  }
+}
+
+function check(name: string, v: number, ok: boolean, range: string): number {
+  if (!ok || !Number.isFinite(v)) throw new RangeError(`${name} must be ${range}, got ${v}`);
+  return v;
+}
+
+/** Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay, as PyTorch. */
+export class SGD extends Optimizer {
+  readonly config: SgdConfig;
+  private momentumBuf: Float32Array | null = null;
+
+  constructor(target: Module | ParameterArena, cfg: Omit<SgdConfig, 'kind'>) {
+    super(target, cfg.lr);
+    const momentum = check('SGD momentum', cfg.momentum ?? 0, (cfg.momentum ?? 0) >= 0, '>= 0');
+    const dampening = check('SGD dampening', cfg.dampening ?? 0, true, 'finite');
+    const weightDecay = check('SGD weightDecay', cfg.weightDecay ?? 0, (cfg.weightDecay ?? 0) >= 0, '>= 0');
+    const nesterov = cfg.nesterov ?? false;
+    if (nesterov && (momentum <= 0 || dampening !== 0)) throw new RangeError('SGD: Nesterov momentum requires momentum > 0 and dampening 0');
+    this.config = { kind: 'sgd', lr: cfg.lr, momentum, dampening, weightDecay, nesterov };
+    if (momentum !== 0) this.momentumBuf = new Float32Array(this.arena.values.length);
+  }
+
+  protected override update(from: number, to: number, mask: Float32Array | null): void {
+    const a = this.arena;
+    const c = this.config;
+    sgdStep(a.values.subarray(from, to), a.grads.subarray(from, to), this.momentumBuf?.subarray(from, to) ?? null, mask, {
+      lr: this.lr,
+      momentum: c.momentum!,
+      dampening: c.dampening!,
+      weightDecay: c.weightDecay!,
+      nesterov: c.nesterov!,
+      firstStep: this.stepCount === 1,
+    });
+  }
+
+  override state(): OptimizerState {
+    return { step: this.stepCount, buffers: this.momentumBuf ? { momentum: this.momentumBuf.slice() } : {} };
+  }
+
+  override loadState(s: OptimizerState): void {
+    if (this.momentumBuf) this.momentumBuf.set(this.checkBuffer('momentum', s.buffers.momentum));
+    this.stepCount = s.step;
+  }
+}
+
+/** Adam (Kingma and Ba 2015) with L2 decay, or AdamW (decoupled decay) when kind is 'adamw'; PyTorch semantics. */
+export class Adam extends Optimizer {
+  readonly config: AdamConfig;
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
+
+  constructor(target: Module | ParameterArena, cfg: Omit<AdamConfig, 'kind'> & { kind?: 'adam' | 'adamw' }) {
+    super(target, cfg.lr);
+    const kind = cfg.kind ?? 'adam';
+    const [b1, b2] = cfg.betas ?? [0.9, 0.999];
+    check('Adam beta1', b1, b1 >= 0 && b1 < 1, 'in [0, 1)');
+    check('Adam beta2', b2, b2 >= 0 && b2 < 1, 'in [0, 1)');
+    const eps = check('Adam eps', cfg.eps ?? 1e-8, (cfg.eps ?? 1e-8) >= 0, '>= 0');
+    const wd = cfg.weightDecay ?? (kind === 'adamw' ? 0.01 : 0);
+    check('Adam weightDecay', wd, wd >= 0, '>= 0');
+    this.config = { kind, lr: cfg.lr, betas: [b1, b2], eps, weightDecay: wd };
+    this.m = new Float32Array(this.arena.values.length);
+    this.v = new Float32Array(this.arena.values.length);
+  }
+
+  protected override update(from: number, to: number, mask: Float32Array | null): void {
+    const a = this.arena;
+    const c = this.config;
+    adamStep(a.values.subarray(from, to), a.grads.subarray(from, to), this.m.subarray(from, to), this.v.subarray(from, to), mask, {
+      lr: this.lr,
+      beta1: c.betas![0],
+      beta2: c.betas![1],
+      eps: c.eps!,
+      weightDecay: c.weightDecay!,
+      decoupled: c.kind === 'adamw',
+      step: this.stepCount,
+    });
+  }
+
+  override state(): OptimizerState {
+    return { step: this.stepCount, buffers: { exp_avg: this.m.slice(), exp_avg_sq: this.v.slice() } };
+  }
+
+  override loadState(s: OptimizerState): void {
+    this.m.set(this.checkBuffer('exp_avg', s.buffers.exp_avg));
+    this.v.set(this.checkBuffer('exp_avg_sq', s.buffers.exp_avg_sq));
+    this.stepCount = s.step;
+  }
+}
+
+/** AdamW: Adam with decoupled weight decay (Loshchilov and Hutter 2019), default decay 0.01. */
+export class AdamW extends Adam {
+  constructor(target: Module | ParameterArena, cfg: Omit<AdamConfig, 'kind'>) {
+    super(target, { ...cfg, kind: 'adamw' });
+  }
+}
+
+/** Builds the optimizer a config describes, over a model's arena. */
+export function createOptimizer(target: Module | ParameterArena, cfg: OptimizerConfig): Optimizer {
+  switch (cfg.kind) {
+    case 'sgd':
+      return new SGD(target, cfg);
+    case 'adam':
+      return new Adam(target, cfg);
+    case 'adamw':
+      return new AdamW(target, cfg);
+    default:
+      throw new RangeError(`createOptimizer: unknown kind '${(cfg as { kind: string }).kind}' (known: sgd, adam, adamw)`);
+  }
+}
