@@ -18,15 +18,27 @@ struct PatchShape {
   int64_t pixels() const { return oh * ow; }
 };
 
-// col[(k - k0) * ld + (q - q0)] = x at tap k of output pixel q (0 in the padding), for
-// k in [k0, k1), q in [q0, q1); columns [q1 - q0, ld) of each row are set to 0.
+// Where element (k, q) of a block of columns [q0, q1) and taps [k0, k1) is stored: with
+// (j, t) = divmod(q - q0, panel_width), at col[j * panel_stride + (k - k0) * row_stride + t].
+// Panels of width nr ([kc][nr] each) feed a micro-kernel directly; a plain row-major block
+// is a single panel.
+struct ColumnLayout {
+  int64_t row_stride, panel_width, panel_stride;
+  // Row-major [k1 - k0][ld], ld >= q1 - q0.
+  static ColumnLayout rows(int64_t ld) { return {ld, ld, 0}; }
+  // Panels [ceil((q1 - q0) / width)][k1 - k0][width].
+  static ColumnLayout panels(int64_t width, int64_t taps) { return {width, width, width * taps}; }
+};
+
+// Element (k, q) = x at tap k of output pixel q (0 in the padding), for k in [k0, k1),
+// q in [q0, q1); the columns after q1 up to the end of the last panel are set to 0.
 // x points at the group's first channel of image 0.
 void im2col(const PatchShape& s, const float* x, int64_t k0, int64_t k1, int64_t q0, int64_t q1,
-            float* col, int64_t ld);
+            float* col, const ColumnLayout& layout);
 
-// The adjoint: gx at tap k of pixel q += col[(k - k0) * ld + (q - q0)]. Not thread-safe for
-// two calls that touch the same images.
-void col2im_add(const PatchShape& s, const float* col, int64_t ld, int64_t k0, int64_t k1,
-                int64_t q0, int64_t q1, float* gx);
+// The adjoint: gx at tap k of pixel q += element (k, q). Not thread-safe for two calls that
+// touch the same images.
+void col2im_add(const PatchShape& s, const float* col, const ColumnLayout& layout, int64_t k0,
+                int64_t k1, int64_t q0, int64_t q1, float* gx);
 
 }  // namespace pai
