@@ -6,7 +6,8 @@
 import type { BackendName } from '../../lib/backend';
 import { isBackendAvailable } from '../../lib/backend';
 import { loadNative } from '../../lib/backend/native-loader';
-import { tidy } from '../../lib/tensor';
+import { fromArray, tidy } from '../../lib/tensor';
+import * as o from '../../lib/ops';
 import { OP_CASES } from '../ops/cases';
 import { caseGrads, caseInputs, caseTensors, mismatch, runCase, TEST_SEED } from '../ops/harness';
 
@@ -30,6 +31,19 @@ for (const name of BACKENDS) {
     continue;
   }
   describe(`conformance on ${name} (float32 vs reference float64, seed ${TEST_SEED})`, () => {
+    test('in-place kernels: mulInPlace_, copy_, fill_ and gradient accumulation (outputs aliasing inputs)', () => {
+      const x = fromArray([1, 2, 3, 4, 5, 6, 7], [7], { backend: name });
+      x.mulInPlace_(fromArray([1, 0, 1, 0, 1, 1, 0], [7], { backend: name }));
+      expect(x.toArray()).toEqual([1, 0, 3, 0, 5, 6, 0]);
+      x.copy_(fromArray([2, 2, 2, 2, 2, 2, 2], [7], { backend: 'reference', dtype: 'float64' }));
+      expect(x.toArray()).toEqual([2, 2, 2, 2, 2, 2, 2]);
+      const w = fromArray([0.5, -1.5, 2], [3], { backend: name }).requiresGrad_();
+      o.sum(o.mul(w, w)).backward();
+      o.sum(o.mul(w, 3)).backward();
+      expect(w.grad!.toArray()).toEqual([4, 0, 7]);
+      w.grad!.fill_(0.25);
+      expect(w.grad!.toArray()).toEqual([0.25, 0.25, 0.25]);
+    });
     OP_CASES.forEach((c, index) => {
       test(c.name, () => {
         tidy(() => {
