@@ -87,7 +87,8 @@ export function classifyError(err: unknown): Failure {
       stack: null,
     };
   }
-  if (err instanceof InterruptedError || (err instanceof Error && err.name === 'AbortError')) {
+  // AbortSignal reasons are DOMExceptions, which are not `instanceof Error` in every realm.
+  if (err instanceof InterruptedError || (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError')) {
     return { exitCode: EXIT.interrupted, message: 'interrupted', hint: null, stack: null };
   }
   if (err instanceof Error) {

@@ -47,8 +47,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), opt
   } catch (err) {
     if (err instanceof CommanderError) {
       if (DISPLAY_CODES.has(err.code)) return EXIT.ok;
-      // `pai` alone prints the help to stderr: a usage error without a message of its own.
-      if (err.code === 'commander.help') return EXIT.user;
+      // `pai help x` shows help (exit 0); `pai` alone prints it to stderr as a usage error.
+      if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.ok : EXIT.user;
       failure = commanderFailure(err, argv);
     } else {
       failure = classifyError(err);

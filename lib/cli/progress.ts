@@ -1,5 +1,6 @@
 import * as cliProgress from 'cli-progress';
 import { CliIo } from './io';
+import { formatNumber } from '../experiments/report/scale';
 import { duration } from './table';
 
 /**
@@ -24,7 +25,7 @@ export const PLAIN_INTERVAL_MS = 2000;
 function formatMetrics(metrics: ProgressEvent['metrics']): string {
   if (!metrics) return '';
   return Object.entries(metrics)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : v}`)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : v}`)
     .join(' ');
 }
 
@@ -37,7 +38,7 @@ export class Progress {
   private bar: cliProgress.SingleBar | null = null;
   private phase: string | null = null;
   private started = 0;
-  private lastLine = 0;
+  private lastLine = -Infinity;
   private lastDone = -1;
   private finished = false;
   private readonly mode: 'bar' | 'plain' | 'off';
@@ -68,7 +69,7 @@ export class Progress {
     }
     const complete = done >= e.total;
     if (complete && this.finished) return;
-    if (!complete && done > 0 && now - this.lastLine < PLAIN_INTERVAL_MS) return;
+    if (!complete && now - this.lastLine < PLAIN_INTERVAL_MS) return;
     this.finished = complete;
     this.lastLine = now;
     const elapsed = (now - this.started) / 1000;
@@ -83,7 +84,7 @@ export class Progress {
     this.stopBar();
     this.phase = e.phase;
     this.started = now;
-    this.lastLine = 0;
+    this.lastLine = -Infinity;
     this.lastDone = -1;
     this.finished = false;
     if (this.mode !== 'bar') return;

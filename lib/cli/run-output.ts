@@ -12,9 +12,9 @@ export const RUN_FILES = ['results.json', 'report.svg', 'masks.safetensors', 'we
  * Writes results.json (atomically) and report.svg into `outDir`, and returns the paths of
  * the run files that exist there afterwards (the library writes the safetensors files).
  */
-export async function writeRunOutputs(outDir: string, results: Results, opts: { compression?: number } = {}): Promise<string[]> {
+export async function writeRunOutputs(outDir: string, results: Results): Promise<string[]> {
   await writeFileAtomic(path.join(outDir, 'results.json'), Buffer.from(JSON.stringify(results, jsonReplacer, 2) + '\n'));
-  const report = renderReport([results], { compression: opts.compression });
+  const report = renderReport([results]);
   await writeFileAtomic(path.join(outDir, 'report.svg'), Buffer.from(report.combined));
   return RUN_FILES.map((f) => path.join(outDir, f)).filter((f) => fs.existsSync(f));
 }

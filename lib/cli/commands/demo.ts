@@ -50,7 +50,7 @@ export function demoCommand(ctx: CommandContext): Command {
         },
         hooks,
       );
-      const files = await writeRunOutputs(outDir, results, { compression });
+      const files = await writeRunOutputs(outDir, results);
       out.lines([
         `${model} on the embedded MNIST at compression 10^${formatNumber(compression)}, ${opts.epochs} epoch(s) each:`,
         '',

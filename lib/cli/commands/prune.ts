@@ -49,7 +49,7 @@ export function pruneCommand(ctx: CommandContext): Command {
       const outDir = prepareOutDir((opts.out as string | undefined) ?? defaultRunDir('prune', model, pruner, `c${formatNumber(target.compression)}`), io.cwd);
       const experiments = requireLibrary('experiments', ['runPrune']);
       const results = await experiments.runPrune({ model, data, pruner, target, seed: opts.seed as number, prune: pruneOptionsFrom(opts), outDir }, hooks);
-      const files = await writeRunOutputs(outDir, results, { compression: target.compression });
+      const files = await writeRunOutputs(outDir, results);
       out.lines(pruneSummary(results));
       out.note(`wrote ${files.join(', ')}`);
       out.result({ ok: true, command: 'prune', outDir, files, results });

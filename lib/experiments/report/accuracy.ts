@@ -42,8 +42,8 @@ export function accuracyPoints(results: readonly Results[]): AccuracyPoint[] {
     const group = `${r.model.name}${r.data ? ` on ${r.data.name}` : ''}`;
     for (const run of r.runs as RunRecord[]) {
       if (!run.train) continue;
-      // Plot the compression actually reached: IMP levels land on 0.8^k, not on a grid.
-      const compression = run.prune.density > 0 ? -Math.log10(run.prune.density) : run.target.compression;
+      // Grids plot their target; IMP levels plot the compression reached (0.8^k of the weights).
+      const compression = r.kind === 'multishot' && run.prune.density > 0 ? -Math.log10(run.prune.density) : run.target.compression;
       out.push({ group, pruner: run.pruner, compression, seed: run.seed, top1: run.train.final.top1 });
     }
   }
@@ -65,7 +65,7 @@ export function accuracySeries(points: readonly AccuracyPoint[]): Series[] {
     const pts: LinePoint[] = [...m.entries()]
       .map(([key, vals]) => {
         const s = spread(vals);
-        return { x: cOf.get(key)!, y: s.mean, low: s.min, high: s.max };
+        return s.n > 1 ? { x: cOf.get(key)!, y: s.mean, low: s.min, high: s.max } : { x: cOf.get(key)!, y: s.mean };
       })
       .sort((a, b) => a.x - b.x);
     return { kind: 'line', name: pruner, color: seriesColor(pruner), points: pts, markers: true, dash: pruner === 'imp' ? '6 3' : undefined };

@@ -8,14 +8,20 @@ export function richText(label: string, attrs: Attrs = {}): string {
   const parts: string[] = [];
   const re = /\^\{([^}]*)\}/g;
   let last = 0;
+  let raised = false;
+  const literal = (s: string) => {
+    if (!s) return;
+    // dy is relative to the previous glyph, so text after an exponent comes back down.
+    parts.push(raised ? el('tspan', { dy: 5 }, escapeXml(s)) : escapeXml(s));
+    raised = false;
+  };
   for (let m = re.exec(label); m; m = re.exec(label)) {
-    if (m.index > last) parts.push(escapeXml(label.slice(last, m.index)));
-    parts.push(el('tspan', { class: 'exponent', dy: -5, 'font-size': '0.75em' }, escapeXml(m[1])));
-    // dy is relative to the previous glyph, so come back down for what follows.
-    if (re.lastIndex < label.length) parts.push(el('tspan', { dy: 5 }, ''));
+    literal(label.slice(last, m.index));
+    parts.push(el('tspan', { class: 'exponent', dy: raised ? 0 : -5, 'font-size': '0.75em' }, escapeXml(m[1])));
+    raised = true;
     last = re.lastIndex;
   }
-  if (last < label.length) parts.push(escapeXml(label.slice(last)));
+  literal(label.slice(last));
   return el('text', attrs, parts.join('') || ' ');
 }
 

@@ -87,6 +87,11 @@ function widenEmpty([low, high]: [number, number]): [number, number] {
   return low === high ? [low - 0.5, high + 0.5] : [low, high];
 }
 
+/** 10^k as the nearest double (Math.pow(10, -4) is 0.00009999999999999999; 1e-4 is not). */
+export function decade(k: number): number {
+  return Number(`1e${k}`);
+}
+
 /** Decades 10^k covering [low, high], plus 2x and 5x when fewer than three decades show. */
 export function logTickValues(low: number, high: number): number[] {
   const k0 = Math.floor(Math.log10(low) + 1e-9);
@@ -95,9 +100,9 @@ export function logTickValues(low: number, high: number): number[] {
   const stride = Math.max(1, Math.ceil((k1 - k0) / 8));
   const out: number[] = [];
   for (let k = k0; k <= k1; k++) {
-    const decade = Math.pow(10, k);
-    if ((k - k0) % stride === 0 && decade >= low * (1 - 1e-9) && decade <= high * (1 + 1e-9)) out.push(decade);
-    if (fine) for (const m of [2, 5]) if (m * decade > low && m * decade < high) out.push(m * decade);
+    const d = decade(k);
+    if ((k - k0) % stride === 0 && d >= low * (1 - 1e-9) && d <= high * (1 + 1e-9)) out.push(d);
+    if (fine) for (const m of [2, 5]) if (m * d > low && m * d < high) out.push(m * d);
   }
   return out.sort((a, b) => a - b);
 }
@@ -106,9 +111,9 @@ export function logTickValues(low: number, high: number): number[] {
 export function logScale(domain: [number, number], range: [number, number], opts: { format?: TickFormat } = {}): Scale {
   const lowIn = domain[0] > 0 ? domain[0] : 1e-12;
   const highIn = Math.max(domain[1], lowIn);
-  const low = Math.pow(10, Math.floor(Math.log10(lowIn) + 1e-9));
-  let high = Math.pow(10, Math.ceil(Math.log10(highIn) - 1e-9));
-  if (high <= low) high = low * 10;
+  const low = decade(Math.floor(Math.log10(lowIn) + 1e-9));
+  let high = decade(Math.ceil(Math.log10(highIn) - 1e-9));
+  if (high <= low) high = decade(Math.round(Math.log10(low)) + 1);
   const [l0, l1] = [Math.log10(low), Math.log10(high)];
   const map = (v: number): number => {
     const lv = v > 0 ? Math.log10(v) : l0;

@@ -25,7 +25,8 @@ function attrString(attrs: Attrs): string {
   let out = '';
   for (const [key, value] of Object.entries(attrs)) {
     if (value === null || value === undefined || value === false) continue;
-    const text = value === true ? key : typeof value === 'number' ? num(value) : value;
+    // Coordinates are rounded; data-* attributes keep full precision for readers of the data.
+    const text = value === true ? key : typeof value === 'number' ? (key.startsWith('data-') ? String(value) : num(value)) : value;
     out += ` ${key}="${escapeXml(text)}"`;
   }
   return out;
