@@ -119,9 +119,12 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly (Tenso
   };
   for (let i = 0; i < roots.length; i++) if (needed.has(roots[i])) put(roots[i], seeds[i]);
 
-  /** The gradient to hand out: itself when nobody else holds it, else a copy. */
+  /**
+   * The gradient to hand out: itself when nobody else holds it or its memory (a leaf's
+   * .grad is later accumulated in place), else a copy.
+   */
   const own = (g: Tensor): Tensor => {
-    if (g.id >= firstId && (holds.get(g) ?? 0) <= 1 && !adopted.has(g)) {
+    if (g.id >= firstId && (holds.get(g) ?? 0) <= 1 && !adopted.has(g) && !g.storageRef('backward').isShared) {
       adopted.add(g);
       return g;
     }

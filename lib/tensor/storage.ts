@@ -27,6 +27,11 @@ export class StorageRef {
     return this.size * (this.dtype === 'float32' ? 4 : 8);
   }
 
+  /** Whether another tensor (a view, or the tensor this one is a window of) uses the same memory. */
+  get isShared(): boolean {
+    return this.refs > 1 || this.parent !== null;
+  }
+
   /** Another user of this storage. */
   retain(): StorageRef {
     this.refs++;

@@ -177,3 +177,18 @@ test('backward frees temporaries: live tensors after backward are the inputs plu
   tidy(() => o.crossEntropy(o.linear(x, w), Int32Array.of(0, 1, 2, 3, 0)).backward());
   expect(memory().tensors).toBe(start + 3);
 });
+
+test('leaf gradients never share memory, even when the backward hands out views of one gradient', () => {
+  const a = fromArray([1, 2, 3, 4], [2, 2], ref).requiresGrad_();
+  const b = fromArray([1, 1, 1, 1], [4], ref).requiresGrad_();
+  o.sum(o.mul(o.add(o.reshape(a, [4]), b), fromArray([1, 2, 3, 4], [4], ref))).backward();
+  expect(a.grad!.toArray()).toEqual([1, 2, 3, 4]);
+  expect(b.grad!.toArray()).toEqual([1, 2, 3, 4]);
+  a.grad!.fill_(0);
+  expect(b.grad!.toArray()).toEqual([1, 2, 3, 4]);
+  const c = fromArray([5, 6], [2], ref).requiresGrad_();
+  const d = fromArray([7, 8], [1, 2], ref).requiresGrad_();
+  o.sum(o.add(o.reshape(c, [1, 2]), d)).backward();
+  c.grad!.fill_(9);
+  expect(d.grad!.toArray()).toEqual([1, 1]);
+});
