@@ -1,18 +1,14 @@
-"""PyTorch baseline for benchmarks/suites/train.ts: times training steps of the same models.
-
-Runs as a small server so that the TypeScript suite can interleave ours and PyTorch's
-measurements: it reads one JSON request per line on stdin,
-  {"model": "vgg16-bn" | "resnet20" | "lenet300", "batch": 128, "steps": 5, "threads": 2}
-and answers one JSON line {"ms": [...per-step wall times in milliseconds...]} (or {"error": ...}).
-Models are built once per (model, batch) and kept warm. CPU only, float32, SGD with momentum.
+"""PyTorch baseline of benchmarks/suites/train.ts: one SGD training step (forward,
+cross-entropy, backward, momentum update) of the same models on the same batch sizes,
+float32 on the CPU. Served through bridge.py; a case is
+{"model": "vgg16-bn" | "resnet20" | "lenet300", "batch": 128, "threads": 2}.
 """
-import json
-import sys
-import time
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from bridge import serve
+
 
 VGG16 = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512]
 
@@ -90,49 +86,25 @@ BUILD = {
     'resnet20': (ResNet20, (3, 32, 32)),
     'lenet300': (lenet300, (1, 28, 28)),
 }
-warm = {}
 
 
-def setup(name, batch):
-    key = (name, batch)
-    if key not in warm:
-        build, shape = BUILD[name]
-        torch.manual_seed(0)
-        model = build()
-        model.train()
-        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-        x = torch.randn(batch, *shape)
-        y = torch.randint(0, 10, (batch,))
-        warm[key] = (model, opt, x, y)
-    return warm[key]
+def setup(case):
+    build, shape = BUILD[case['model']]
+    batch = int(case['batch'])
+    torch.manual_seed(0)
+    model = build()
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = torch.randn(batch, *shape)
+    y = torch.randint(0, 10, (batch,))
 
+    def run():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
 
-def step(model, opt, x, y):
-    opt.zero_grad(set_to_none=True)
-    F.cross_entropy(model(x), y).backward()
-    opt.step()
-
-
-def main():
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            torch.set_num_threads(int(req.get('threads', torch.get_num_threads())))
-            model, opt, x, y = setup(req['model'], int(req['batch']))
-            times = []
-            for _ in range(int(req.get('steps', 1))):
-                t0 = time.perf_counter()
-                step(model, opt, x, y)
-                times.append((time.perf_counter() - t0) * 1000.0)
-            out = {'ms': times, 'torch': torch.__version__, 'threads': torch.get_num_threads()}
-        except Exception as e:  # reported to the suite, which records the case without a baseline
-            out = {'error': f'{type(e).__name__}: {e}'}
-        sys.stdout.write(json.dumps(out) + '\n')
-        sys.stdout.flush()
+    return run
 
 
 if __name__ == '__main__':
-    main()
+    serve(setup)
