@@ -59,4 +59,5 @@ export type { ReportOptions, RenderedReport } from './experiments/report';
 
 // ---- command line: run `pai` in-process (exit code returned, never process.exit) ----
 export { main as runCli } from './cli/main';
+export type { CliIo } from './cli/io';
 export type { ProgressEvent } from './cli/progress';
