@@ -18,14 +18,18 @@ struct Conv2dShape {
   int64_t dh = 1, dw = 1;  // dilation
   int64_t groups = 1;
 
-  // floor((h + 2 ph - dh (kh - 1) - 1) / sh) + 1; may be <= 0 for an invalid shape.
-  int64_t out_h() const { return (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1; }
-  int64_t out_w() const { return (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1; }
+  // floor((h + 2 ph - dh (kh - 1) - 1) / sh) + 1, or 0 when the dilated kernel does not
+  // fit in the padded input.
+  int64_t out_h() const { return extent(h + 2 * ph - dh * (kh - 1) - 1, sh); }
+  int64_t out_w() const { return extent(w + 2 * pw - dw * (kw - 1) - 1, sw); }
   int64_t x_size() const { return n * c * h * w; }
   int64_t weight_size() const { return o * (c / groups) * kh * kw; }
   int64_t out_size() const { return n * o * out_h() * out_w(); }
   // True when every size is positive, c and o divide by groups and the output is non-empty.
   bool valid() const;
+
+ private:
+  static int64_t extent(int64_t span, int64_t stride) { return span < 0 ? 0 : span / stride + 1; }
 };
 
 // out = conv(x, weight * mask) + bias. mask and bias may be null. out is fully written.

@@ -136,6 +136,7 @@ describe('conv2d bad input', () => {
     expectThrows(() => call({ bias: [1, 2, 3, 4, 5, 6] }), 'TypeError', "'bias'");
     expectThrows(() => call({ groups: 3 }), 'RangeError', "'groups'");
     expectThrows(() => call({ kh: 9 }), 'RangeError', "'kh'");
+    expectThrows(() => call({ kh: 8, ph: 1, sh: 2 }), 'RangeError', "'kh'"); // span -1: truncation would say 1 row
     expectThrows(() => call({ sh: 0 }), 'RangeError', "'sh'");
     expectThrows(() => call({ ph: -1 }), 'RangeError', "'ph'");
     expectThrows(() => call({ n: 1.5 }), 'TypeError', "'n'");
