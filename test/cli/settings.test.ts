@@ -42,6 +42,7 @@ describe('flags to library options', () => {
     expect(
       pruneOptionsFrom({ schedule: 'linear', iterations: 10, scope: 'local', pruneBias: true, denseClassifier: true, scoreMode: 'train', samples: 100, pruneBatchSize: 64, forceBatches: 2 }),
     ).toEqual({ schedule: 'linear', iterations: 10, scope: 'local', prunable: { bias: true, classifier: false }, scoreMode: 'train', samples: 100, batchSize: 64, extra: { forceBatches: 2 } });
+    expect(pruneOptionsFrom({ pruneShortcut: false })).toEqual({ prunable: { shortcut: false } });
   });
 
   test('training options, with multistep implied by milestones', () => {
