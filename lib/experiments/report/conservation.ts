@@ -43,7 +43,7 @@ export function conservationFigure(results: readonly Results[]): Figure | null {
       const [lo, hi] = absRange(doc.entries.flatMap((e) => e.neurons.flatMap((u) => [u.incoming, u.outgoing])));
       const x = logScale([lo, hi], [area.x, area.x + area.width]);
       const y = logScale([lo, hi], [area.y + area.height, area.y]);
-      const worst = Math.max(...doc.entries.map((e) => e.neuronResidual.max));
+      const worst = Math.max(...doc.entries.filter((e) => e.neurons.length).map((e) => e.neuronResidual.max));
       return drawPanel(
         {
           title: `${doc.model.name}: neuron-wise (max rel. residual ${formatNumber(worst)})`,

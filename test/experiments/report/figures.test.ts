@@ -158,6 +158,8 @@ describe('figure 4: conservation', () => {
     expect(byClass(scatter, 'x-axis')[0].attrs['data-scale']).toBe('log');
     expect(byClass(scatter, 'diagonal')).toHaveLength(1);
     expect(seriesNames(scatter)).toEqual(['synflow']);
+    // The title quotes the residual of the drawn units only (synflow's, not snip's).
+    expect(scatter.attrs['data-title']).toBe('lenet5: neuron-wise (max rel. residual 1e-7)');
     expect(byClass(scatter, 'marker')).toHaveLength(60);
     expect(seriesNames(layers)).toEqual(['synflow', 'snip']);
     const [r] = byClass(layers, 'synaptic-flow');
