@@ -61,28 +61,30 @@ struct Problem {
   GemmMasks masks;
 };
 
-// Evenly sized k blocks no larger than kc (k = 300 with kc = 256 gives 150 + 150, not 256 + 44).
-int64_t balanced_kc(int64_t k, int64_t kc) {
-  const int64_t blocks = (k + kc - 1) / kc;
-  return (k + blocks - 1) / blocks;
+// Evenly sized blocks no larger than `block`, rounded up to a multiple of `unit`
+// (k = 300 with kc = 256 gives 150 + 150, not 256 + 44).
+int64_t balanced(int64_t len, int64_t block, int64_t unit) {
+  const int64_t blocks = (len + block - 1) / block;
+  const int64_t size = (len + blocks - 1) / blocks;
+  return (size + unit - 1) / unit * unit;
 }
 
 // C[i0:i1, j0:j1] on the calling thread.
 void gemm_block(const Kernel& K, const Problem& P, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
-  const int64_t kc_max = balanced_kc(P.k, K.kc);
-  const int64_t mc_max = std::min<int64_t>(K.mc, (i1 - i0 + K.mr - 1) / K.mr * K.mr);
-  const int64_t nc_max = std::min<int64_t>(K.nc, (j1 - j0 + K.nr - 1) / K.nr * K.nr);
+  const int64_t kc_max = balanced(P.k, K.kc, 1);
+  const int64_t mc_max = balanced(i1 - i0, K.mc, K.mr);
+  const int64_t nc_max = balanced(j1 - j0, K.nc, K.nr);
   float* apack = scratch(0, static_cast<size_t>(mc_max * kc_max));
   float* bpack = scratch(1, static_cast<size_t>(nc_max * kc_max));
-  for (int64_t jc = j0; jc < j1; jc += K.nc) {
-    const int64_t nc = std::min<int64_t>(K.nc, j1 - jc);
+  for (int64_t jc = j0; jc < j1; jc += nc_max) {
+    const int64_t nc = std::min<int64_t>(nc_max, j1 - jc);
     for (int64_t pc = 0; pc < P.k; pc += kc_max) {
       const int64_t kc = std::min<int64_t>(kc_max, P.k - pc);
       // Later k blocks accumulate onto what the first one wrote.
       const float beta = pc == 0 ? P.beta : 1.f;
       K.pack_b(P.tb, P.b, P.ldb, P.masks.b, pc, kc, jc, nc, bpack);
-      for (int64_t ic = i0; ic < i1; ic += K.mc) {
-        const int64_t mc = std::min<int64_t>(K.mc, i1 - ic);
+      for (int64_t ic = i0; ic < i1; ic += mc_max) {
+        const int64_t mc = std::min<int64_t>(mc_max, i1 - ic);
         K.pack_a(P.ta, P.a, P.lda, P.masks.a, ic, mc, pc, kc, apack);
         for (int64_t jr = 0; jr < nc; jr += K.nr) {
           const int cols = static_cast<int>(std::min<int64_t>(K.nr, nc - jr));

@@ -55,8 +55,8 @@ void micro_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t ld
 }  // namespace
 
 const Kernel& kernel_avx2() {
-  static const Kernel k{"avx2", kMr, kNr, 256, 6 * 24, 4096,
-                        &pack_a_generic<kMr>, &pack_b_generic<kNr>, &micro_6x16};
+  static const Kernel k{"avx2", kMr, kNr, 256, 6 * 48, 4096, &pack_a_avx2, &pack_b_avx2,
+                        &micro_6x16};
   return k;
 }
 

@@ -30,6 +30,16 @@ struct Kernel {
   MicroFn micro;
 };
 
+// ISA-specific packing for the AVX2 (6 x 16) and AVX-512 (14 x 32) tiles.
+void pack_a_avx2(bool trans, const float* a, int64_t lda, const float* mask, int64_t i0,
+                 int64_t rows, int64_t p0, int64_t kc, float* dst);
+void pack_b_avx2(bool trans, const float* b, int64_t ldb, const float* mask, int64_t p0,
+                 int64_t kc, int64_t j0, int64_t cols, float* dst);
+void pack_a_avx512(bool trans, const float* a, int64_t lda, const float* mask, int64_t i0,
+                   int64_t rows, int64_t p0, int64_t kc, float* dst);
+void pack_b_avx512(bool trans, const float* b, int64_t ldb, const float* mask, int64_t p0,
+                   int64_t kc, int64_t j0, int64_t cols, float* dst);
+
 const Kernel& kernel_baseline();
 const Kernel& kernel_avx2();
 const Kernel& kernel_avx512();
