@@ -1,0 +1,26 @@
+// Internal: the per-ISA row loops of batch norm (source in batchnorm_loops.h).
+#pragma once
+#include <cstdint>
+
+namespace pai::batchnorm_detail {
+
+struct BatchNormKernels {
+  // Mean of x[0, len) and the sum of squared deviations from it (two passes over a row
+  // that is still in cache).
+  void (*row_moments)(const float* x, int64_t len, double* mean, double* m2);
+  // out[i] = ((x[i] - mu_hi) - mu_lo) * scale + shift: centred first, with the mean as a
+  // float pair, so data far from 0 with a small spread keeps its digits.
+  void (*normalize)(const float* x, int64_t len, float mu_hi, float mu_lo, float scale,
+                    float shift, float* out);
+  // sum gy[i] and sum gy[i] (x[i] - mu).
+  void (*row_gradient_sums)(const float* gy, const float* x, int64_t len, float mu, double* sg,
+                            double* sgx);
+  // gx[i] = a gy[i] + b (x[i] - mu) + c.
+  void (*combine)(const float* gy, const float* x, int64_t len, float mu, float a, float b,
+                  float c, float* gx);
+};
+
+const BatchNormKernels& batchnorm_kernels();  // for the active ISA
+extern const BatchNormKernels kBatchNormBaseline, kBatchNormAvx2, kBatchNormAvx512;
+
+}  // namespace pai::batchnorm_detail
