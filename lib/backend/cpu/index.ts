@@ -157,6 +157,21 @@ export class CpuBackend extends ReferenceBackend {
     if (f !== undefined && gy instanceof Float32Array) f(gy, argmax, g.n, g.c, g.h, g.w, g.oh, g.ow, gx);
     else super.maxPool2dBackward(gy, argmax, g, gx);
   }
+  override maxPool2dGather(src: unknown, argmax: unknown, g: Pool2dGeometry, out: unknown): void {
+    const f = this.fn.maxPool2dGather;
+    if (f !== undefined && src instanceof Float32Array) f(src, argmax, g.n, g.c, g.h, g.w, g.oh, g.ow, out);
+    else super.maxPool2dGather(src, argmax, g, out);
+  }
+  override adaptiveAvgPool2dForward(x: unknown, n: number, c: number, h: number, w: number, oh: number, ow: number, out: unknown): void {
+    const f = this.fn.adaptiveAvgPool2dForward;
+    if (f !== undefined && x instanceof Float32Array) f(x, n, c, h, w, oh, ow, out);
+    else super.adaptiveAvgPool2dForward(x, n, c, h, w, oh, ow, out);
+  }
+  override adaptiveAvgPool2dBackward(gy: unknown, n: number, c: number, h: number, w: number, oh: number, ow: number, gx: unknown): void {
+    const f = this.fn.adaptiveAvgPool2dBackward;
+    if (f !== undefined && gy instanceof Float32Array) f(gy, n, c, h, w, oh, ow, gx);
+    else super.adaptiveAvgPool2dBackward(gy, n, c, h, w, oh, ow, gx);
+  }
   override avgPool2dForward(x: unknown, g: Pool2dGeometry, out: unknown): void {
     const f = this.fn.avgPool2dForward;
     if (f !== undefined && x instanceof Float32Array) f(x, g.n, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, out);
