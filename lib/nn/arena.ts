@@ -1,7 +1,9 @@
 import { Tensor } from '../tensor';
 import { mul } from '../ops';
+import type { Device } from '../backend';
 import type { Module } from './module';
 import { Parameter } from './parameter';
+import { DeviceMirror } from './device-mirror';
 
 /** Where one parameter lives in the arena. */
 export interface ArenaEntry {
@@ -37,9 +39,12 @@ export class ParameterArena {
   /** All entries, prunable ones first, each group in module (state-dict) order. */
   readonly entries: readonly ArenaEntry[];
   private active = false;
+  private mirror: DeviceMirror | null = null;
+  private readonly owners: Map<string, Module>;
 
-  private constructor(entries: ArenaEntry[], total: number, prunableLength: number, values: Float32Array) {
+  private constructor(entries: ArenaEntry[], total: number, prunableLength: number, values: Float32Array, owners: Map<string, Module>) {
     this.entries = entries;
+    this.owners = owners;
     this.values = values;
     this.grads = new Float32Array(total);
     this.masks = new Float32Array(prunableLength).fill(1);
@@ -76,11 +81,10 @@ export class ParameterArena {
     for (const { key, p, offset } of layout) {
       values.set(p.data() as Float32Array, offset);
       const view = Parameter.over(values.subarray(offset, offset + p.size), p.shape, { prunable: p.prunable });
-      const dot = key.lastIndexOf('.');
-      owners.get(dot < 0 ? '' : key.slice(0, dot))!.replaceParameter(key.slice(dot + 1), view);
+      replaceIn(owners, key, view);
       entries.push({ key, param: view, offset, length: p.size, prunable: p.prunable });
     }
-    const arena = new ParameterArena(entries, total, prunableLength, values);
+    const arena = new ParameterArena(entries, total, prunableLength, values, owners);
     model.arena = arena;
     return arena;
   }
@@ -129,16 +133,62 @@ export class ParameterArena {
    * re-applies new masks.
    */
   activateMasks(): void {
+    this.active = true;
+    this.bindMasks();
+    this.applyMasks();
+    this.syncToDevice();
+  }
+
+  private bindMasks(): void {
     for (const e of this.prunableParameters()) {
       const p = e.param;
-      if (!p.mask) p.mask = maskView(this.masks, e, p);
+      if (!p.mask) {
+        const host = this.masks.subarray(e.offset, e.offset + e.length);
+        p.mask = this.mirror ? this.mirror.mask(e.offset, p.shape, host) : Tensor.fromStorage(host, p.shape);
+      }
       if (!hooked.has(p)) {
         hooked.add(p);
         p.registerHook((g: Tensor) => (p.mask ? mul(g, p.mask) : undefined));
       }
     }
-    this.active = true;
-    this.applyMasks();
+  }
+
+  /** Where the parameters live; on 'cuda', `values` is the host copy that optimizers update. */
+  get device(): Device {
+    return this.mirror ? this.mirror.device : 'cpu';
+  }
+
+  /**
+   * Moves the parameters (and masks) to `device`: one device buffer, each parameter a window
+   * of it. `values`, `masks` and `grads` stay on the host: the optimizer and the pruning code
+   * work there and call {@link syncToDevice} after writing.
+   */
+  moveTo(device: Device): void {
+    if (device === this.device) return;
+    if (this.mirror) this.mirror.download(this.values);
+    const old = this.mirror;
+    this.mirror = device === 'cpu' ? null : new DeviceMirror(device, this.values, this.masks);
+    const mutable = this.entries as ArenaEntry[];
+    mutable.forEach((e, i) => {
+      const host = this.values.subarray(e.offset, e.offset + e.length);
+      const p = this.mirror ? this.mirror.parameter(e.offset, e.param.shape, e.prunable, host) : Parameter.over(host, e.param.shape, { prunable: e.prunable });
+      e.param.mask?.dispose();
+      e.param.dispose();
+      replaceIn(this.owners, e.key, p);
+      mutable[i] = { ...e, param: p };
+    });
+    old?.dispose();
+    if (this.active) this.bindMasks();
+  }
+
+  /** After writing `values` or `masks` on the host: copies them to the device (no-op on cpu). */
+  syncToDevice(): void {
+    this.mirror?.upload(this.values, this.active ? this.masks : null);
+  }
+
+  /** After writing parameters on the device (e.g. loading a state dict): copies them to `values`. */
+  syncFromDevice(): void {
+    this.mirror?.download(this.values);
   }
 
   /** Sets pruned weights (mask 0) to exactly 0: values[i] *= masks[i] over the prunable block. */
@@ -164,6 +214,7 @@ export class ParameterArena {
   }
 }
 
-function maskView(masks: Float32Array, e: ArenaEntry, p: Parameter): Tensor {
-  return Tensor.fromStorage(masks.subarray(e.offset, e.offset + e.length), p.shape);
+function replaceIn(owners: Map<string, Module>, key: string, p: Parameter): void {
+  const dot = key.lastIndexOf('.');
+  owners.get(dot < 0 ? '' : key.slice(0, dot))!.replaceParameter(key.slice(dot + 1), p);
 }

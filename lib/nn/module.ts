@@ -1,5 +1,6 @@
 import { Tensor } from '../tensor';
-import type { Parameter } from './parameter';
+import type { Device } from '../backend';
+import { Parameter } from './parameter';
 import type { ParameterArena } from './arena';
 
 /** Tensors keyed by PyTorch state-dict path, e.g. `layers.0.conv.weight`. */
@@ -168,6 +169,34 @@ export abstract class Module {
     return this;
   }
 
+  /** Device of the parameters ('cpu' for a module without any). */
+  device(): Device {
+    for (const p of this.parameters()) return p.device;
+    for (const b of this.buffers()) return b.device;
+    return 'cpu';
+  }
+
+  /**
+   * Moves parameters and buffers to `device` in place and returns this. A model with an arena
+   * moves it as one buffer (parameters become windows of it); optimizers keep working on the
+   * arena's host copy and push it to the device after each step.
+   */
+  to(device: Device): this {
+    if (device !== 'cpu' && device !== 'cuda') throw new RangeError(`Module.to: unknown device '${String(device)}'. Fix: use 'cpu' or 'cuda'.`);
+    if (this.arena) this.arena.moveTo(device);
+    for (const m of this.modules()) {
+      if (!this.arena) {
+        for (const [name, p] of m.parameterSlots) if (p && p.device !== device) m.parameterSlots.set(name, moveParameter(p, device));
+      }
+      for (const [name, b] of m.bufferSlots) {
+        if (!b || b.device === device) continue;
+        m.bufferSlots.set(name, b.to(device));
+        b.dispose();
+      }
+    }
+    return this;
+  }
+
   /** Drops (and disposes) every parameter's gradient. */
   zeroGrad(): void {
     for (const p of this.parameters()) {
@@ -225,6 +254,8 @@ export abstract class Module {
       plan.push([target, data]);
     }
     for (const [target, data] of plan) writeInto(target, data);
+    // Parameters on a device were written there; the arena's host copy must follow.
+    this.arena?.syncFromDevice();
     for (const m of this.modules()) m.afterLoadStateDict();
     return { missingKeys, unexpectedKeys };
   }
@@ -260,6 +291,15 @@ function writeInto(target: Tensor, data: ArrayLike<number>): void {
   const staged = Tensor.fromStorage(host, target.shape);
   target.copy_(staged);
   staged.dispose();
+}
+
+function moveParameter(p: Parameter, device: Device): Parameter {
+  const moved = p.detach().to(device);
+  const q = new Parameter(moved.storageRef('Module.to').retain(), p.shape, true);
+  moved.dispose();
+  q.prunable = p.prunable;
+  if (p.mask) q.mask = p.mask.to(device);
+  return q;
 }
 
 function checkName(fn: string, name: string): void {

@@ -21,13 +21,14 @@ export async function evaluate(model: Module, source: BatchSource, opts: { epoch
   const wasTraining = model.training;
   model.eval();
   const meter = new EpochMeter();
+  const device = model.device();
   try {
     for await (const b of source.epoch(opts.epoch ?? 0)) {
       opts.signal?.throwIfAborted();
       checkBatch(b, 'evaluate');
       tidy(() =>
         noGrad(() => {
-          const logits = model.forward(Tensor.fromStorage(b.x, b.batchShape));
+          const logits = model.forward(Tensor.fromStorage(b.x, b.batchShape).to(device));
           const loss = crossEntropy(logits, b.y);
           meter.add(loss.item(), logits.data() as Float32Array, b.y, logits.shape[1]);
         }),

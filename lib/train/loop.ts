@@ -1,7 +1,8 @@
 import { Tensor, tidy } from '../tensor';
 import { crossEntropy } from '../ops';
 import type { Module } from '../nn/module';
-import { checkBatch, type BatchSource } from './batches';
+import type { Device } from '../backend';
+import { checkBatch, type Batch, type BatchSource } from './batches';
 import { type CheckpointMeta, type EpochRecord, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { evaluate, yieldToEventLoop } from './evaluate';
 import { EpochMeter } from './metrics';
@@ -104,6 +105,7 @@ export async function train(model: Module, opts: TrainOptions): Promise<TrainRes
   for (let epoch = startEpoch; epoch < opts.epochs; epoch++) {
     const t0 = performance.now();
     const meter = new EpochMeter();
+    const device = model.device();
     let step = 0;
     let lr = baseLr;
     for await (const b of opts.train.epoch(epoch)) {
@@ -111,7 +113,7 @@ export async function train(model: Module, opts: TrainOptions): Promise<TrainRes
       checkBatch(b, 'train');
       lr = learningRateAt(schedule, baseLr, epoch, step, stepsPerEpoch ?? 1);
       optimizer.lr = lr;
-      const loss = trainStep(model, optimizer, b.x, b.y, b.batchShape, meter, epoch, step);
+      const loss = trainStep(model, optimizer, b, device, meter, epoch, step);
       globalStep++;
       opts.onProgress?.({ type: 'step', epoch, step, stepsPerEpoch, globalStep, loss, lr });
       step++;
@@ -153,19 +155,18 @@ export async function train(model: Module, opts: TrainOptions): Promise<TrainRes
 function trainStep(
   model: Module,
   optimizer: Optimizer,
-  x: Float32Array,
-  y: Int32Array,
-  shape: readonly number[],
+  b: Batch,
+  device: Device,
   meter: EpochMeter,
   epoch: number,
   step: number,
 ): number {
   return tidy(() => {
-    const logits = model.forward(Tensor.fromStorage(x, shape));
-    const loss = crossEntropy(logits, y);
+    const logits = model.forward(Tensor.fromStorage(b.x, b.batchShape).to(device));
+    const loss = crossEntropy(logits, b.y);
     const value = loss.item();
     if (!Number.isFinite(value)) throw new DivergenceError(epoch, step, value);
-    meter.add(value, logits.data() as Float32Array, y, logits.shape[1]);
+    meter.add(value, logits.data() as Float32Array, b.y, logits.shape[1]);
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();

@@ -62,6 +62,7 @@ export abstract class Optimizer {
     this.stepCount++;
     if (p > 0) this.update(0, p, a.masksActive ? a.masks : null);
     if (n > p) this.update(p, n, null);
+    a.syncToDevice();
   }
 
   /** Drops (and disposes) every parameter's gradient; the gradient arena is refilled at the next step. */

@@ -1,0 +1,75 @@
+import { Tensor } from '../tensor';
+import type { Device } from '../backend';
+import { Parameter } from './parameter';
+
+/**
+ * The device copy of a parameter arena: one device buffer for the values and one for the
+ * masks, each parameter (and mask) a window of them where the backend can share storage,
+ * else a copy of its own. The host arena stays the copy the optimizer and the pruning code
+ * write; {@link upload} pushes it to the device after such writes.
+ */
+export class DeviceMirror {
+  private readonly values: Tensor;
+  private readonly masks: Tensor;
+
+  constructor(
+    readonly device: Device,
+    hostValues: Float32Array,
+    hostMasks: Float32Array,
+  ) {
+    this.values = toDevice(hostValues, device);
+    this.masks = toDevice(hostMasks, device);
+  }
+
+  /** A parameter over elements [offset, offset + length) of the device values. */
+  parameter(offset: number, shape: readonly number[], prunable: boolean, host: Float32Array): Parameter {
+    const p = new Parameter(window(this.values, offset, host, this.device), shape, true);
+    p.prunable = prunable;
+    return p;
+  }
+
+  /** A mask tensor over elements [offset, offset + length) of the device masks. */
+  mask(offset: number, shape: readonly number[], host: Float32Array): Tensor {
+    return new Tensor(window(this.masks, offset, host, this.device), shape);
+  }
+
+  /** Copies the host values (and masks) to the device. */
+  upload(hostValues: Float32Array, hostMasks: Float32Array | null): void {
+    copyFromHost(this.values, hostValues);
+    if (hostMasks) copyFromHost(this.masks, hostMasks);
+  }
+
+  /** Copies the device values back into `hostValues`. */
+  download(hostValues: Float32Array): void {
+    hostValues.set(this.values.data());
+  }
+
+  /** Frees the device buffers (the parameters' windows keep theirs alive until disposed). */
+  dispose(): void {
+    this.values.dispose();
+    this.masks.dispose();
+  }
+}
+
+function toDevice(host: Float32Array, device: Device): Tensor {
+  const wrapped = Tensor.fromStorage(host, [host.length]);
+  const moved = wrapped.to(device);
+  wrapped.dispose();
+  return moved;
+}
+
+function copyFromHost(dst: Tensor, host: Float32Array): void {
+  const wrapped = Tensor.fromStorage(host, [host.length]);
+  dst.copy_(wrapped);
+  wrapped.dispose();
+}
+
+/** A storage window of `big`, or (when the backend cannot share) a device copy of `host`. */
+function window(big: Tensor, offset: number, host: Float32Array, device: Device) {
+  const w = big.storageRef('DeviceMirror').window(offset, host.length);
+  if (w) return w;
+  const own = toDevice(host, device);
+  const ref = own.storageRef('DeviceMirror').retain();
+  own.dispose();
+  return ref;
+}
