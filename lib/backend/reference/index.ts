@@ -53,10 +53,10 @@ export class ReferenceBackend implements Backend {
   subview(s: unknown, offset: number, size: number): S {
     return (s as S).subarray(offset, offset + size);
   }
-  read(s: unknown, _dtype: DType): HostArray {
+  read(s: unknown, _dtype?: DType): HostArray {
     return s as S;
   }
-  free(s: unknown, _size: number, _dtype: DType): void {
+  free(s: unknown, _size?: number, _dtype?: DType): void {
     this.memory.free(s as S);
   }
   allocatedBytes(): number {
