@@ -23,22 +23,35 @@ export interface NativeLoad {
 
 let cached: NativeLoad | undefined;
 
-/** Candidate .node files in the order they are tried. */
+/**
+ * Candidate .node files in the order they are tried: PAI_ADDON_PATH alone when set; else a
+ * local build (node-gyp, then cmake-js), then the prebuilt binary that node-gyp-build picks
+ * from prebuilds/<platform>-<arch>/ by its tags (napi, libc).
+ */
 function candidates(root: string): string[] {
-  const out: string[] = [];
-  if (process.env.PAI_ADDON_PATH) out.push(path.resolve(process.env.PAI_ADDON_PATH));
-  out.push(path.join(root, 'build', 'Release', 'pai_cpu.node'));
-  out.push(path.join(root, 'build-cmake', 'Release', 'pai_cpu.node'));
+  if (process.env.PAI_ADDON_PATH) return [path.resolve(process.env.PAI_ADDON_PATH)];
+  const out = [path.join(root, 'build', 'Release', 'pai_cpu.node'), path.join(root, 'build-cmake', 'Release', 'pai_cpu.node')];
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const prebuilt: string = require('node-gyp-build').resolve(root);
+    if (!out.includes(prebuilt)) out.push(prebuilt);
+  } catch {
+    // No prebuild matches this platform: the error below lists what was looked for.
+  }
   const pre = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   if (fs.existsSync(pre)) {
-    for (const f of fs.readdirSync(pre).sort()) if (f.endsWith('.node') && !f.includes('cuda')) out.push(path.join(pre, f));
+    for (const f of fs.readdirSync(pre).sort()) {
+      const file = path.join(pre, f);
+      if (f.endsWith('.node') && !f.includes('cuda') && !out.includes(file)) out.push(file);
+    }
   }
   return out;
 }
 
 /**
- * Loads the native CPU addon once: PAI_ADDON_PATH, then a local build, then the
- * prebuilt binary shipped in prebuilds/<platform>-<arch>/. Never throws.
+ * Loads the native CPU addon once: PAI_ADDON_PATH, else a local build, else the prebuilt
+ * binary shipped in prebuilds/<platform>-<arch>/. Never throws: on failure, `error` names
+ * the cause and the fix.
  */
 export function loadNative(): NativeLoad {
   if (cached) return cached;
@@ -50,7 +63,10 @@ export function loadNative(): NativeLoad {
     return (cached = { addon: null, path: null, error: (e as Error).message });
   }
   for (const file of candidates(root)) {
-    if (!fs.existsSync(file)) continue;
+    if (!fs.existsSync(file)) {
+      if (process.env.PAI_ADDON_PATH) errors.push(`${file}: no such file (from PAI_ADDON_PATH)`);
+      continue;
+    }
     try {
       const addon = require(file) as NativeAddon;
       return (cached = { addon, path: file, error: null });
@@ -60,7 +76,7 @@ export function loadNative(): NativeLoad {
   }
   const why = errors.length
     ? `the native addon failed to load (${errors.join('; ')})`
-    : `no native addon was found for ${process.platform}-${process.arch} (looked in build/Release and prebuilds/)`;
+    : `no native addon was found for ${process.platform}-${process.arch} (looked in build/Release, build-cmake/Release and prebuilds/${process.platform}-${process.arch}/)`;
   return (cached = {
     addon: null,
     path: null,
