@@ -1,0 +1,16 @@
+export type { PruneTarget } from './target';
+export { compressionToDensity, densityToCompression, targetDensity, keepCount } from './target';
+export type { PruneSchedule } from './schedule';
+export { scheduledDensity } from './schedule';
+export type { PrunableSettings, PruneSegment } from './prunable';
+export { DEFAULT_PRUNABLE, pruneSegments, participatingCount, isShortcutKey } from './prunable';
+export type { PruneScope, SelectMaskOptions } from './mask-selection';
+export { selectMask } from './mask-selection';
+export type { ArenaModel, Pruner, ScoreContext } from './pruner';
+export { prunerNames, getPruner, isScoringPruner, TRAINING_PRUNERS } from './registry';
+export type { PruneOptions, PruneOutcome, PruneProgress } from './prune';
+export { pruneModel } from './prune';
+export type { LayerDensity } from './metrics';
+export { layerDensities, collapsedLayers, synapticFlow, pathExists } from './metrics';
+export { synflowScores, withLinearizedModel, isHomogeneous } from './pruners/synflow';
+export { graspHessianGradient, GRASP_TEMPERATURE } from './pruners/grasp';

@@ -1,0 +1,131 @@
+import type { BatchSource } from '../train/batches';
+import { getPruner } from './registry';
+import type { ArenaModel, Pruner, ScoreContext } from './pruner';
+import { DEFAULT_PRUNABLE, participatingCount, pruneSegments, type PrunableSettings, type PruneSegment } from './prunable';
+import { selectMask, type PruneScope } from './mask-selection';
+import { scheduledDensity, type PruneSchedule } from './schedule';
+import { targetDensity, type PruneTarget } from './target';
+import { finishForce } from './pruners/force';
+
+/** Progress of the pruning loop, after each iteration. */
+export interface PruneProgress {
+  iteration: number;
+  iterations: number;
+  /** Density of the participating weights after this iteration. */
+  density: number;
+}
+
+/** Options of {@link pruneModel}. Every target is one of density, sparsity or compression. */
+export interface PruneOptions {
+  /** A registry name ('synflow', 'snip', ...) or a Pruner. */
+  pruner: string | Pruner;
+  target: PruneTarget;
+  /** Default: the pruner's (100 for synflow, 60 for force and iter-snip, else 1). */
+  iterations?: number;
+  /** Default 'exponential'. */
+  schedule?: PruneSchedule;
+  /** Default: the pruner's ('local' for rand-layer, else 'global'). */
+  scope?: PruneScope;
+  /** The pruning set (SNIP, GraSP, FORCE, iter-snip), e.g. 10 x classes samples in batches of 256. */
+  data?: BatchSource | null;
+  /** Seed of the pruner's randomness. Default 0. */
+  seed?: number;
+  prunable?: Partial<PrunableSettings>;
+  /** Batch norm and dropout mode while scoring; default 'eval' (the reference's default). */
+  scoreMode?: 'train' | 'eval';
+  /** Sanity check: keep the lowest-ranked weights instead (by rank). */
+  invert?: boolean;
+  extra?: Record<string, number | string | boolean>;
+  signal?: AbortSignal;
+  onProgress?: (p: PruneProgress) => void;
+}
+
+/** What {@link pruneModel} did. */
+export interface PruneOutcome {
+  pruner: string;
+  /** Target density of the participating weights. */
+  targetDensity: number;
+  /** Achieved density: survivors / participating. */
+  density: number;
+  survivors: number;
+  /** Number of participating (prunable under the settings) weights. */
+  participating: number;
+  iterations: number;
+  schedule: PruneSchedule;
+  scope: PruneScope;
+  segments: PruneSegment[];
+  seconds: number;
+}
+
+/**
+ * Prunes `model` in place at initialization: for each iteration k of K, score every
+ * prunable weight (one pass over the arena), then keep exactly round(d_k x N) of them
+ * (one selection for all layers), with d_k following the schedule to the target. Pruned
+ * weights are set to exactly 0 and stay pruned (FORCE alone re-admits them while it runs).
+ * The masks live in `model.arena.masks` and are active in the layers afterwards.
+ * @example await pruneModel(model, { pruner: 'synflow', target: { compression: 2 } })
+ */
+export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise<PruneOutcome> {
+  const t0 = performance.now();
+  const pruner = typeof opts.pruner === 'string' ? getPruner(opts.pruner) : opts.pruner;
+  const density = targetDensity(opts.target);
+  const iterations = opts.iterations ?? pruner.defaultIterations;
+  if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`prune: iterations must be a positive integer, got ${iterations}`);
+  const schedule = opts.schedule ?? 'exponential';
+  const scope = opts.scope ?? pruner.defaultScope;
+  if (scope !== 'global' && scope !== 'local') throw new RangeError(`prune: scope must be 'global' or 'local', got '${scope as string}'`);
+  if (pruner.needsData && !opts.data) {
+    throw new RangeError(`prune: ${pruner.name} needs a pruning set (data); pass data, or use a data-free pruner such as synflow, mag or rand`);
+  }
+  const arena = model.arena;
+  if (!arena) throw new RangeError('prune: the model has no parameter arena; build it with createModel or ParameterArena.attach');
+  const segments = pruneSegments(arena, { ...DEFAULT_PRUNABLE, ...opts.prunable });
+  const participating = participatingCount(segments);
+  const scores = new Float32Array(arena.prunableLength);
+  const next = new Float32Array(arena.prunableLength);
+  const ctx: ScoreContext = {
+    model,
+    arena,
+    segments,
+    data: opts.data ?? null,
+    iteration: 0,
+    iterations,
+    seed: opts.seed ?? 0,
+    scores,
+    extra: opts.extra ?? {},
+    signal: opts.signal,
+    state: new Map(),
+  };
+  const wasTraining = model.training;
+  let survivors = 0;
+  try {
+    for (let k = 1; k <= iterations; k++) {
+      opts.signal?.throwIfAborted();
+      ctx.iteration = k;
+      model.train((opts.scoreMode ?? 'eval') === 'train');
+      await pruner.score(ctx);
+      const dk = scheduledDensity(schedule, density, k, iterations);
+      survivors = selectMask(scores, segments, dk, next, { scope, current: arena.masks, regrow: pruner.regrows, invert: opts.invert });
+      arena.masks.set(next);
+      if (!pruner.regrows) arena.activateMasks();
+      opts.onProgress?.({ iteration: k, iterations, density: participating ? survivors / participating : 1 });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    if (pruner.regrows) finishForce(ctx);
+    model.train(wasTraining);
+  }
+  arena.activateMasks();
+  return {
+    pruner: pruner.name,
+    targetDensity: density,
+    density: participating ? survivors / participating : 1,
+    survivors,
+    participating,
+    iterations,
+    schedule,
+    scope,
+    segments,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

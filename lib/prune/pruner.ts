@@ -1,0 +1,46 @@
+import type { Module } from '../nn/module';
+import type { ParameterArena } from '../nn/arena';
+import type { BatchSource } from '../train/batches';
+import type { PruneSegment } from './prunable';
+
+/** A model the pruners work on: any Module with its parameter arena attached. */
+export type ArenaModel = Module & { readonly arena: ParameterArena; readonly spec?: { inputShape: readonly number[]; numClasses: number } };
+
+/** What a scorer sees at one iteration of the pruning loop. */
+export interface ScoreContext {
+  model: ArenaModel;
+  arena: ParameterArena;
+  segments: readonly PruneSegment[];
+  /** The pruning set (data-dependent pruners), or null. */
+  data: BatchSource | null;
+  /** 1-based iteration and the total. */
+  iteration: number;
+  iterations: number;
+  /** Seed of the pruner's randomness (rand, shuffles, gem-miner's scores). */
+  seed: number;
+  /** Scores to fill, one per prunable weight (the arena's prunable block). */
+  scores: Float32Array;
+  /** Pruner-specific options (e.g. FORCE batches per step). */
+  extra: Readonly<Record<string, number | string | boolean>>;
+  signal?: AbortSignal;
+  /** Per-run state a scorer may keep between iterations (e.g. FORCE's dense θ₀). */
+  state: Map<string, unknown>;
+}
+
+/** A pruning method: a scorer plugged into the pruning loop, with the reference defaults. */
+export interface Pruner {
+  /** Registry name, e.g. 'synflow'. */
+  name: string;
+  /** The paper the method comes from. */
+  paper: string;
+  /** Whether it needs a pruning set of labelled samples. */
+  needsData: boolean;
+  /** Default number of pruning iterations (1 = one shot). */
+  defaultIterations: number;
+  /** Default scope ('local' for rand-layer). */
+  defaultScope: 'global' | 'local';
+  /** FORCE: pruned weights compete again at every iteration (masks are applied at the end). */
+  regrows?: boolean;
+  /** Fills ctx.scores (higher = keep). */
+  score(ctx: ScoreContext): void | Promise<void>;
+}

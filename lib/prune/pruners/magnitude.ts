@@ -1,0 +1,14 @@
+import { scoreKernel } from '../../backend/sparse/select';
+import type { Pruner } from '../pruner';
+
+/** Magnitude pruning at initialization: score |θ| (one kernel over the arena). */
+export const magPruner: Pruner = {
+  name: 'mag',
+  paper: 'magnitude baseline (Han et al., 2015; at initialization as in Tanaka et al., 2020)',
+  needsData: false,
+  defaultIterations: 1,
+  defaultScope: 'global',
+  score(ctx) {
+    scoreKernel('abs', ctx.arena.prunableValues, null, ctx.scores);
+  },
+};

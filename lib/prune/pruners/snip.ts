@@ -1,0 +1,36 @@
+import { scoreKernel } from '../../backend/sparse/select';
+import { accumulateLossGradients, clearGrads } from '../gradients';
+import type { Pruner, ScoreContext } from '../pruner';
+
+/**
+ * SNIP's connection sensitivity |θ ⊙ ∂L/∂θ| with the gradient summed over the pruning set
+ * (one backward per batch), on the currently masked network.
+ */
+export async function snipScores(ctx: ScoreContext, where: string): Promise<void> {
+  if (!ctx.data) throw new RangeError(`${where}: needs a pruning set of labelled samples (data)`);
+  clearGrads(ctx.model);
+  await accumulateLossGradients(ctx.model, ctx.data, { signal: ctx.signal, where });
+  const grads = ctx.arena.gatherGrads();
+  clearGrads(ctx.model);
+  scoreKernel('absprod', ctx.arena.prunableValues, grads.subarray(0, ctx.arena.prunableLength), ctx.scores);
+}
+
+/** SNIP (Lee et al., 2019): one shot. */
+export const snipPruner: Pruner = {
+  name: 'snip',
+  paper: 'Lee, Ajanthan & Torr, 2019, "SNIP: Single-shot network pruning based on connection sensitivity"',
+  needsData: true,
+  defaultIterations: 1,
+  defaultScope: 'global',
+  score: (ctx) => snipScores(ctx, 'snip'),
+};
+
+/** Iterative SNIP (de Jorge et al., 2021): SNIP re-scored on the masked net every step; pruned weights stay pruned. */
+export const iterSnipPruner: Pruner = {
+  name: 'iter-snip',
+  paper: 'de Jorge et al., 2021, "Progressive skeletonization: trimming more fat from a network at initialization" (Iterative SNIP)',
+  needsData: true,
+  defaultIterations: 60,
+  defaultScope: 'global',
+  score: (ctx) => snipScores(ctx, 'iter-snip'),
+};

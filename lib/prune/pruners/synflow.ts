@@ -1,0 +1,123 @@
+import { full, tidy } from '../../tensor';
+import { sum } from '../../ops';
+import { scoreKernel } from '../../backend/sparse/select';
+import { clearGrads } from '../gradients';
+import type { ArenaModel, Pruner, ScoreContext } from '../pruner';
+
+/**
+ * Runs `fn` on the "linearized" model of SynFlow: every parameter and buffer replaced by its
+ * absolute value, batch norm in eval mode; afterwards the exact original values (signs
+ * included) and the mode are restored, even if `fn` throws.
+ */
+export function withLinearizedModel<T>(model: ArenaModel, fn: () => T): T {
+  const values = model.arena.values;
+  const saved = values.slice();
+  const buffers = model.buffers().map((b) => ({ b, copy: (b.data() as Float32Array).slice() }));
+  const wasTraining = model.training;
+  try {
+    for (let i = 0; i < values.length; i++) values[i] = Math.abs(values[i]);
+    for (const { b } of buffers) {
+      const d = b.data() as Float32Array;
+      for (let i = 0; i < d.length; i++) d[i] = Math.abs(d[i]);
+    }
+    model.eval();
+    return fn();
+  } finally {
+    values.set(saved);
+    for (const { b, copy } of buffers) (b.data() as Float32Array).set(copy);
+    model.train(wasTraining);
+  }
+}
+
+/**
+ * Synaptic flow of the linearized model on a constant input `value` of shape [1, C, H, W]
+ * (value 1 gives the paper's R = 1ᵀ f_|θ|(1)), with its gradient accumulated into the
+ * parameters. Returns the float32 output sum.
+ */
+export function synapticFlowBackward(model: ArenaModel, inputShape: readonly number[], value = 1): number {
+  return tidy(() => {
+    const out = model.forward(full([1, ...inputShape], value));
+    const r = sum(out);
+    const v = r.item();
+    r.backward();
+    return v;
+  });
+}
+
+/** The [C, H, W] input of a model, from its spec or the extra option `inputShape`. */
+export function modelInputShape(ctx: ScoreContext): number[] {
+  const s = ctx.model.spec?.inputShape ?? (ctx.extra.inputShape as unknown as number[] | undefined);
+  if (!s) throw new RangeError('synflow: the model has no spec.inputShape; build it with createModel or pass extra.inputShape');
+  return [...s];
+}
+
+/**
+ * Whether the linearized model is positively homogeneous in its input: no bias, batch-norm
+ * shift or running mean is nonzero (true at the reference initialization). Then f(a·1) =
+ * a·f(1) exactly, so the input can be scaled by a power of two to keep float32 in range
+ * without changing any ranking.
+ */
+export function isHomogeneous(model: ArenaModel): boolean {
+  const arena = model.arena;
+  for (const e of arena.entries) {
+    if (e.prunable && e.param.ndim >= 2) continue;
+    if (e.key.endsWith('.bias')) {
+      const v = arena.values.subarray(e.offset, e.offset + e.length);
+      for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
+    }
+  }
+  for (const [key, b] of model.namedBuffers()) {
+    if (!key.endsWith('running_mean')) continue;
+    const d = b.data() as Float32Array;
+    for (let i = 0; i < d.length; i++) if (d[i] !== 0) return false;
+  }
+  return true;
+}
+
+const SCALE_KEY = 'synflow.inputScale';
+
+/**
+ * SynFlow scores |θ ⊙ ∂R/∂θ| of the current (masked) model, exact where float32 would
+ * under- or overflow: on a homogeneous net (see {@link isHomogeneous}) the all-ones input is
+ * scaled by a power of two chosen from the previous iteration's R so that the computed
+ * flow stays near 1, and an iteration whose flow left the float32 range is redone at a
+ * corrected scale. Scores are then all multiplied by the same power of two, which leaves
+ * the ranking (and the exact counts) unchanged. Returns R of the unscaled input (float64).
+ */
+export function synflowScores(ctx: ScoreContext): number {
+  const { model, arena } = ctx;
+  const shape = modelInputShape(ctx);
+  const homogeneous = isHomogeneous(model);
+  let scale = homogeneous ? ((ctx.state.get(SCALE_KEY) as number | undefined) ?? 1) : 1;
+  let r = 0;
+  for (let attempt = 0; ; attempt++) {
+    clearGrads(model);
+    r = withLinearizedModel(model, () => synapticFlowBackward(model, shape, scale));
+    const ok = Number.isFinite(r) && r > 1e-30 && r < 1e30;
+    if (ok || !homogeneous || attempt >= 8 || r === 0 && attempt >= 4) break;
+    // Out of the comfortable range: move the input by 2^±60 (or to the exact exponent when known).
+    scale *= Number.isFinite(r) && r > 0 ? Math.pow(2, -Math.round(Math.log2(r))) : r === 0 ? 2 ** 60 : 2 ** -60;
+  }
+  if (!Number.isFinite(r)) {
+    clearGrads(model);
+    throw new RangeError(`synflow: the synaptic flow R overflowed (${r}) at iteration ${ctx.iteration}; the model is not homogeneous, so its input cannot be rescaled`);
+  }
+  if (homogeneous && r > 0) ctx.state.set(SCALE_KEY, scale * Math.pow(2, -Math.round(Math.log2(r))));
+  const grads = arena.gatherGrads().subarray(0, arena.prunableLength);
+  clearGrads(model);
+  // |θ| ⊙ |∂R/∂θ| of the linearized net equals |θ ⊙ ∂R/∂θ|: signs do not change magnitudes.
+  scoreKernel('absprod', arena.prunableValues, grads, ctx.scores);
+  return r / scale;
+}
+
+/** SynFlow (Tanaka et al., 2020): data-free, iterative (100 iterations, exponential schedule). */
+export const synflowPruner: Pruner = {
+  name: 'synflow',
+  paper: 'Tanaka, Kunin, Yamins & Ganguli, 2020, "Pruning neural networks without any data by iteratively conserving synaptic flow"',
+  needsData: false,
+  defaultIterations: 100,
+  defaultScope: 'global',
+  score(ctx) {
+    synflowScores(ctx);
+  },
+};
