@@ -10,6 +10,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 namespace pai {
 namespace {
 
@@ -107,6 +111,11 @@ int initial_threads() {
     int n = std::atoi(env);
     if (n > 0) return n;
   }
+#if defined(__linux__)
+  // The CPUs this process may run on (taskset, container cpusets), not all online CPUs.
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+#endif
   unsigned hc = std::thread::hardware_concurrency();
   return hc ? static_cast<int>(hc) : 1;
 }
