@@ -8,8 +8,11 @@ import { isBackendAvailable } from '../../lib/backend';
 import { loadNative } from '../../lib/backend/native-loader';
 import { fromArray, tidy } from '../../lib/tensor';
 import * as o from '../../lib/ops';
+import { grad } from '../../lib/autograd';
+import type { Tensor } from '../../lib/tensor';
+import type { OpCase } from '../ops/cases';
 import { OP_CASES } from '../ops/cases';
-import { caseGrads, caseInputs, caseTensors, mismatch, runCase, TEST_SEED } from '../ops/harness';
+import { caseGrads, caseInputs, caseTensors, mismatch, rng, runCase, TEST_SEED } from '../ops/harness';
 
 function skipReason(name: BackendName): string | null {
   if (name === 'cuda' && process.env.PAI_TEST_CUDA !== '1') return 'set PAI_TEST_CUDA=1 on a machine with a CUDA device to run it';
@@ -19,6 +22,23 @@ function skipReason(name: BackendName): string | null {
 }
 
 const BACKENDS: BackendName[] = ['reference', 'cpu', 'cuda'];
+
+/** Hessian-vector product of sum(op(x) * R) along a fixed direction: exercises every backward op's own backward. */
+function hvp(c: OpCase, index: number, values: Float64Array[], backend: BackendName, dtype: 'float32' | 'float64'): (Float64Array | null)[] {
+  const xs = caseTensors(c, values, backend, dtype);
+  const diff = xs.filter((_, i) => c.inputs[i].grad !== false);
+  const gs = caseGrads(c, xs, index, true);
+  const r = rng(index * 17 + 1);
+  let dot: Tensor | null = null;
+  gs.forEach((g) => {
+    if (g === null || !g.requiresGrad) return;
+    const v = fromArray(Float64Array.from({ length: g.size }, () => r() * 2 - 1), g.shape, { backend, dtype });
+    const term = o.sum(o.mul(g, v));
+    dot = dot ? o.add(dot, term) : term;
+  });
+  if (dot === null) return [];
+  return grad(dot, diff, { allowUnused: true }).map((h) => (h ? Float64Array.from(h.data()) : null));
+}
 
 for (const name of BACKENDS) {
   const reason = skipReason(name);
@@ -68,6 +88,17 @@ for (const name of BACKENDS) {
             }
             const bad = mismatch(g.data(), w.data(), tol * 5);
             if (bad) throw new Error(`${c.name} on ${name}, gradient of input ${i}: ${bad}`);
+          });
+          const wantH = hvp(c, index, values, 'reference', 'float64');
+          const gotH = hvp(c, index, values, name, 'float32');
+          gotH.forEach((h, i) => {
+            const w = wantH[i];
+            if (h === null || w === null) {
+              expect(h === null).toBe(w === null);
+              return;
+            }
+            const bad = mismatch(h, w, tol * 10);
+            if (bad) throw new Error(`${c.name} on ${name}, Hessian-vector product for input ${i}: ${bad}`);
           });
         });
       });

@@ -82,13 +82,17 @@ export function lossWeights(shape: readonly number[], index: number): Float64Arr
   return Float64Array.from({ length: size }, () => gaussian(r));
 }
 
-/** sum(out * R) as a scalar tensor on out's backend. */
+/**
+ * sum((R + out / 2) * out) as a scalar tensor on out's backend. The quadratic term makes the
+ * gradient depend on the op's output, so double backward runs every backward op's own
+ * backward (e.g. maxPool2dGather), even for piecewise-linear ops.
+ */
 export function weightedLoss(out: Tensor, weights: Float64Array): Tensor {
   const w = fromArray(weights, out.shape, { backend: out.backend, dtype: out.dtype });
-  return o.sum(o.mul(out, w));
+  return o.sum(o.mul(o.add(w, o.mul(out, 0.5)), out));
 }
 
-/** Gradients of sum(outputs[0] * R) with respect to the differentiable inputs. */
+/** Gradients of weightedLoss(outputs[0]) with respect to the differentiable inputs. */
 export function caseGrads(c: OpCase, xs: Tensor[], index: number, createGraph = false): (Tensor | null)[] {
   const outs = runCase(c, xs);
   const diff = xs.filter((_, i) => c.inputs[i].grad !== false);
