@@ -6,7 +6,7 @@ import { checkBatch, type Batch, type BatchSource } from './batches';
 import { type CheckpointMeta, type EpochRecord, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { evaluate, yieldToEventLoop } from './evaluate';
 import { EpochMeter } from './metrics';
-import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizer';
+import { createOptimizer, Optimizer, type OptimizerConfig } from './optimizer';
 import { learningRateAt, type LrSchedule, validateLrSchedule } from './schedules';
 
 /** A NaN or infinite training loss; names where it happened. */
@@ -40,7 +40,8 @@ export interface TrainOptions {
   test?: BatchSource;
   /** Total epochs (a resumed run continues up to this number). */
   epochs: number;
-  optimizer: OptimizerConfig;
+  /** The optimizer as data (built over the model's arena), or one already built over it. */
+  optimizer: OptimizerConfig | Optimizer;
   /** Default: constant rate. */
   schedule?: LrSchedule;
   /** Called synchronously with each event; keep it cheap. */
@@ -82,15 +83,17 @@ export async function train(model: Module, opts: TrainOptions): Promise<TrainRes
   validateLrSchedule(schedule);
   const every = opts.checkpoint?.every ?? 1;
   if (opts.checkpoint && (!Number.isInteger(every) || every < 1)) throw new RangeError(`train: checkpoint.every must be a positive integer, got ${every}`);
-  const optimizer = createOptimizer(model, opts.optimizer);
-  const baseLr = opts.optimizer.lr;
+  const optimizer = opts.optimizer instanceof Optimizer ? opts.optimizer : createOptimizer(model, opts.optimizer);
+  if (optimizer.arena !== model.arena) throw new Error('train: the optimizer was built over another model\'s parameter arena');
+  const config = optimizer.config;
+  const baseLr = config.lr;
   let history: EpochRecord[] = [];
   let startEpoch = 0;
   let globalStep = 0;
   if (opts.resume) {
     const ck = loadCheckpoint(opts.resume, model);
-    if (ck.meta.optimizer.kind !== opts.optimizer.kind) {
-      throw new Error(`train: ${opts.resume} was trained with ${ck.meta.optimizer.kind}, not ${opts.optimizer.kind}; resume with the same optimizer`);
+    if (ck.meta.optimizer.kind !== config.kind) {
+      throw new Error(`train: ${opts.resume} was trained with ${ck.meta.optimizer.kind}, not ${config.kind}; resume with the same optimizer`);
     }
     optimizer.loadState(ck.optimizerState);
     history = ck.meta.history;
@@ -137,7 +140,7 @@ export async function train(model: Module, opts: TrainOptions): Promise<TrainRes
         model: specOf(model),
         epoch: done,
         globalStep,
-        optimizer: opts.optimizer,
+        optimizer: config,
         optimizerStep: optimizer.stepCount,
         schedule,
         masked: model.arena?.masksActive ?? false,
