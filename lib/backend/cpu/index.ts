@@ -13,6 +13,7 @@ type S = HostArray;
 export class CpuBackend extends ReferenceBackend {
   override readonly name = 'cpu' as const;
   private readonly onesCache = new Map<number, Float32Array>();
+  private readonly zerosCache = new Map<number, Float32Array>();
   private readonly fn: Record<string, Fn | undefined> = {};
 
   constructor(readonly addon: NativeAddon) {
@@ -30,6 +31,13 @@ export class CpuBackend extends ReferenceBackend {
     let o = this.onesCache.get(c);
     if (!o) this.onesCache.set(c, (o = new Float32Array(c).fill(1)));
     return o;
+  }
+
+  /** beta = 0 when a batch norm has no affine shift (the binding documents no null beta). */
+  private zerosVec(c: number): Float32Array {
+    let z = this.zerosCache.get(c);
+    if (!z) this.zerosCache.set(c, (z = new Float32Array(c)));
+    return z;
   }
 
   override unary(op: UnaryOp, x: unknown, out: unknown, alpha: number, beta: number): void {
@@ -197,7 +205,7 @@ export class CpuBackend extends ReferenceBackend {
   ): void {
     const f = this.fn.batchNormTrainForward;
     if (f !== undefined && x instanceof Float32Array) {
-      f(x, n, c, hw, gamma ?? this.ones(c), beta, eps, out, mean, invstd);
+      f(x, n, c, hw, gamma ?? this.ones(c), beta ?? this.zerosVec(c), eps, out, mean, invstd);
     } else super.batchNormTrainForward(x, n, c, hw, gamma, beta, eps, out, mean, invstd);
   }
   override batchNormEvalForward(
@@ -213,7 +221,7 @@ export class CpuBackend extends ReferenceBackend {
     out: unknown,
   ): void {
     const f = this.fn.batchNormEvalForward;
-    if (f !== undefined && x instanceof Float32Array) f(x, n, c, hw, rm, rv, gamma ?? this.ones(c), beta, eps, out);
+    if (f !== undefined && x instanceof Float32Array) f(x, n, c, hw, rm, rv, gamma ?? this.ones(c), beta ?? this.zerosVec(c), eps, out);
     else super.batchNormEvalForward(x, n, c, hw, rm, rv, gamma, beta, eps, out);
   }
   override batchNormBackward(
