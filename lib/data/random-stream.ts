@@ -12,6 +12,8 @@ export enum DataStream {
   Split = 3,
   Subset = 4,
   Synthetic = 5,
+  /** Mask permutations of the layer-shuffle sanity check (lib/prune). */
+  MaskShuffle = 6,
 }
 
 /** Tag in the counter's last word, so these keys never collide with the tensor RNG's streams. */

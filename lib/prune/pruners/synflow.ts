@@ -86,28 +86,39 @@ const SCALE_KEY = 'synflow.inputScale';
  */
 export function synflowScores(ctx: ScoreContext): number {
   const { model, arena } = ctx;
-  const shape = modelInputShape(ctx);
-  const homogeneous = isHomogeneous(model);
-  let scale = homogeneous ? ((ctx.state.get(SCALE_KEY) as number | undefined) ?? 1) : 1;
-  let r = 0;
-  for (let attempt = 0; ; attempt++) {
-    clearGrads(model);
-    r = withLinearizedModel(model, () => synapticFlowBackward(model, shape, scale));
-    const ok = Number.isFinite(r) && r > 1e-30 && r < 1e30;
-    if (ok || !homogeneous || attempt >= 8 || r === 0 && attempt >= 4) break;
-    // Out of the comfortable range: move the input by 2^±60 (or to the exact exponent when known).
-    scale *= Number.isFinite(r) && r > 0 ? Math.pow(2, -Math.round(Math.log2(r))) : r === 0 ? 2 ** 60 : 2 ** -60;
-  }
-  if (!Number.isFinite(r)) {
-    clearGrads(model);
-    throw new RangeError(`synflow: the synaptic flow R overflowed (${r}) at iteration ${ctx.iteration}; the model is not homogeneous, so its input cannot be rescaled`);
-  }
-  if (homogeneous && r > 0) ctx.state.set(SCALE_KEY, scale * Math.pow(2, -Math.round(Math.log2(r))));
+  const initial = (ctx.state.get(SCALE_KEY) as number | undefined) ?? 1;
+  const { r, scale } = linearizedFlowGradients(model, modelInputShape(ctx), initial, `iteration ${ctx.iteration}`);
+  if (r > 0) ctx.state.set(SCALE_KEY, scale * Math.pow(2, -Math.round(Math.log2(r))));
   const grads = arena.gatherGrads().subarray(0, arena.prunableLength);
   clearGrads(model);
   // |θ| ⊙ |∂R/∂θ| of the linearized net equals |θ ⊙ ∂R/∂θ|: signs do not change magnitudes.
   scoreKernel('absprod', arena.prunableValues, grads, ctx.scores);
   return r / scale;
+}
+
+/**
+ * Forward and backward of the linearized model on the constant input `scale` (see
+ * {@link synflowScores} for the rescaling), leaving ∂r/∂θ in the parameters' gradients.
+ * Returns the computed flow r and the scale used: R = r / scale and ∂R/∂θ = grad / scale.
+ * Non-homogeneous models always use scale 1. Throws if r overflows.
+ */
+export function linearizedFlowGradients(model: ArenaModel, shape: readonly number[], initialScale = 1, where = ''): { r: number; scale: number } {
+  const homogeneous = isHomogeneous(model);
+  let scale = homogeneous ? initialScale : 1;
+  let r = 0;
+  for (let attempt = 0; ; attempt++) {
+    clearGrads(model);
+    r = withLinearizedModel(model, () => synapticFlowBackward(model, shape, scale));
+    const ok = Number.isFinite(r) && r > 1e-30 && r < 1e30;
+    if (ok || !homogeneous || attempt >= 8 || (r === 0 && attempt >= 4)) break;
+    // Out of the comfortable range: move the input by 2^±60, or to the exact exponent when known.
+    scale *= Number.isFinite(r) && r > 0 ? Math.pow(2, -Math.round(Math.log2(r))) : r === 0 ? 2 ** 60 : 2 ** -60;
+  }
+  if (!Number.isFinite(r)) {
+    clearGrads(model);
+    throw new RangeError(`synflow: the synaptic flow R overflowed (${r})${where ? ' at ' + where : ''}; the model is not homogeneous, so its input cannot be rescaled`);
+  }
+  return { r, scale };
 }
 
 /** SynFlow (Tanaka et al., 2020): data-free, iterative (100 iterations, exponential schedule). */
