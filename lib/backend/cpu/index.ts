@@ -3,6 +3,9 @@ import type { NativeAddon } from '../native-loader';
 import { ReferenceBackend } from '../reference';
 
 type Fn = (...args: any[]) => any;
+
+/** Same-shape binary ops up to this many elements run as a JS loop (cheaper than the native call). */
+const SMALL_FLAT = 256;
 type S = HostArray;
 
 /**
@@ -47,8 +50,10 @@ export class CpuBackend extends ReferenceBackend {
   }
   override binary(op: BinaryOp, a: unknown, as: Int32Array, b: unknown, bs: Int32Array, out: unknown, shape: Int32Array): void {
     const f = this.fn.binary;
-    if (f !== undefined && a instanceof Float32Array) f(op, a, as, b, bs, out, shape);
-    else super.binary(op, a, as, b, bs, out, shape);
+    // Below a few hundred same-shape elements a JS loop beats the binding's argument checks.
+    if (f !== undefined && a instanceof Float32Array && !(shape.length === 1 && shape[0] <= SMALL_FLAT && as[0] === 1 && bs[0] === 1)) {
+      f(op, a, as, b, bs, out, shape);
+    } else super.binary(op, a, as, b, bs, out, shape);
   }
   override permute(x: unknown, shape: Int32Array, perm: Int32Array, out: unknown): void {
     const f = this.fn.permute;

@@ -134,8 +134,8 @@ function sameStrides(a: Int32Array, b: Int32Array): boolean {
   return true;
 }
 
-/** Same-shape binary op with the common arithmetic specialized (one monomorphic loop each). */
-function binaryFlat(op: BinaryOp, a: HostArray, b: HostArray, out: HostArray, n: number): void {
+/** @internal Same-shape binary op with the common arithmetic specialized (one monomorphic loop each). */
+export function binaryFlat(op: BinaryOp, a: HostArray, b: HostArray, out: HostArray, n: number): void {
   switch (op) {
     case 'add':
       for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
@@ -166,6 +166,10 @@ export function binary(
   out: HostArray,
   outShape: Int32Array,
 ): void {
+  if (outShape.length === 1 && aStrides[0] === 1 && bStrides[0] === 1) {
+    binaryFlat(op, a, b, out, outShape[0]);
+    return;
+  }
   const cs = contiguous(outShape);
   if (sameStrides(aStrides, cs) && sameStrides(bStrides, cs)) {
     binaryFlat(op, a, b, out, out.length);
