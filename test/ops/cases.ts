@@ -52,6 +52,9 @@ export const OP_CASES: OpCase[] = [
   { name: 'sub number-x', inputs: [n([2, 3])], run: ([a]) => o.sub(1, a) },
   { name: 'mul [3,1,5]*[1,4,1]', inputs: [n([3, 1, 5]), n([1, 4, 1])], run: ([a, b]) => o.mul(a, b) },
   { name: 'mul same shape', inputs: [n([2, 3, 5]), n([2, 3, 5])], run: ([a, b]) => o.mul(a, b) },
+  // Past the cpu backend's small-array JS path, so the native same-shape kernels run too.
+  { name: 'mul same shape [17,19]', inputs: [n([17, 19]), n([17, 19])], run: ([a, b]) => o.mul(a, b) },
+  { name: 'sub same shape [7,53]', inputs: [n([7, 53]), n([7, 53])], run: ([a, b]) => o.sub(a, b) },
   { name: 'div [4,3]/[3]', inputs: [n([4, 3]), n([3], 'positive')], run: ([a, b]) => o.div(a, b) },
   { name: 'div number/x', inputs: [n([5], 'positive')], run: ([a]) => o.div(2, a) },
   { name: 'pow x^3', inputs: [n([2, 5])], run: ([a]) => o.pow(a, 3) },
