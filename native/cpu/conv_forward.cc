@@ -2,6 +2,7 @@
 // patches packed per block of batch pixels straight from NCHW, products into a
 // cache-resident tile that is then written out with the bias.
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "conv_gemm.h"
@@ -56,19 +57,30 @@ void run_lowered(const LoweredConv& lc) {
   const MicroKernel& mk = micro_kernel();
   const PatchShape& ps = lc.patch;
   const int64_t taps = ps.taps(), plane = ps.pixels(), pixels = lc.n * plane;
-  const int64_t block = pixel_block(pixels, lc.groups, mk.nr);
-  const int64_t blocks = (pixels + block - 1) / block;
-  const int64_t items = blocks * lc.groups;
-  const int64_t m_panels = (lc.m + mk.mr - 1) / mk.mr;
   const int64_t kc_max = reduction_block(taps);
   const int64_t out_channels = lc.groups * lc.m;
+  // With a short reduction the products are cheap next to moving the output, so blocks
+  // stay inside one image and tiles are written straight into `out`. Otherwise blocks
+  // may span images (well-shaped products for small maps) and go through a tile buffer.
+  const bool direct = taps <= 64 && plane >= 4 * mk.nr;
+  int64_t block, blocks;
+  if (direct) {
+    const int64_t per_plane = (plane + 8 * mk.nr - 1) / (8 * mk.nr);
+    block = round_up((plane + per_plane - 1) / per_plane, mk.nr);
+    blocks = lc.n * ((plane + block - 1) / block);
+  } else {
+    block = pixel_block(pixels, lc.groups, mk.nr);
+    blocks = (pixels + block - 1) / block;
+  }
+  const int64_t per_image = (plane + block - 1) / block;
+  const int64_t items = blocks * lc.groups;
   const int64_t slots = std::min<int64_t>(num_threads(), items);
 
   // Workspace 0 holds the packed weights; each slot gets two more.
   std::vector<float*> bbuf, cbuf;
   for (int64_t s = 0; s < slots; ++s) {
     bbuf.push_back(workspace(1 + 2 * static_cast<int>(s), kc_max * block));
-    cbuf.push_back(workspace(2 + 2 * static_cast<int>(s), m_panels * mk.mr * block));
+    cbuf.push_back(direct ? nullptr : workspace(2 + 2 * static_cast<int>(s), lc.m * block));
   }
 
   parallel_for(0, slots, 1, [&](int64_t s0, int64_t s1) {
@@ -76,27 +88,44 @@ void run_lowered(const LoweredConv& lc) {
       float* bp = bbuf[slot];
       float* cp = cbuf[slot];
       for (int64_t item = items * slot / slots; item < items * (slot + 1) / slots; ++item) {
-        const int64_t g = item / blocks;
-        const int64_t q0 = (item % blocks) * block, q1 = std::min(pixels, q0 + block);
-        const int64_t n_panels = (q1 - q0 + mk.nr - 1) / mk.nr;
+        const int64_t g = item / blocks, blk = item % blocks;
+        int64_t q0, q1;
+        if (direct) {
+          const int64_t b = blk / per_image;
+          q0 = b * plane + (blk % per_image) * block;
+          q1 = std::min((b + 1) * plane, q0 + block);
+        } else {
+          q0 = blk * block;
+          q1 = std::min(pixels, q0 + block);
+        }
         const float* xg = lc.x + g * ps.c * ps.h * ps.w;
         const float* ag = lc.a_packed + g * lc.a_group_stride;
+        Tile tile;
+        tile.rows = lc.m;
+        tile.cols = q1 - q0;
+        tile.bias = lc.bias ? lc.bias + g * lc.m : nullptr;
+        if (direct) {
+          const int64_t b = q0 / plane;
+          tile.c = lc.out + (b * out_channels + g * lc.m) * plane + (q0 - b * plane);
+          tile.ldc = plane;
+        } else {
+          tile.c = cp;
+          tile.ldc = block;
+        }
         for (int64_t k0 = 0; k0 < taps; k0 += kc_max) {
           const int64_t kc = std::min(kc_max, taps - k0);
           im2col(ps, xg, k0, k0 + kc, q0, q1, bp, ColumnLayout::panels(mk.nr, kc));
-          gemm_block(mk, kc, m_panels, ag + k0 * mk.mr, taps * mk.mr, n_panels, bp, cp, block,
-                     k0 > 0);
+          gemm_block(mk, kc, ag + k0 * mk.mr, taps * mk.mr, bp, tile, k0 > 0);
         }
+        if (direct) continue;
         // Scatter the tile to NCHW, one image segment at a time.
         for (int64_t qa = q0; qa < q1;) {
           const int64_t b = qa / plane, p0 = qa % plane;
           const int64_t len = std::min(plane - p0, q1 - qa);
           for (int64_t oc = 0; oc < lc.m; ++oc) {
-            const int64_t ch = g * lc.m + oc;
             const float* src = cp + oc * block + (qa - q0);
-            float* dst = lc.out + (b * out_channels + ch) * plane + p0;
-            const float bias = lc.bias ? lc.bias[ch] : 0.f;
-            for (int64_t i = 0; i < len; ++i) dst[i] = src[i] + bias;
+            float* dst = lc.out + (b * out_channels + g * lc.m + oc) * plane + p0;
+            std::memcpy(dst, src, sizeof(float) * len);
           }
           qa += len;
         }

@@ -16,18 +16,19 @@ constexpr int kMr = 4, kNr = 8;
 
 // Plain loops that the compiler keeps in registers and vectorizes along j.
 void run_portable(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                  bool accumulate) {
+                  bool accumulate, int rows, int cols, const float* bias) {
   float acc[kMr][kNr];
   for (int i = 0; i < kMr; ++i)
-    for (int j = 0; j < kNr; ++j) acc[i][j] = accumulate ? c[i * ldc + j] : 0.f;
+    for (int j = 0; j < kNr; ++j)
+      acc[i][j] = i < rows && j < cols && accumulate ? c[i * ldc + j] : (bias && i < rows ? bias[i] : 0.f);
   for (int64_t p = 0; p < kc; ++p) {
     for (int i = 0; i < kMr; ++i) {
       const float ai = a[p * kMr + i];
       for (int j = 0; j < kNr; ++j) acc[i][j] += ai * b[p * kNr + j];
     }
   }
-  for (int i = 0; i < kMr; ++i)
-    for (int j = 0; j < kNr; ++j) c[i * ldc + j] = acc[i][j];
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) c[i * ldc + j] = acc[i][j];
 }
 
 const MicroKernel kPortable{kMr, kNr, run_portable};
@@ -66,14 +67,27 @@ int64_t reduction_block(int64_t k) {
   return std::max<int64_t>(1, (k + blocks - 1) / blocks);
 }
 
-void gemm_block(const MicroKernel& mk, int64_t kc, int64_t m_panels, const float* a,
-                int64_t a_panel_stride, int64_t n_panels, const float* b, float* c, int64_t ldc,
-                bool accumulate) {
-  for (int64_t j = 0; j < n_panels; ++j) {
-    const float* bj = b + j * kc * mk.nr;
-    float* cj = c + j * mk.nr;
-    for (int64_t i = 0; i < m_panels; ++i)
-      mk.run(kc, a + i * a_panel_stride, bj, cj + i * mk.mr * ldc, ldc, accumulate);
+void gemm_block(const MicroKernel& mk, int64_t kc, const float* a, int64_t a_panel_stride,
+                const float* b, const Tile& t, bool accumulate) {
+  for (int64_t j0 = 0; j0 < t.cols; j0 += mk.nr) {
+    const float* bj = b + (j0 / mk.nr) * kc * mk.nr;
+    const int cols = static_cast<int>(std::min<int64_t>(mk.nr, t.cols - j0));
+    for (int64_t i0 = 0; i0 < t.rows; i0 += mk.mr) {
+      const int rows = static_cast<int>(std::min<int64_t>(mk.mr, t.rows - i0));
+      mk.run(kc, a + (i0 / mk.mr) * a_panel_stride, bj, t.c + i0 * t.ldc + j0, t.ldc, accumulate,
+             rows, cols, t.bias ? t.bias + i0 : nullptr);
+    }
+  }
+}
+
+void transpose_pack(const float* src, int64_t ld, int64_t rows, int64_t len, int64_t width,
+                    float* dst) {
+  if (active_isa() == Isa::Avx512) return transpose_pack_avx512(src, ld, rows, len, width, dst);
+  const int64_t r = std::min(rows, width);
+  for (int64_t l = 0; l < len; ++l) {
+    float* d = dst + l * width;
+    for (int64_t t = 0; t < r; ++t) d[t] = src[t * ld + l];
+    for (int64_t t = r; t < width; ++t) d[t] = 0.f;
   }
 }
 

@@ -107,7 +107,7 @@ void grad_input_by_col2im(const Conv2dShape& s, const float* gy, const float* we
   std::vector<float*> bbuf, cbuf;
   for (int64_t t = 0; t < slots; ++t) {
     bbuf.push_back(workspace(1 + 2 * static_cast<int>(t), kc_max * block));
-    cbuf.push_back(workspace(2 + 2 * static_cast<int>(t), m_panels * mk.mr * block));
+    cbuf.push_back(workspace(2 + 2 * static_cast<int>(t), taps * block));
   }
   // Each slot owns whole images, so the col2im scatter never races.
   parallel_for(0, slots, 1, [&](int64_t t0, int64_t t1) {
@@ -120,12 +120,15 @@ void grad_input_by_col2im(const Conv2dShape& s, const float* gy, const float* we
         const float* ag = packed + g * group_stride;
         for (int64_t q0 = b0 * plane; q0 < b1 * plane; q0 += block) {
           const int64_t q1 = std::min(b1 * plane, q0 + block);
-          const int64_t n_panels = (q1 - q0 + mk.nr - 1) / mk.nr;
+          Tile tile;
+          tile.c = cp;
+          tile.ldc = block;
+          tile.rows = taps;
+          tile.cols = q1 - q0;
           for (int64_t k0 = 0; k0 < og; k0 += kc_max) {
             const int64_t kc = std::min(kc_max, og - k0);
             pack_gradient_panels(gy, plane, s.o, g * og + k0, kc, q0, q1, mk.nr, bp);
-            gemm_block(mk, kc, m_panels, ag + k0 * mk.mr, og * mk.mr, n_panels, bp, cp, block,
-                       k0 > 0);
+            gemm_block(mk, kc, ag + k0 * mk.mr, og * mk.mr, bp, tile, k0 > 0);
           }
           col2im_add(ps, cp, ColumnLayout::rows(block), 0, taps, q0, q1, gx + g * cg * s.h * s.w);
         }

@@ -23,15 +23,16 @@ constexpr int64_t kTapPanels = 4;     // B panels formed per im2col block
 void pack_gradient_transposed(const float* gy, int64_t plane, int64_t channels, int64_t ch0,
                               int64_t m, int64_t q0, int64_t q1, int64_t len, int mr, float* dst) {
   const int64_t panels = (m + mr - 1) / mr;
-  std::memset(dst, 0, sizeof(float) * panels * len * mr);
-  for (int64_t q = q0; q < q1;) {
-    const int64_t b = q / plane, p = q % plane, run = std::min(plane - p, q1 - q);
-    for (int64_t oc = 0; oc < m; ++oc) {
-      const float* src = gy + (b * channels + ch0 + oc) * plane + p;
-      float* d = dst + ((oc / mr) * len + (q - q0)) * mr + oc % mr;
-      for (int64_t l = 0; l < run; ++l) d[l * mr] = src[l];
+  for (int64_t i = 0; i < panels; ++i) {
+    float* d = dst + i * len * mr;
+    const int64_t rows = std::min<int64_t>(mr, m - i * mr);
+    for (int64_t q = q0; q < q1;) {
+      const int64_t b = q / plane, p = q % plane, run = std::min(plane - p, q1 - q);
+      transpose_pack(gy + (b * channels + ch0 + i * mr) * plane + p, plane, rows, run, mr,
+                     d + (q - q0) * mr);
+      q += run;
     }
-    q += run;
+    std::memset(d + (q1 - q0) * mr, 0, sizeof(float) * (len - (q1 - q0)) * mr);
   }
 }
 
@@ -39,16 +40,9 @@ void pack_gradient_transposed(const float* gy, int64_t plane, int64_t channels, 
 // 0 past `rows`.
 void transpose_panels(const float* col, int64_t rows, int64_t ld, int64_t len, int64_t panels,
                       int nr, float* dst) {
-  for (int64_t j = 0; j < panels; ++j) {
-    float* d = dst + j * len * nr;
-    const int64_t t_end = std::min<int64_t>(nr, rows - j * nr);
-    for (int64_t l = 0; l < len; ++l) {
-      const float* s = col + j * nr * ld + l;
-      float* dl = d + l * nr;
-      for (int64_t t = 0; t < t_end; ++t) dl[t] = s[t * ld];
-      for (int64_t t = t_end; t < nr; ++t) dl[t] = 0.f;
-    }
-  }
+  for (int64_t j = 0; j < panels; ++j)
+    transpose_pack(col + j * nr * ld, ld, std::min<int64_t>(nr, rows - j * nr), len, nr,
+                   dst + j * len * nr);
 }
 
 }  // namespace
@@ -66,15 +60,16 @@ void conv2d_grad_weight(const Conv2dShape& s, const float* x, const float* gy, c
   const int64_t og = s.o / s.groups, taps = ps.taps(), plane = ps.pixels();
   const int64_t pixels = s.n * plane;
   const int64_t m_panels = (og + mk.mr - 1) / mk.mr, n_panels = (taps + mk.nr - 1) / mk.nr;
-  const int64_t ldc = n_panels * mk.nr, group_size = m_panels * mk.mr * ldc;
+  const int64_t weights = s.o * taps;
   const int64_t len = kPixelBlock;
   const int64_t chunks = (pixels + len - 1) / len, items = chunks * s.groups;
   const int64_t slots = std::min<int64_t>(num_threads(), items);
 
+  // Slot 0 accumulates straight into gw; the others into partial copies summed at the end.
   std::vector<float*> partial, apack, col, bpack;
   for (int64_t t = 0; t < slots; ++t) {
     const int i = 4 * static_cast<int>(t);
-    partial.push_back(workspace(i, group_size * s.groups));
+    partial.push_back(t == 0 ? gw : workspace(i, weights));
     apack.push_back(workspace(i + 1, m_panels * mk.mr * len));
     col.push_back(workspace(i + 2, kTapPanels * mk.nr * len));
     bpack.push_back(workspace(i + 3, kTapPanels * mk.nr * len));
@@ -82,32 +77,37 @@ void conv2d_grad_weight(const Conv2dShape& s, const float* x, const float* gy, c
   parallel_for(0, slots, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       float* cp = partial[t];
-      std::memset(cp, 0, sizeof(float) * group_size * s.groups);
+      std::memset(cp, 0, sizeof(float) * weights);
       for (int64_t item = items * t / slots; item < items * (t + 1) / slots; ++item) {
         const int64_t g = item / chunks;
         const int64_t q0 = (item % chunks) * len, q1 = std::min(pixels, q0 + len);
         const float* xg = x + g * ps.c * s.h * s.w;
-        float* cg = cp + g * group_size;
+        float* cg = cp + g * og * taps;
         pack_gradient_transposed(gy, plane, s.o, g * og, og, q0, q1, len, mk.mr, apack[t]);
         for (int64_t j0 = 0; j0 < n_panels; j0 += kTapPanels) {
           const int64_t jn = std::min(kTapPanels, n_panels - j0);
           const int64_t k0 = j0 * mk.nr, k1 = std::min(taps, (j0 + jn) * mk.nr);
           im2col(ps, xg, k0, k1, q0, q1, col[t], ColumnLayout::rows(len));
           transpose_panels(col[t], k1 - k0, len, len, jn, mk.nr, bpack[t]);
-          gemm_block(mk, len, m_panels, apack[t], len * mk.mr, jn, bpack[t],
-                     cg + k0, ldc, true);
+          Tile tile;
+          tile.c = cg + k0;
+          tile.ldc = taps;
+          tile.rows = og;
+          tile.cols = k1 - k0;
+          gemm_block(mk, len, apack[t], len * mk.mr, bpack[t], tile, true);
         }
       }
     }
   });
-  const int64_t total = s.o * taps;
-  parallel_for(0, total, 4096, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      const int64_t g = i / (og * taps), r = i % (og * taps), oc = r / taps, k = r % taps;
-      float v = 0.f;
-      for (int64_t t = 0; t < slots; ++t) v += partial[t][g * group_size + oc * ldc + k];
-      gw[i] = mask ? (mask[i] != 0.f ? v * mask[i] : 0.f) : v;
+  // Add the other slots' partials and apply the mask, a block of weights per task.
+  if (slots == 1 && !mask) return;
+  parallel_for(0, weights, 8192, [&](int64_t i0, int64_t i1) {
+    for (int64_t t = 1; t < slots; ++t) {
+      const float* p = partial[t];
+      for (int64_t i = i0; i < i1; ++i) gw[i] += p[i];
     }
+    if (mask)
+      for (int64_t i = i0; i < i1; ++i) gw[i] = mask[i] != 0.f ? gw[i] * mask[i] : 0.f;
   });
 }
 

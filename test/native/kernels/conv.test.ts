@@ -54,6 +54,7 @@ const cases: [string, Shape][] = [
   ['kernel = image', shape({ n: 2, c: 3, h: 4, w: 3, o: 2, kh: 4, kw: 3 })],
   ['2x2 maps, many channels', shape({ n: 13, c: 24, h: 2, w: 2, o: 17, kh: 3, kw: 3, ph: 1, pw: 1 })],
   ['multi-block reduction', shape({ n: 2, c: 19, h: 17, w: 13, o: 19, kh: 3, kw: 3, ph: 1, pw: 1 })],
+  ['first-layer shape (short reduction, large map)', shape({ n: 2, c: 3, h: 17, w: 13, o: 6, kh: 3, kw: 3, ph: 1, pw: 1 })],
 ];
 
 const sizes = (s: Shape) => ({
