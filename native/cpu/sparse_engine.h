@@ -1,0 +1,96 @@
+// Internal to the compressed-layer kernels. Linear and convolution layers share one
+// engine: the input is laid out as "planes", one per input channel and stride phase,
+// each holding every image's zero-padded phase grid back to back. A surviving weight
+// (c, i, j) then reads its plane at a constant offset, so its whole contribution to an
+// output channel is one contiguous axpy over (batch x grid), vectorized and register-
+// blocked; the gradients are the same scheme on the output gradient. A linear layer is
+// the 1x1 case on 1x1 images (its planes are the input transposed).
+#pragma once
+#include <cstdint>
+
+#include "pai/conv.h"
+#include "pai/sparse.h"
+
+namespace pai::sparse_detail {
+
+// Widest block (floats) of any ISA path; buffers are padded for it.
+constexpr int64_t kMaxBlock = 128;
+
+inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// Geometry of the plane layout for one layer shape.
+struct Grid {
+  Conv2dShape s;
+  int64_t oh = 1, ow = 1;
+  int64_t cg = 1, og = 1;      // input / output channels per group
+  int64_t kk = 1;              // kh * kw
+  int64_t phases = 1;          // sh * sw
+  int64_t hq = 1, wq = 1;      // phase grid: ceil((h + 2 ph) / sh) x ceil((w + 2 pw) / sw)
+  int64_t hw = 1;              // hq * wq
+  int64_t m = 1;               // n * hw: positions per plane
+  int64_t planes = 1;          // c * phases
+  int64_t max_shift = 0;       // largest in-plane offset of a kernel tap
+  int64_t xp_stride = 0, xp_size = 0;                // input planes
+  int64_t g_front = 0, g_stride = 0, g_size = 0;     // output-gradient rows (front-padded)
+  bool rows_are_images = false;  // 1x1 images, no padding, stride 1: the linear layout
+
+  explicit Grid(const Conv2dShape& shape);
+  // Plane of input channel c (global) for kernel tap (i, j), and the in-plane offset.
+  int64_t plane_of(int64_t c, int64_t i, int64_t j) const {
+    return c * phases + ((i * s.dh) % s.sh) * s.sw + (j * s.dw) % s.sw;
+  }
+  int64_t shift_of(int64_t i, int64_t j) const {
+    return ((i * s.dh) / s.sh) * wq + (j * s.dw) / s.sw;
+  }
+};
+
+// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols (single-threaded).
+using TransposeFn = void (*)(const float* src, int64_t rows, int64_t cols, int64_t lds,
+                             float* dst, int64_t ldd);
+
+// Register-blocked inner kernels of one ISA path.
+struct BlockKernels {
+  int64_t width = 4;  // floats per vector
+  // accumulate[k] works on blocks of (2 << k) vectors: out[0, block) =
+  // sum_j vals[j] * base[offs[j] + [0, block)).
+  void (*accumulate[3])(const float* base, const int64_t* offs, const float* vals,
+                        int64_t count, float* out) = {};
+  // out[j] = sum_{i < len} g[i] * base[offs[j] + i] for j < count; len a multiple of
+  // 2 vectors.
+  void (*dots)(const float* g, int64_t len, const float* base, const int64_t* offs,
+               int64_t count, float* out) = nullptr;
+  TransposeFn transpose = nullptr;
+};
+extern const BlockKernels kBaselineKernels, kAvx2Kernels, kAvx512Kernels;
+const BlockKernels& active_kernels();
+
+// The block kernel to use when `rows_touched` packed rows are read per block: the widest
+// block (most accumulators) whose rows still fit in a core's L2 cache.
+struct BlockChoice {
+  int64_t block;
+  void (*accumulate)(const float*, const int64_t*, const float*, int64_t, float*);
+};
+BlockChoice choose_block(const BlockKernels& k, int64_t rows_touched);
+
+// Transposes in parallel with the active ISA's kernel (see TransposeFn).
+void transpose(const float* src, int64_t rows, int64_t cols, int64_t lds, float* dst,
+               int64_t ldd);
+
+// Layout passes (sparse_layout.cc), threaded.
+// xp[planes * xp_stride + tail] <- x [n, c, h, w] (zero padding, phase split).
+void pack_input(const Grid& g, const float* x, float* xp);
+// gp[o * g_stride + g_front + pos] <- gy [n, o, oh, ow] on the phase grid, zeros elsewhere.
+void pack_output_grad(const Grid& g, const float* gy, float* gp);
+// Writes acc[0, len) for positions [m0, m0 + len) of output channel o into y (+ bias).
+void write_output(const Grid& g, const float* acc, int64_t m0, int64_t len, int64_t o,
+                  float bias, float* y);
+// Writes acc[0, len) for positions [m0, m0 + len) of input plane p into gx.
+void write_input_grad(const Grid& g, const float* acc, int64_t m0, int64_t len, int64_t p,
+                      float* gx);
+
+// Scratch buffers of the calling thread, 64-byte aligned and uninitialized. A slot keeps
+// its largest allocation, so repeated calls (a training loop) pay no allocation or page
+// faults. Slots: 0 packed input, 1 packed output gradient.
+float* scratch(int slot, int64_t floats);
+
+}  // namespace pai::sparse_detail

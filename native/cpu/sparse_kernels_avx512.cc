@@ -1,0 +1,30 @@
+// AVX-512 inner kernels of the compressed layers.
+#include <immintrin.h>
+
+#include "sparse_engine.h"
+
+namespace pai::sparse_detail::avx512 {
+
+struct V {
+  using T = __m512;
+  static constexpr int64_t width = 16;
+  static T zero() { return _mm512_setzero_ps(); }
+  static T set1(float x) { return _mm512_set1_ps(x); }
+  static T load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
+  static float sum(T v) { return _mm512_reduce_add_ps(v); }
+};
+
+#include "sparse_transpose8.h"
+
+}  // namespace pai::sparse_detail::avx512
+
+#define PAI_SPARSE_NS avx512
+#include "sparse_kernels.h"
+#undef PAI_SPARSE_NS
+
+namespace pai::sparse_detail {
+const BlockKernels kAvx512Kernels = avx512::make_kernels(avx512::transpose_tiles);
+}

@@ -1,0 +1,193 @@
+// Conformance of the native compressed-layer kernels: forward, input gradient and weight
+// gradient against the dense reference with the mask applied, on random patterns from
+// 100% down to 0.01% density, empty rows and columns, one survivor, an empty layer, and
+// every stride / padding / dilation / groups combination the engine special-cases.
+import type { Conv2dGeometry } from '../../lib/backend/backend';
+import { loadNative } from '../../lib/backend/native-loader';
+import { compressValues, decompress, patternFromMask } from '../../lib/backend/sparse/pattern';
+import { denseMaskedConv, denseMaskedLinear, geometry, randomMask, relError } from './dense-masked';
+import { randn, seededRandom } from './seeded-random';
+
+const { addon, error } = loadNative();
+if (!addon) throw new Error(`the CPU addon did not load: ${error}`);
+const cpu = addon;
+const TOL = 2e-5;
+
+type MaskKind = number | 'one' | 'empty' | 'holes';
+
+function makeMask(rows: number, cols: number, kind: MaskKind, seed: number): Float32Array {
+  const r = seededRandom(seed);
+  if (kind === 'empty') return new Float32Array(rows * cols);
+  if (kind === 'one') {
+    const m = new Float32Array(rows * cols);
+    m[Math.floor(r() * rows * cols)] = 1;
+    return m;
+  }
+  const m = randomMask(rows * cols, kind === 'holes' ? 0.6 : kind, r);
+  if (kind === 'holes') {
+    // Every third row and every second column empty.
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) if (i % 3 === 1 || j % 2 === 0) m[i * cols + j] = 0;
+  }
+  return m;
+}
+
+function thrown(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return `${(e as Error).name}: ${(e as Error).message}`;
+  }
+  return 'nothing thrown';
+}
+
+function runLinear(batch: number, inF: number, outF: number, kind: MaskKind, seed: number) {
+  const mask = makeMask(outF, inF, kind, seed);
+  const w = randn(outF * inF, seed + 1);
+  const x = randn(batch * inF, seed + 2);
+  const gy = randn(batch * outF, seed + 3);
+  const bias = randn(outF, seed + 4);
+  const p = patternFromMask(mask, outF, inF);
+  const v = compressValues(p, w) as Float32Array;
+  const y = new Float32Array(batch * outF).fill(NaN);
+  const gx = new Float32Array(batch * inF).fill(NaN);
+  const gv = new Float32Array(p.nnz).fill(NaN);
+  cpu.sparseLinearForward(x, batch, inF, outF, p.rowPtr, p.colIdx, v, bias, y);
+  cpu.sparseLinearGradInput(gy, batch, inF, outF, p.colPtr, p.cscRow, p.cscPos, v, gx);
+  cpu.sparseLinearGradWeight(x, gy, batch, inF, outF, p.rowPtr, p.colIdx, gv);
+  const want = denseMaskedLinear(x, gy, w, mask, bias, batch, inF, outF);
+  return { y: relError(y, want.y), gx: relError(gx, want.gx), gw: relError(decompress(p, gv), want.gw), nnz: p.nnz };
+}
+
+function runConv(g: Conv2dGeometry, kind: MaskKind, seed: number) {
+  const cols = (g.c / g.groups) * g.kh * g.kw;
+  const mask = makeMask(g.o, cols, kind, seed);
+  const w = randn(g.o * cols, seed + 1);
+  const x = randn(g.n * g.c * g.h * g.w, seed + 2);
+  const gy = randn(g.n * g.o * g.oh * g.ow, seed + 3);
+  const bias = randn(g.o, seed + 4);
+  const p = patternFromMask(mask, g.o, cols);
+  const v = compressValues(p, w) as Float32Array;
+  const dims = [g.n, g.c, g.h, g.w, g.o, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups];
+  const y = new Float32Array(gy.length).fill(NaN);
+  const gx = new Float32Array(x.length).fill(NaN);
+  const gv = new Float32Array(p.nnz).fill(NaN);
+  cpu.sparseConv2dForward(x, ...dims, p.rowPtr, p.colIdx, v, bias, y);
+  cpu.sparseConv2dGradInput(gy, ...dims, p.colPtr, p.cscRow, p.cscPos, v, gx);
+  cpu.sparseConv2dGradWeight(x, gy, ...dims, p.rowPtr, p.colIdx, gv);
+  const want = denseMaskedConv(g, x, gy, w, mask, bias);
+  return { y: relError(y, want.y), gx: relError(gx, want.gx), gw: relError(decompress(p, gv), want.gw), nnz: p.nnz };
+}
+
+const densities: MaskKind[] = [1, 0.5, 0.2, 0.1, 0.05, 0.01, 0.001, 0.0001, 'one', 'empty', 'holes'];
+
+describe('compressed linear equals dense-masked', () => {
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 17, 5],
+    [37, 97, 131],
+    [130, 64, 29],
+    [9, 211, 150],
+  ];
+  for (const [batch, inF, outF] of shapes)
+    test(`batch ${batch}, ${inF} -> ${outF}`, () => {
+      for (const kind of densities) {
+        const e = runLinear(batch, inF, outF, kind, batch * 7 + inF);
+        expect({ kind, y: e.y < TOL, gx: e.gx < TOL, gw: e.gw < TOL }).toEqual({ kind, y: true, gx: true, gw: true });
+      }
+    });
+});
+
+describe('compressed conv2d equals dense-masked', () => {
+  const cases: [string, Conv2dGeometry][] = [
+    ['3x3 pad 1 (VGG-like)', geometry(3, 8, 8, 8, 16, 3, 3, { ph: 1, pw: 1 })],
+    ['first layer, 3 channels, prime size', geometry(2, 3, 11, 11, 5, 3, 3, { ph: 1, pw: 1 })],
+    ['3x3 stride 2 pad 1', geometry(2, 6, 9, 10, 4, 3, 3, { sh: 2, sw: 2, ph: 1, pw: 1 })],
+    ['1x1 stride 2 (shortcut)', geometry(3, 5, 7, 7, 7, 1, 1, { sh: 2, sw: 2 })],
+    ['5x3, stride (2,1), pad (3,0), dilation (1,2), groups 3', geometry(2, 6, 11, 13, 6, 5, 3, { sh: 2, ph: 3, dw: 2, groups: 3 })],
+    ['2x2 planes, 3x3 pad 1', geometry(5, 16, 2, 2, 8, 3, 3, { ph: 1, pw: 1 })],
+    ['1x1 image, stride 2', geometry(4, 3, 1, 1, 2, 1, 1, { sh: 2, sw: 2 })],
+    ['batch spanning many blocks', geometry(20, 4, 5, 5, 3, 3, 3, { ph: 1, pw: 1 })],
+    ['depthwise 3x3', geometry(2, 4, 6, 6, 4, 3, 3, { ph: 1, pw: 1, groups: 4 })],
+    ['pad larger than kernel', geometry(2, 2, 4, 3, 3, 2, 2, { ph: 3, pw: 2 })],
+  ];
+  for (const [name, g] of cases)
+    test(name, () => {
+      for (const kind of densities) {
+        const e = runConv(g, kind, g.c * 13 + g.h);
+        expect({ kind, y: e.y < TOL, gx: e.gx < TOL, gw: e.gw < TOL }).toEqual({ kind, y: true, gx: true, gw: true });
+      }
+    });
+});
+
+describe('determinism and dispatch', () => {
+  test('bitwise identical across thread counts; every ISA path within tolerance', () => {
+    const g = geometry(6, 12, 9, 9, 10, 3, 3, { ph: 1, pw: 1 });
+    const { isa, detectedIsa, threads } = cpu.info();
+    const all = ['baseline', 'avx2', 'avx512'] as const;
+    const paths = all.slice(0, all.indexOf(detectedIsa) + 1);
+    const cols = g.c * 9;
+    const mask = makeMask(g.o, cols, 0.3, 5);
+    const p = patternFromMask(mask, g.o, cols);
+    const v = compressValues(p, randn(g.o * cols, 6)) as Float32Array;
+    const x = randn(g.n * g.c * g.h * g.w, 7);
+    const gy = randn(g.n * g.o * g.oh * g.ow, 8);
+    const dims = [g.n, g.c, g.h, g.w, g.o, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups];
+    const run = () => {
+      const y = new Float32Array(gy.length), gx = new Float32Array(x.length), gv = new Float32Array(p.nnz);
+      cpu.sparseConv2dForward(x, ...dims, p.rowPtr, p.colIdx, v, null, y);
+      cpu.sparseConv2dGradInput(gy, ...dims, p.colPtr, p.cscRow, p.cscPos, v, gx);
+      cpu.sparseConv2dGradWeight(x, gy, ...dims, p.rowPtr, p.colIdx, gv);
+      return [y, gx, gv];
+    };
+    try {
+      const ref = run();
+      for (const path of paths) {
+        cpu.setIsa(path);
+        cpu.setNumThreads(1);
+        const one = run();
+        cpu.setNumThreads(3);
+        const three = run();
+        for (let k = 0; k < 3; k++) {
+          expect(three[k]).toEqual(one[k]);
+          expect(relError(one[k], ref[k])).toBeLessThan(TOL);
+        }
+      }
+    } finally {
+      cpu.setIsa(isa);
+      cpu.setNumThreads(threads);
+    }
+  });
+});
+
+describe('argument validation', () => {
+  const mask = new Float32Array([1, 0, 1, 1, 0, 1]);
+  const p = patternFromMask(mask, 2, 3);
+  const v = new Float32Array(p.nnz);
+  const x = new Float32Array(2 * 3), y = new Float32Array(2 * 2);
+  const call = (over: Partial<Record<string, unknown>>) => {
+    const a = { x, batch: 2, inF: 3, outF: 2, rowPtr: p.rowPtr, colIdx: p.colIdx, values: v, bias: null, y, ...over };
+    return thrown(() => cpu.sparseLinearForward(a.x, a.batch, a.inF, a.outF, a.rowPtr, a.colIdx, a.values, a.bias, a.y));
+  };
+  test('bad patterns are RangeErrors naming the array', () => {
+    expect(call({})).toBe('nothing thrown');
+    expect(call({ colIdx: Int32Array.from([0, 2, 3, 0]) })).toMatch(/^RangeError: sparseLinearForward: 'colIdx' \[2\] = 3 is outside \[0, 2\]/);
+    expect(call({ rowPtr: Int32Array.from([0, 3, 2]) })).toMatch(/^RangeError: .*'rowPtr' must be non-decreasing/);
+    expect(call({ rowPtr: Int32Array.from([1, 2, 4]) })).toMatch(/'rowPtr' \[0\] must be 0/);
+    expect(call({ rowPtr: Int32Array.from([0, 2]) })).toMatch(/'rowPtr' has 2 entries, expected 3/);
+    expect(call({ values: new Float32Array(3) })).toMatch(/'values' has 3 elements, expected 4/);
+    expect(call({ x: new Float32Array(5) })).toMatch(/^RangeError: .*'x'/);
+    expect(call({ x: new Float64Array(6) })).toMatch(/^TypeError: .*'x'/);
+    expect(call({ bias: new Float32Array(3) })).toMatch(/'bias'/);
+    expect(call({ batch: 0 })).toMatch(/^RangeError: .*'batch'/);
+    const bad = Int32Array.from(p.cscPos);
+    bad[1] = 9;
+    expect(thrown(() => cpu.sparseLinearGradInput(y, 2, 3, 2, p.colPtr, p.cscRow, bad, v, x))).toMatch(/'cscPos' \[1\] = 9/);
+    expect(thrown(() => cpu.sparseLinearGradWeight(x, y, 2, 3, 2, p.rowPtr, p.colIdx))).toMatch(/expected 8 arguments/);
+  });
+  test('bad conv geometry is a RangeError', () => {
+    const dims = [1, 3, 4, 4, 2, 3, 3, 1, 1, 0, 0, 1, 1, 2];
+    expect(thrown(() => cpu.sparseConv2dForward(new Float32Array(48), ...dims, p.rowPtr, p.colIdx, v, null, new Float32Array(8)))).toMatch(
+      /^RangeError: sparseConv2dForward: 'groups' must divide c = 3/,
+    );
+  });
+});
