@@ -79,7 +79,7 @@ void run_lowered(const LoweredConv& lc) {
   // Workspace 0 holds the packed weights; each slot gets two more.
   std::vector<float*> bbuf, cbuf;
   for (int64_t s = 0; s < slots; ++s) {
-    bbuf.push_back(workspace(1 + 2 * static_cast<int>(s), kc_max * block));
+    bbuf.push_back(workspace(1 + 2 * static_cast<int>(s), kc_max * mk.nr));
     cbuf.push_back(direct ? nullptr : workspace(2 + 2 * static_cast<int>(s), lc.m * block));
   }
 
@@ -112,10 +112,17 @@ void run_lowered(const LoweredConv& lc) {
           tile.c = cp;
           tile.ldc = block;
         }
+        // One B panel at a time, consumed by every A panel while it is still in L1.
         for (int64_t k0 = 0; k0 < taps; k0 += kc_max) {
           const int64_t kc = std::min(kc_max, taps - k0);
-          im2col(ps, xg, k0, k0 + kc, q0, q1, bp, ColumnLayout::panels(mk.nr, kc));
-          gemm_block(mk, kc, ag + k0 * mk.mr, taps * mk.mr, bp, tile, k0 > 0);
+          for (int64_t j0 = 0; j0 < q1 - q0; j0 += mk.nr) {
+            const int64_t cols = std::min<int64_t>(mk.nr, q1 - q0 - j0);
+            im2col(ps, xg, k0, k0 + kc, q0 + j0, q0 + j0 + cols, bp, ColumnLayout::panels(mk.nr, kc));
+            Tile panel = tile;
+            panel.c = tile.c + j0;
+            panel.cols = cols;
+            gemm_block(mk, kc, ag + k0 * mk.mr, taps * mk.mr, bp, panel, k0 > 0);
+          }
         }
         if (direct) continue;
         // Scatter the tile to NCHW, one image segment at a time.

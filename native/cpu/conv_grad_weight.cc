@@ -16,7 +16,7 @@ namespace conv_detail {
 namespace {
 
 constexpr int64_t kPixelBlock = 128;  // reduction length per product block
-constexpr int64_t kTapPanels = 4;     // B panels formed per im2col block
+constexpr int64_t kTapPanels = 1;     // B panels formed per im2col block
 
 // dst[(i * len + l) * mr + r] = gy[b, ch0 + i*mr + r, p] for pixel q0 + l; 0 past m rows
 // or past q1.

@@ -1,6 +1,7 @@
 // Stride-1 im2col with AVX-512 masked loads: one load and one store per 16 columns, the
 // zero padding coming from the load mask (masked-off lanes are never read, so the source
-// pointer may run past the row ends).
+// pointer may run past the row ends). The load masks of every kernel column are tabulated
+// once per call, so a copy costs a table load and an AND.
 #include <immintrin.h>
 
 #include "im2col_runs.h"
@@ -8,23 +9,32 @@
 namespace pai::im2col_detail {
 namespace {
 
-// Lanes i in [lo, hi) of a 16-lane vector, lo and hi relative to the vector start.
-inline __mmask16 lanes(int64_t lo, int64_t hi) {
+inline uint32_t lanes(int64_t lo, int64_t hi) {
   lo = lo < 0 ? 0 : (lo > 16 ? 16 : lo);
   hi = hi < 0 ? 0 : (hi > 16 ? 16 : hi);
-  const uint32_t upto_hi = (1u << hi) - 1, below_lo = (1u << lo) - 1;
-  return static_cast<__mmask16>(upto_hi & ~below_lo);
+  return ((1u << hi) - 1) & ~((1u << lo) - 1);
 }
 
 void zero(float* d, int64_t len) {
   for (int64_t i = 0; i < len; i += 16)
-    _mm512_mask_storeu_ps(d + i, lanes(0, len - i), _mm512_setzero_ps());
+    _mm512_mask_storeu_ps(d + i, static_cast<__mmask16>(lanes(0, len - i)), _mm512_setzero_ps());
 }
+
+constexpr int64_t kTable = 4096;  // load-mask entries kept on the stack
 
 }  // namespace
 
 void im2col_unit_stride_avx512(const PatchShape& s, const float* x, int64_t k0, int64_t k1,
                                int64_t q0, int64_t q1, float* col, const ColumnLayout& lay) {
+  // table[kx * ow + ox]: lanes of columns ox..ox+15 that fall inside the input row.
+  uint16_t table[kTable];
+  const bool tabulated = s.kw * s.ow <= kTable;
+  if (tabulated) {
+    for (int64_t kx = 0; kx < s.kw; ++kx) {
+      const TapCursor t(s, kx);
+      for (int64_t ox = 0; ox < s.ow; ++ox) table[kx * s.ow + ox] = static_cast<uint16_t>(lanes(t.lo - ox, t.hi - ox));
+    }
+  }
   Run runs[kMaxRuns];
   for (int64_t q = q0; q < q1;) {
     int count;
@@ -32,19 +42,30 @@ void im2col_unit_stride_avx512(const PatchShape& s, const float* x, int64_t k0, 
     TapCursor tp(s, k0);
     for (int64_t k = k0; k < k1; ++k, tp.next(s)) {
       float* row = col + (k - k0) * lay.row_stride;
+      const float* base = x + tp.channel_offset + tp.col_offset;
+      const uint16_t* masks = table + tp.kx * s.ow;
+      const int64_t dy = tp.ky * s.dh - s.ph;
       for (int r = 0; r < count; ++r) {
         const Run& run = runs[r];
         float* d = row + run.col - run.ox0;  // d[ox] for ox in [ox0, ox1)
-        const int64_t iy = run.oy * s.sh - s.ph + tp.ky * s.dh;
-        if (iy < 0 || iy >= s.h) {
+        const int64_t iy = run.oy * s.sh + dy;
+        if (static_cast<uint64_t>(iy) >= static_cast<uint64_t>(s.h)) {
           zero(d + run.ox0, run.ox1 - run.ox0);
           continue;
         }
-        const float* src = x + run.image_offset + tp.channel_offset + iy * s.w + tp.col_offset;
-        for (int64_t ox = run.ox0; ox < run.ox1; ox += 16) {
-          const __mmask16 store = lanes(0, run.ox1 - ox);
-          const __mmask16 load = store & lanes(tp.lo - ox, tp.hi - ox);
-          _mm512_mask_storeu_ps(d + ox, store, _mm512_maskz_loadu_ps(load, src + ox));
+        const float* src = base + run.image_offset + iy * s.w;
+        int64_t ox = run.ox0;
+        for (; ox + 16 <= run.ox1; ox += 16) {
+          const uint32_t valid = tabulated ? masks[ox] : lanes(tp.lo - ox, tp.hi - ox);
+          const __m512 v = valid == 0xffff ? _mm512_loadu_ps(src + ox)
+                                           : _mm512_maskz_loadu_ps(static_cast<__mmask16>(valid), src + ox);
+          _mm512_storeu_ps(d + ox, v);
+        }
+        if (ox < run.ox1) {
+          const uint32_t store = lanes(0, run.ox1 - ox);
+          const uint32_t valid = tabulated ? masks[ox] : lanes(tp.lo - ox, tp.hi - ox);
+          _mm512_mask_storeu_ps(d + ox, static_cast<__mmask16>(store),
+                                _mm512_maskz_loadu_ps(static_cast<__mmask16>(store & valid), src + ox));
         }
       }
     }
