@@ -110,6 +110,16 @@ describe.each(ISAS)('sgemm on the %s path', (isa) => {
     }
   });
 
+  test('every edge-tile size (rows 1..28, columns around the vector widths)', () => {
+    let seed = 303;
+    for (let m = 1; m <= 28; m++) {
+      for (const n of [5, 8, 16, 17, 32, 33, 47]) {
+        const r = check({ ta: m % 2 === 0, tb: n % 2 === 0, m, n, k: 19, alpha: 1.25, beta: m % 3 ? 0 : 0.5 }, (seed += 3));
+        expect([m, n, r <= 1]).toEqual([m, n, true]);
+      }
+    }
+  });
+
   test('strided rows, alpha and beta, masks fused into packing', () => {
     let seed = 101;
     for (const [ta, tb] of COMBOS) {
