@@ -1,0 +1,114 @@
+/**
+ * conv2d with a compressed weight W [o, c / groups, kh, kw] (a CompressedWeight and a [nnz]
+ * values tensor): forward, input gradient and weight gradient each cost about nnz x batch
+ * x output pixels. As for sparse-linear, the three ops close under differentiation.
+ */
+import type { Conv2dGeometry } from '../backend/backend';
+import type { CompressedWeight } from '../backend/sparse/compressed';
+import type { Tensor } from '../tensor/tensor';
+import { formatShape } from '../tensor/shape';
+import { pair, type Conv2dOptions } from './conv-geometry';
+import { checkSame, checkTensor, finish, needsGrad, newTensor, record } from './dispatch';
+import { hostArray, sparseKernels } from './sparse-linear';
+import { sum } from './sum';
+
+/** The geometry of x [n, c, h, w] convolved with the compressed weight. */
+export function sparseConvGeometry(op: string, x: Tensor, w: CompressedWeight, opts: Conv2dOptions): Conv2dGeometry {
+  checkTensor(op, 'x', x);
+  if (x.ndim !== 4) throw new RangeError(`${op}: x ${formatShape(x.shape)} must be [n, c, h, w]`);
+  if (w.shape.length !== 4) throw new RangeError(`${op}: the compressed weight has shape [${w.shape.join(', ')}], not [o, c / groups, kh, kw]`);
+  const [n, c, h, wd] = x.shape;
+  const [o, cpg, kh, kw] = w.shape;
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0 || o % groups !== 0 || cpg !== c / groups)
+    throw new RangeError(`${op}: weight [${w.shape.join(', ')}] with groups ${groups} does not fit x ${formatShape(x.shape)}`);
+  const [sh, sw] = pair(op, 'stride', opts.stride, 1, 1);
+  const [ph, pw] = pair(op, 'padding', opts.padding, 0, 0);
+  const [dh, dw] = pair(op, 'dilation', opts.dilation, 1, 1);
+  const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((wd + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  if (oh < 1 || ow < 1) throw new RangeError(`${op}: kernel ${kh}x${kw} exceeds the padded input of x ${formatShape(x.shape)}`);
+  return { n, c, h, w: wd, o, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow };
+}
+
+function checkValues(op: string, w: CompressedWeight, values: Tensor): void {
+  checkTensor(op, 'values', values);
+  if (values.ndim !== 1 || values.size !== w.pattern.nnz)
+    throw new RangeError(`${op}: values ${formatShape(values.shape)} must be [${w.pattern.nnz}] (the pattern's nnz)`);
+}
+
+function checkShape(op: string, name: string, t: Tensor, shape: number[]): void {
+  checkTensor(op, name, t);
+  if (t.ndim !== 4 || t.shape.some((d, i) => d !== shape[i])) throw new RangeError(`${op}: '${name}' ${formatShape(t.shape)} must be ${formatShape(shape)}`);
+}
+
+/** @internal sparseConv2d with a precomputed geometry (the backward ops call it). */
+export function sparseConv2dGeometry(x: Tensor, w: CompressedWeight, values: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
+  const op = 'sparseConv2d';
+  checkValues(op, w, values);
+  checkSame(op, x, values, 'x', 'values');
+  if (bias !== null) {
+    checkTensor(op, 'bias', bias);
+    checkSame(op, x, bias, 'x', 'bias');
+    if (bias.ndim !== 1 || bias.shape[0] !== g.o) throw new RangeError(`${op}: bias ${formatShape(bias.shape)} must be [${g.o}]`);
+  }
+  const out = newTensor(x.backend, x.dtype, [g.n, g.o, g.oh, g.ow], g.n * g.o * g.oh * g.ow);
+  sparseKernels(x).sparseConv2dForward(g, w.pattern, hostArray(op, values), hostArray(op, x), bias && hostArray(op, bias), hostArray(op, out));
+  if (needsGrad(x, values, bias)) {
+    record(
+      op,
+      out,
+      bias !== null ? [x, values, bias] : [x, values],
+      (gy) => {
+        const gx = x.requiresGrad ? sparseConv2dGradInput(gy, w, values, g) : null;
+        const gv = values.requiresGrad ? sparseConv2dGradWeight(x, gy, w, g) : null;
+        return bias !== null ? [gx, gv, bias.requiresGrad ? sum(gy, [0, 2, 3]) : null] : [gx, gv];
+      },
+      [x, values],
+    );
+  }
+  return finish(op, out);
+}
+
+/**
+ * 2-D convolution (PyTorch's conv2d) with a compressed weight: x [n, c, h, w], weight given
+ * by (w, values), optional bias [o]; stride, padding, dilation and groups as in conv2d.
+ * @example const y = sparseConv2d(x, layer.compressed, layer.values, layer.bias, { padding: 1 })
+ */
+export function sparseConv2d(x: Tensor, w: CompressedWeight, values: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  return sparseConv2dGeometry(x, w, values, bias, sparseConvGeometry('sparseConv2d', x, w, opts));
+}
+
+/** gx [n, c, h, w]: the input gradient of sparseConv2d for the output gradient gy. */
+export function sparseConv2dGradInput(gy: Tensor, w: CompressedWeight, values: Tensor, g: Conv2dGeometry): Tensor {
+  const op = 'sparseConv2dGradInput';
+  checkValues(op, w, values);
+  checkShape(op, 'gy', gy, [g.n, g.o, g.oh, g.ow]);
+  checkSame(op, gy, values, 'gy', 'values');
+  const out = newTensor(gy.backend, gy.dtype, [g.n, g.c, g.h, g.w], g.n * g.c * g.h * g.w);
+  sparseKernels(gy).sparseConv2dGradInput(g, w.pattern, hostArray(op, values), hostArray(op, gy), hostArray(op, out));
+  if (needsGrad(gy, values)) {
+    record(op, out, [gy, values], (gz) => [
+      gy.requiresGrad ? sparseConv2dGeometry(gz, w, values, null, g) : null,
+      values.requiresGrad ? sparseConv2dGradWeight(gz, gy, w, g) : null,
+    ]);
+  }
+  return finish(op, out);
+}
+
+/** gvalues [nnz]: the weight gradient of sparseConv2d at the survivors only, summed over the batch. */
+export function sparseConv2dGradWeight(x: Tensor, gy: Tensor, w: CompressedWeight, g: Conv2dGeometry): Tensor {
+  const op = 'sparseConv2dGradWeight';
+  checkShape(op, 'x', x, [g.n, g.c, g.h, g.w]);
+  checkShape(op, 'gy', gy, [g.n, g.o, g.oh, g.ow]);
+  checkSame(op, x, gy, 'x', 'gy');
+  const out = newTensor(x.backend, x.dtype, [w.pattern.nnz], w.pattern.nnz);
+  sparseKernels(x).sparseConv2dGradWeight(g, w.pattern, hostArray(op, x), hostArray(op, gy), hostArray(op, out));
+  if (needsGrad(x, gy)) {
+    record(op, out, [x, gy], (ggv) => [
+      x.requiresGrad ? sparseConv2dGradInput(gy, w, ggv, g) : null,
+      gy.requiresGrad ? sparseConv2dGeometry(x, w, ggv, null, g) : null,
+    ]);
+  }
+  return finish(op, out);
+}
