@@ -10,6 +10,18 @@ export type NativeAddon = Record<string, (...args: any[]) => any> & {
   info(): { isa: 'baseline' | 'avx2' | 'avx512'; detectedIsa: 'baseline' | 'avx2' | 'avx512'; threads: number };
   setIsa(isa: 'baseline' | 'avx2' | 'avx512'): void;
   setNumThreads(threads: number): void;
+  /** Philox uniforms in (0, 1) at counter positions offset.. (native/BINDINGS.md). */
+  philoxUniform(seedLo: number, seedHi: number, offset: number, out: Float32Array): void;
+  /** mean + std * Philox normals at counter positions offset.. */
+  philoxNormal(seedLo: number, seedHi: number, offset: number, mean: number, std: number, out: Float32Array): void;
+  /** Row-major C = alpha op(A) op(B) + beta C; masks (or null) are multiplied into A / B. */
+  sgemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number,
+    c: Float32Array, ldc: number, aMask: Float32Array | null, bMask: Float32Array | null,
+  ): void;
+  /** Measured multiply-add throughput of an ISA path on all pool threads, GFLOP/s. */
+  fmaPeak(isa: 'baseline' | 'avx2' | 'avx512'): number;
 };
 
 /** Outcome of trying to load the native CPU addon. */
