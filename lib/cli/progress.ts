@@ -2,22 +2,9 @@ import * as cliProgress from 'cli-progress';
 import { CliIo } from './io';
 import { formatNumber } from '../experiments/report/scale';
 import { duration } from './table';
+import type { ProgressEvent } from '../experiments/progress';
 
-/**
- * A progress report from a long library call (`prune`, `train`, experiments), passed to
- * their `onProgress` callback. `done` of `total` units in the current `phase`; a new
- * phase (or a smaller `done`) starts a new bar.
- */
-export interface ProgressEvent {
-  /** What is running, e.g. "prune synflow", "train epoch 3/10", "singleshot". */
-  phase: string;
-  done: number;
-  total: number;
-  /** Unit of done/total: "iterations", "steps", "runs"... */
-  unit?: string;
-  /** Figures to show beside the bar, e.g. { loss: 0.31, top1: 0.94 }. */
-  metrics?: Record<string, number | string>;
-}
+export type { ProgressEvent } from '../experiments/progress';
 
 /** Minimum milliseconds between two plain progress lines of one phase. */
 export const PLAIN_INTERVAL_MS = 2000;
@@ -42,6 +29,8 @@ export class Progress {
   private lastDone = -1;
   private finished = false;
   private readonly mode: 'bar' | 'plain' | 'off';
+  /** Start time and progress of every phase seen, so an outer phase (a grid's runs) keeps its clock while inner phases come and go. */
+  private readonly seen = new Map<string, { started: number; lastDone: number }>();
 
   constructor(
     private readonly io: CliIo,
@@ -59,8 +48,9 @@ export class Progress {
     if (this.mode === 'off' || !(e.total > 0)) return;
     const now = this.io.now();
     const done = Math.min(Math.max(0, e.done), e.total);
-    if (e.phase !== this.phase || done < this.lastDone) this.startPhase(e, now);
+    if (e.phase !== this.phase || done < this.lastDone) this.startPhase(e, done, now);
     this.lastDone = done;
+    this.seen.set(e.phase, { started: this.started, lastDone: done });
     const metrics = formatMetrics(e.metrics);
     if (this.mode === 'bar') {
       this.bar!.setTotal(e.total);
@@ -75,15 +65,17 @@ export class Progress {
     const elapsed = (now - this.started) / 1000;
     const pct = Math.floor((100 * done) / e.total);
     let line = `${e.phase}: ${done}/${e.total}${e.unit ? ' ' + e.unit : ''} (${pct}%)`;
-    if (done > 0) line += complete ? `, ${duration(elapsed)}` : `, ${duration(elapsed)} elapsed, ETA ${duration((elapsed * (e.total - done)) / done)}`;
+    if (done > 0 && elapsed > 0) line += complete ? `, ${duration(elapsed)}` : `, ${duration(elapsed)} elapsed, ETA ${duration((elapsed * (e.total - done)) / done)}`;
     if (metrics) line += `, ${metrics}`;
     this.io.stderr.write(line + '\n');
   }
 
-  private startPhase(e: ProgressEvent, now: number): void {
+  private startPhase(e: ProgressEvent, done: number, now: number): void {
     this.stopBar();
+    const before = this.seen.get(e.phase);
+    const resumed = before !== undefined && e.phase !== this.phase && done >= before.lastDone;
     this.phase = e.phase;
-    this.started = now;
+    this.started = resumed ? before.started : now;
     this.lastLine = -Infinity;
     this.lastDone = -1;
     this.finished = false;

@@ -146,13 +146,21 @@ export interface EvalRecord {
   top5: number;
 }
 
+/** Metrics of a training pass, measured on the fly (each batch before its update). */
+export interface TrainPassRecord {
+  loss: number;
+  top1: number;
+  /** Absent when the training loop does not measure it. */
+  top5?: number;
+}
+
 /** One epoch of training. */
 export interface EpochRecord {
   /** 1-based. */
   epoch: number;
-  /** Learning rate at the start of the epoch. */
+  /** Learning rate of the epoch's last step (the scheduled rate, warm-up included). */
   lr: number;
-  train: EvalRecord;
+  train: TrainPassRecord;
   test: EvalRecord;
   seconds: number;
 }

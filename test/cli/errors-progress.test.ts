@@ -77,7 +77,18 @@ describe('progress', () => {
     const p = new Progress(io);
     p.onProgress({ phase: 'train epoch 1/2', done: 3, total: 3 });
     p.onProgress({ phase: 'train epoch 2/2', done: 1, total: 3 });
-    expect(io.err().trim().split('\n')).toEqual(['train epoch 1/2: 3/3 (100%), 0.00 ms', 'train epoch 2/2: 1/3 (33%), 0.00 ms elapsed, ETA 0.00 ms']);
+    expect(io.err().trim().split('\n')).toEqual(['train epoch 1/2: 3/3 (100%)', 'train epoch 2/2: 1/3 (33%)']);
+  });
+
+  test("an outer phase keeps its clock while inner phases come and go (a grid's ETA)", () => {
+    const io = memoryIo();
+    const p = new Progress(io);
+    p.onProgress({ phase: 'singleshot', done: 0, total: 4, unit: 'runs' });
+    io.tick(1000);
+    p.onProgress({ phase: '[1/4] train epoch 1', done: 5, total: 10, unit: 'steps' });
+    io.tick(9000);
+    p.onProgress({ phase: 'singleshot', done: 1, total: 4, unit: 'runs' });
+    expect(io.err().trim().split('\n').pop()).toBe('singleshot: 1/4 runs (25%), 10.0 s elapsed, ETA 30.0 s');
   });
 
   test('--quiet prints nothing; events with no total are ignored', () => {

@@ -118,11 +118,11 @@ function collapse(ctx: CommandContext): Command {
 function conservation(ctx: CommandContext): Command {
   const cmd = new Command('conservation').description(EXPERIMENTS.conservation).allowExcessArguments(false);
   experimentBase(cmd, 'conservation', 'synflow');
-  cmd.addOption(new Option('--dtype <type>', 'precision of the scores').choices(['float64', 'float32']).default('float64'));
+  cmd.addOption(new Option('--dtype <type>', 'precision of the network computing the scores (sums accumulate in float64); the zoo models are float32').choices(['float32', 'float64']).default('float32'));
   experimentTail(cmd);
   withExamples(cmd, [
     ['pai experiment conservation -m fc -p synflow,snip', 'neuron-wise and layer-wise score sums (SynFlow Theorems 1 and 2)'],
-    ['pai experiment conservation -m vgg11 --dtype float32 --backend cpu --json', 'residuals of the native float32 path'],
+    ['pai experiment conservation -m vgg11 --backend cpu --json', 'residuals of the native float32 path'],
   ]);
   return cmd.action(
     commandAction(ctx, async (scope) => {
