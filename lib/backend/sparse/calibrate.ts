@@ -1,0 +1,197 @@
+/**
+ * Measures, on the running machine, when a compressed layer beats the dense-masked one:
+ * forward + input gradient + weight gradient of both modes at decreasing densities, until
+ * the compressed kernels win. The batch only scales both modes alike, so a small one is used.
+ */
+import { sparseNative } from './native';
+import { compressValues, patternFromMask } from './pattern';
+
+/** A layer shape as calibration sees it (no batch). Pairs are [h, w]. */
+export type SparseLayerShape =
+  | { kind: 'linear'; inFeatures: number; outFeatures: number }
+  | {
+      kind: 'conv2d';
+      c: number;
+      h: number;
+      w: number;
+      o: number;
+      kh: number;
+      kw: number;
+      stride?: [number, number];
+      padding?: [number, number];
+      dilation?: [number, number];
+      groups?: number;
+    };
+
+/** One measured density: milliseconds per forward + both gradients of each mode. */
+export interface CrossoverPoint {
+  density: number;
+  denseMs: number;
+  compressedMs: number;
+}
+
+/** The measured crossover of one layer shape. */
+export interface Calibration {
+  /** Density (fraction of weights kept) below which the compressed mode is faster. */
+  crossover: number;
+  /** Batch the timings used. */
+  batch: number;
+  points: CrossoverPoint[];
+}
+
+/** A stable text key of a layer shape (the cache key). */
+export function layerShapeKey(s: SparseLayerShape): string {
+  if (s.kind === 'linear') return `linear ${s.outFeatures}x${s.inFeatures}`;
+  const st = s.stride ?? [1, 1], pd = s.padding ?? [0, 0], dl = s.dilation ?? [1, 1];
+  return `conv2d ${s.o}x${s.c / (s.groups ?? 1)}x${s.kh}x${s.kw} on ${s.c}x${s.h}x${s.w} s${st.join(',')} p${pd.join(',')} d${dl.join(',')} g${s.groups ?? 1}`;
+}
+
+/** Densities tried, from dense towards sparse. */
+export const CALIBRATION_DENSITIES = [0.5, 0.35, 0.25, 0.18, 0.12, 0.08, 0.05, 0.03, 0.02, 0.01, 0.005, 0.002];
+
+type Fn = (...args: any[]) => any;
+
+function bestMs(fn: () => void, repeats: number): number {
+  fn();
+  let best = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return best;
+}
+
+function randomArray(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    a[i] = ((x >>> 0) / 4294967296) * 2 - 1;
+  }
+  return a;
+}
+
+function randomMask(n: number, density: number, seed: number): Float32Array {
+  const u = randomArray(n, seed);
+  const m = new Float32Array(n);
+  for (let i = 0; i < n; i++) m[i] = (u[i] + 1) / 2 < density ? 1 : 0;
+  return m;
+}
+
+/** The native functions calibration needs, or null when the addon lacks any of them. */
+function nativeSet(names: string[]): Record<string, Fn> | null {
+  const out: Record<string, Fn> = {};
+  for (const n of names) {
+    const f = sparseNative(n);
+    if (!f) return null;
+    out[n] = f;
+  }
+  return out;
+}
+
+/** Timers of both modes at one density: [dense-masked ms, compressed ms]. */
+type Timer = (density: number) => [number, number];
+
+function linearTimer(s: Extract<SparseLayerShape, { kind: 'linear' }>, batch: number, repeats: number): Timer | null {
+  const f = nativeSet(['sgemm', 'sparseLinearForward', 'sparseLinearGradInput', 'sparseLinearGradWeight']);
+  if (!f) return null;
+  const { inFeatures: k, outFeatures: n } = s;
+  const x = randomArray(batch * k, 1), gy = randomArray(batch * n, 2), w = randomArray(n * k, 3);
+  const y = new Float32Array(batch * n), gx = new Float32Array(batch * k), gw = new Float32Array(n * k);
+  return (density) => {
+    const mask = randomMask(n * k, density, 4);
+    const dense = bestMs(() => {
+      f.sgemm(false, true, batch, n, k, 1, x, k, w, k, 0, y, n, null, mask);
+      f.sgemm(false, false, batch, k, n, 1, gy, n, w, k, 0, gx, k, null, mask);
+      f.sgemm(true, false, n, k, batch, 1, gy, n, x, k, 0, gw, k, null, null);
+    }, repeats);
+    const p = patternFromMask(mask, n, k);
+    const v = compressValues(p, w) as Float32Array;
+    const gv = new Float32Array(p.nnz);
+    const compressed = bestMs(() => {
+      f.sparseLinearForward(x, batch, k, n, p.rowPtr, p.colIdx, v, null, y);
+      f.sparseLinearGradInput(gy, batch, k, n, p.colPtr, p.cscRow, p.cscPos, v, gx);
+      f.sparseLinearGradWeight(x, gy, batch, k, n, p.rowPtr, p.colIdx, gv);
+    }, repeats);
+    return [dense, compressed];
+  };
+}
+
+function convTimer(s: Extract<SparseLayerShape, { kind: 'conv2d' }>, batch: number, repeats: number): Timer | null {
+  const f = nativeSet([
+    'conv2dMaskedForward',
+    'conv2dMaskedGradInput',
+    'conv2dMaskedGradWeight',
+    'sparseConv2dForward',
+    'sparseConv2dGradInput',
+    'sparseConv2dGradWeight',
+  ]);
+  if (!f) return null;
+  const [sh, sw] = s.stride ?? [1, 1], [ph, pw] = s.padding ?? [0, 0], [dh, dw] = s.dilation ?? [1, 1];
+  const groups = s.groups ?? 1;
+  const oh = Math.floor((s.h + 2 * ph - dh * (s.kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((s.w + 2 * pw - dw * (s.kw - 1) - 1) / sw) + 1;
+  const cols = (s.c / groups) * s.kh * s.kw;
+  const x = randomArray(batch * s.c * s.h * s.w, 1), gy = randomArray(batch * s.o * oh * ow, 2), w = randomArray(s.o * cols, 3);
+  const y = new Float32Array(gy.length), gx = new Float32Array(x.length), gw = new Float32Array(w.length);
+  const geo = [sh, sw, ph, pw, dh, dw, groups];
+  const dims = [batch, s.c, s.h, s.w, s.o, s.kh, s.kw, ...geo];
+  return (density) => {
+    const mask = randomMask(w.length, density, 4);
+    const dense = bestMs(() => {
+      f.conv2dMaskedForward(x, batch, s.c, s.h, s.w, w, s.o, s.kh, s.kw, null, ...geo, y, mask);
+      f.conv2dMaskedGradInput(gy, batch, s.c, s.h, s.w, w, s.o, s.kh, s.kw, ...geo, gx, mask);
+      f.conv2dMaskedGradWeight(x, batch, s.c, s.h, s.w, gy, s.o, s.kh, s.kw, ...geo, gw, mask);
+    }, repeats);
+    const p = patternFromMask(mask, s.o, cols);
+    const v = compressValues(p, w) as Float32Array;
+    const gv = new Float32Array(p.nnz);
+    const compressed = bestMs(() => {
+      f.sparseConv2dForward(x, ...dims, p.rowPtr, p.colIdx, v, null, y);
+      f.sparseConv2dGradInput(gy, ...dims, p.colPtr, p.cscRow, p.cscPos, v, gx);
+      f.sparseConv2dGradWeight(x, gy, ...dims, p.rowPtr, p.colIdx, gv);
+    }, repeats);
+    return [dense, compressed];
+  };
+}
+
+/** The density where log(compressed / dense) crosses zero, interpolated in log density. */
+function interpolate(hi: CrossoverPoint, lo: CrossoverPoint): number {
+  const rh = Math.log(hi.compressedMs / hi.denseMs), rl = Math.log(lo.compressedMs / lo.denseMs);
+  const t = rh / (rh - rl); // rh >= 0 > rl
+  return Math.exp(Math.log(hi.density) + t * (Math.log(lo.density) - Math.log(hi.density)));
+}
+
+/**
+ * Times both modes of a layer shape at decreasing densities until the compressed mode wins
+ * and returns the interpolated crossover; null without the native kernels.
+ */
+export function calibrateLayer(shape: SparseLayerShape, opts: { batch?: number; repeats?: number } = {}): Calibration | null {
+  const batch = opts.batch ?? (shape.kind === 'linear' ? 64 : 16);
+  const repeats = opts.repeats ?? 3;
+  const timer = shape.kind === 'linear' ? linearTimer(shape, batch, repeats) : convTimer(shape, batch, repeats);
+  if (!timer) return null;
+  const points: CrossoverPoint[] = [];
+  let i = 0;
+  while (i < CALIBRATION_DENSITIES.length) {
+    const density = CALIBRATION_DENSITIES[i];
+    const [denseMs, compressedMs] = timer(density);
+    points.push({ density, denseMs, compressedMs });
+    if (compressedMs < denseMs) {
+      // Faster already at the densest point: compressed from there on (denser layers stay dense).
+      const crossover = points.length === 1 ? density : interpolate(points[points.length - 2], points[points.length - 1]);
+      return { crossover, batch, points };
+    }
+    // The compressed cost falls about linearly with density: jump to just above where it
+    // should meet the dense cost instead of walking the whole grid.
+    const guess = (density * denseMs * 1.3) / compressedMs;
+    let next = i + 1;
+    while (next + 1 < CALIBRATION_DENSITIES.length && CALIBRATION_DENSITIES[next] > guess) next++;
+    i = next;
+  }
+  // Compressed never won: keep layers dense down to the sparsest density measured.
+  return { crossover: 0, batch, points };
+}
