@@ -64,6 +64,30 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// sgemmBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc,
+// strideC, batch): item i uses X + i strideX (0 broadcasts one matrix).
+Napi::Value SgemmBatched(const Napi::CallbackInfo& info) {
+  DeviceArgs args(info, "sgemmBatched", 17);
+  const bool ta = args.boolean(0, "transA"), tb = args.boolean(1, "transB");
+  const int64_t m = args.integer(2, "m", 0, kMaxDim), n = args.integer(3, "n", 0, kMaxDim);
+  const int64_t k = args.integer(4, "k", 0, kMaxDim);
+  const float alpha = static_cast<float>(args.number(5, "alpha"));
+  const int64_t lda = args.integer(7, "lda", 1, kMaxDim), sa = args.integer(8, "strideA", 0, kMaxPosition);
+  const int64_t ldb = args.integer(10, "ldb", 1, kMaxDim), sb = args.integer(11, "strideB", 0, kMaxPosition);
+  const float beta = static_cast<float>(args.number(12, "beta"));
+  const int64_t ldc = args.integer(14, "ldc", 1, kMaxDim), sc = args.integer(15, "strideC", 0, kMaxPosition);
+  const int64_t batch = args.integer(16, "batch", 0, 65535);
+  const int64_t a_len = matrix_span(args, "lda", ta ? k : m, ta ? m : k, lda);
+  const int64_t b_len = matrix_span(args, "ldb", tb ? n : k, tb ? k : n, ldb);
+  const int64_t c_len = matrix_span(args, "ldc", m, n, ldc);
+  const int64_t last = batch > 0 ? batch - 1 : 0;
+  const float* a = args.device<float>(6, "a", batch ? last * sa + a_len : 0);
+  const float* b = args.device<float>(9, "b", batch ? last * sb + b_len : 0);
+  float* c = args.device<float>(13, "c", batch ? last * sc + c_len : 0);
+  sgemm_batched(ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch);
+  return info.Env().Undefined();
+}
+
 // Reads n, c, h, w at `first` and o, kh, kw at `second`, the stride/padding/dilation/
 // groups run at `geom`, and checks the shape.
 ::pai::Conv2dShape conv_shape(const DeviceArgs& args, size_t first, size_t second, size_t geom) {
@@ -135,6 +159,7 @@ PAI_BINDING(cuda_dense) {
   exports.Set("philoxUniform", Napi::Function::New(env, PhiloxUniform));
   exports.Set("philoxNormal", Napi::Function::New(env, PhiloxNormal));
   exports.Set("sgemm", Napi::Function::New(env, Sgemm));
+  exports.Set("sgemmBatched", Napi::Function::New(env, SgemmBatched));
   exports.Set("conv2dForward", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return ConvForward(i, false); }));
   exports.Set("conv2dMaskedForward", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return ConvForward(i, true); }));
   exports.Set("conv2dGradInput", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return ConvGradInput(i, false); }));
