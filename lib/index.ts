@@ -9,9 +9,11 @@
  * (`prune`, `train`, `experiments`) join from lib/prune, lib/train and lib/experiments.
  *
  * @example
- *   import { createModel, data, renderReport } from 'prune-at-init';
- *   const { train, test } = await data.loadDataset('mnist');
- *   const model = createModel('lenet5', { inputShape: train.shape, numClasses: train.numClasses, seed: 0 });
+ *   import { createModel, prune, train, experiments, data, Tensor } from 'prune-at-init';
+ *   const model = createModel('lenet5', { inputShape: [1, 28, 28], numClasses: 10, seed: 0 });
+ *   const { results, masks } = await prune(model, { pruner: 'synflow', target: { compression: 1.5 } });
+ *   const trained = await train(model, { data: { name: 'mnist' }, epochs: 2, worker: true });
+ *   console.log(results.prune.density, trained.results.train.final.top1, masks['fc1.weight'].length);
  */
 
 // ---- backends: which compute backend runs, and why ----
@@ -27,6 +29,20 @@ export type { CreateModelOptions, ZooModel } from './models';
 
 // ---- data: dataset readers, loaders and the registry, as one namespace ----
 export * as data from './data';
+
+// ---- pruning and training: the async high-level calls ({ signal, onProgress, worker }) ----
+export { prune, train } from './experiments/api';
+export type { PruneOutput, TrainOutput } from './experiments/api';
+export type { PruneCallOptions, TrainCallOptions } from './experiments/model-calls';
+export type { RunHooks, DataChoice, DataInput } from './experiments/config';
+export type { ProgressEvent } from './experiments/progress';
+
+// ---- the layers underneath, as namespaces: pruning loop and scorers, training loop ----
+export * as pruning from './prune';
+export * as training from './train';
+
+// ---- experiments: singleshot, multishot, collapse, conservation, sanity; masks files ----
+export * as experiments from './experiments';
 
 // ---- results and reports: the results JSON and the SVG figures drawn from it ----
 export {
@@ -60,4 +76,3 @@ export type { ReportOptions, RenderedReport } from './experiments/report';
 // ---- command line: run `pai` in-process (exit code returned, never process.exit) ----
 export { main as runCli } from './cli/main';
 export type { CliIo } from './cli/io';
-export type { ProgressEvent } from './cli/progress';

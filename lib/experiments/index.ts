@@ -17,7 +17,8 @@ import type { WorkerFunctionName } from './worker-functions';
 
 /** `impl`, run in this thread, or in a worker thread when `hooks.worker` is set. */
 function workerCapable<C, R>(name: WorkerFunctionName, impl: (config: C, hooks?: RunHooks) => Promise<R>): (config: C, hooks?: RunHooks) => Promise<R> {
-  return (config, hooks = {}) => {
+  return async (config, hooks = {}) => {
+    hooks.signal?.throwIfAborted();
     if (!hooks.worker) return impl(config, hooks);
     return runInWorker<R>(name, [config], { signal: hooks.signal, onProgress: hooks.onProgress });
   };

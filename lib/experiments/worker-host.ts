@@ -56,7 +56,7 @@ function rebuildError(e: { name: string; message: string; stack?: string; hint?:
  * AbortError) and terminates it if it does not within 10 s. The host's event loop stays
  * free throughout: arguments and results cross by structured clone.
  */
-export function runInWorker<T>(fn: WorkerFunctionName, args: unknown[], hooks: RunHooks = {}): Promise<T> {
+export async function runInWorker<T>(fn: WorkerFunctionName, args: unknown[], hooks: RunHooks = {}): Promise<T> {
   hooks.signal?.throwIfAborted();
   const request: WorkerRequest = { fn, args, backend: getBackend().name };
   if (!__filename.endsWith('.js') && !fs.existsSync(path.join(__dirname, 'worker-entry.ts'))) {
