@@ -46,9 +46,10 @@ export function synapticFlow(model: ArenaModel, inputShape: readonly number[]): 
     for (let attempt = 0; attempt < 8; attempt++) {
       const r = flowAt(model, inputShape, scale);
       if ((Number.isFinite(r) && r > 1e-30 && r < 1e30) || !homogeneous) return r / scale;
-      if (Number.isFinite(r) && r > 0) scale *= Math.pow(2, -Math.round(Math.log2(r)));
-      else scale *= r === 0 ? 2 ** 60 : 2 ** -60;
-      if (r === 0 && attempt >= 3) return 0;
+      if (r === 0 && attempt >= 1) return 0; // a collapsed net: no path carries flow
+      const next = scale * (Number.isFinite(r) && r > 0 ? Math.pow(2, -Math.round(Math.log2(r))) : r === 0 ? 2 ** 60 : 2 ** -60);
+      if (!(next >= 2 ** -120 && next <= 2 ** 120)) return r / scale;
+      scale = next;
     }
     return flowAt(model, inputShape, scale) / scale;
   });

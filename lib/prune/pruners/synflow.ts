@@ -110,9 +110,13 @@ export function linearizedFlowGradients(model: ArenaModel, shape: readonly numbe
     clearGrads(model);
     r = withLinearizedModel(model, () => synapticFlowBackward(model, shape, scale));
     const ok = Number.isFinite(r) && r > 1e-30 && r < 1e30;
-    if (ok || !homogeneous || attempt >= 8 || (r === 0 && attempt >= 4)) break;
+    // r = 0 is usually a real collapse (no path left): one retry at a larger input tells it
+    // from an underflow, and the input must stay a finite float32.
+    if (ok || !homogeneous || attempt >= 8 || (r === 0 && attempt >= 1)) break;
     // Out of the comfortable range: move the input by 2^±60, or to the exact exponent when known.
-    scale *= Number.isFinite(r) && r > 0 ? Math.pow(2, -Math.round(Math.log2(r))) : r === 0 ? 2 ** 60 : 2 ** -60;
+    const next = scale * (Number.isFinite(r) && r > 0 ? Math.pow(2, -Math.round(Math.log2(r))) : r === 0 ? 2 ** 60 : 2 ** -60);
+    if (!(next >= 2 ** -120 && next <= 2 ** 120)) break;
+    scale = next;
   }
   if (!Number.isFinite(r)) {
     clearGrads(model);
