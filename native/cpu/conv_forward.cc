@@ -3,6 +3,7 @@
 // cache-resident tile that is then written out with the bias.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "conv_gemm.h"
@@ -83,8 +84,14 @@ void run_lowered(const LoweredConv& lc) {
     cbuf.push_back(direct ? nullptr : workspace(2 + 2 * static_cast<int>(s), lc.m * block));
   }
 
+  // Narrow maps (a few pixels per row) and strided convolutions gather their patches
+  // through a per-panel offset table instead of copying row runs.
+  const bool use_offsets = ps.ow < 8 || ps.sw != 1;
+  std::vector<std::unique_ptr<PatchOffsets>> tables(use_offsets ? slots : 0);
+  for (auto& t : tables) t = std::make_unique<PatchOffsets>();
   parallel_for(0, slots, 1, [&](int64_t s0, int64_t s1) {
     for (int64_t slot = s0; slot < s1; ++slot) {
+      PatchOffsets* offsets = use_offsets ? tables[slot].get() : nullptr;
       float* bp = bbuf[slot];
       float* cp = cbuf[slot];
       for (int64_t item = items * slot / slots; item < items * (slot + 1) / slots; ++item) {
@@ -112,15 +119,19 @@ void run_lowered(const LoweredConv& lc) {
           tile.c = cp;
           tile.ldc = block;
         }
-        // One B panel at a time, consumed by every A panel while it is still in L1.
-        for (int64_t k0 = 0; k0 < taps; k0 += kc_max) {
-          const int64_t kc = std::min(kc_max, taps - k0);
-          for (int64_t j0 = 0; j0 < q1 - q0; j0 += mk.nr) {
-            const int64_t cols = std::min<int64_t>(mk.nr, q1 - q0 - j0);
-            im2col(ps, xg, k0, k0 + kc, q0 + j0, q0 + j0 + cols, bp, ColumnLayout::panels(mk.nr, kc));
-            Tile panel = tile;
-            panel.c = tile.c + j0;
-            panel.cols = cols;
+        // One B panel at a time, consumed by every A panel while it is still in L1; its
+        // tile accumulates over the reduction blocks.
+        for (int64_t j0 = 0; j0 < q1 - q0; j0 += mk.nr) {
+          const int64_t cols = std::min<int64_t>(mk.nr, q1 - q0 - j0);
+          const bool gathered = use_offsets && offsets->build(ps, q0 + j0, q0 + j0 + cols);
+          Tile panel = tile;
+          panel.c = tile.c + j0;
+          panel.cols = cols;
+          for (int64_t k0 = 0; k0 < taps; k0 += kc_max) {
+            const int64_t kc = std::min(kc_max, taps - k0);
+            const ColumnLayout lay = ColumnLayout::panels(mk.nr, kc);
+            if (gathered) offsets->gather(xg, k0, k0 + kc, bp, lay);
+            else im2col(ps, xg, k0, k0 + kc, q0 + j0, q0 + j0 + cols, bp, lay);
             gemm_block(mk, kc, ag + k0 * mk.mr, taps * mk.mr, bp, panel, k0 > 0);
           }
         }

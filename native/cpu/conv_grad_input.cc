@@ -16,26 +16,21 @@ namespace conv_detail {
 namespace {
 
 // A_g[ci, (oc, ky, kx)] = weight[g*og + oc, ci, kh-1-ky, kw-1-kx] * mask, packed in mr panels.
+// The weights are read in order; each lands in its (panel, tap, lane) slot.
 void pack_flipped(const Conv2dShape& s, const float* weight, const float* mask, int mr,
                   float* dst, int64_t group_stride) {
   const int64_t cg = s.c / s.groups, og = s.o / s.groups, area = s.kh * s.kw;
   const int64_t taps = og * area, panels = (cg + mr - 1) / mr;
   for (int64_t g = 0; g < s.groups; ++g) {
-    for (int64_t i = 0; i < panels; ++i) {
-      float* d = dst + g * group_stride + i * taps * mr;
-      for (int64_t oc = 0; oc < og; ++oc) {
-        for (int64_t t = 0; t < area; ++t) {
-          float* dk = d + (oc * area + t) * mr;
-          for (int r = 0; r < mr; ++r) {
-            const int64_t ci = i * mr + r;
-            if (ci >= cg) {
-              dk[r] = 0.f;
-              continue;
-            }
-            const int64_t wi = ((g * og + oc) * cg + ci) * area + (area - 1 - t);
-            dk[r] = mask ? weight[wi] * mask[wi] : weight[wi];
-          }
-        }
+    float* dg = dst + g * group_stride;
+    // lanes past cg in the last panel stay 0
+    std::fill(dg + (panels - 1) * taps * mr, dg + panels * taps * mr, 0.f);
+    for (int64_t oc = 0; oc < og; ++oc) {
+      for (int64_t ci = 0; ci < cg; ++ci) {
+        const int64_t wi = ((g * og + oc) * cg + ci) * area;
+        float* d = dg + (ci / mr) * taps * mr + oc * area * mr + ci % mr;
+        for (int64_t t = 0; t < area; ++t)
+          d[(area - 1 - t) * mr] = mask ? weight[wi + t] * mask[wi + t] : weight[wi + t];
       }
     }
   }
@@ -145,7 +140,10 @@ void conv2d_grad_input(const Conv2dShape& s, const float* gy, const float* weigh
   using namespace conv_detail;
   if (s.c == s.groups) {
     depthwise_grad_input(s, gy, weight, mask, gx);
-  } else if (s.sh == 1 && s.sw == 1 && s.ph <= s.dh * (s.kh - 1) && s.pw <= s.dw * (s.kw - 1)) {
+  } else if (s.sh == 1 && s.sw == 1 && s.ph <= s.dh * (s.kh - 1) && s.pw <= s.dw * (s.kw - 1) &&
+             s.c / s.groups >= micro_kernel().mr) {
+    // (With fewer input channels than a panel has rows, most of each tile would be
+    // padding; the col2im product has one row per tap instead.)
     grad_input_as_forward(s, gy, weight, mask, gx);
   } else {
     grad_input_by_col2im(s, gy, weight, mask, gx);

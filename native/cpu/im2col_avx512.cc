@@ -21,7 +21,6 @@ void zero(float* d, int64_t len) {
 }
 
 constexpr int64_t kTable = 4096;  // load-mask entries kept on the stack
-
 }  // namespace
 
 void im2col_unit_stride_avx512(const PatchShape& s, const float* x, int64_t k0, int64_t k1,
@@ -72,6 +71,31 @@ void im2col_unit_stride_avx512(const PatchShape& s, const float* x, int64_t k0, 
   }
   int64_t start, count;
   tail_columns(lay, q1 - q0, &start, &count);
+  for (int64_t k = k0; k < k1 && count > 0; ++k) zero(col + start + (k - k0) * lay.row_stride, count);
+}
+
+void gather_avx512(const PatchOffsets& po, const float* x, int64_t k0, int64_t k1, float* col,
+                   const ColumnLayout& lay) {
+  const PatchShape& s = po.shape();
+  const int64_t area = s.kh * s.kw, n = po.columns();
+  const float* xb = x + po.first_image() * s.image_stride;
+  TapCursor tp(s, k0);
+  int64_t t = k0 % area;
+  for (int64_t k = k0; k < k1; ++k, tp.next(s), t = t + 1 == area ? 0 : t + 1) {
+    const float* base = xb + tp.channel_offset;
+    const int32_t* off = po.offsets(t);
+    const uint16_t* bits = po.valid(t);
+    float* row = col + (k - k0) * lay.row_stride;
+    for (int64_t j = 0; j < n; j += 16) {
+      const __m512i idx = _mm512_loadu_si512(off + j);
+      const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), static_cast<__mmask16>(bits[j / 16]),
+                                                idx, base, 4);
+      float* d = row + (j / lay.panel_width) * lay.panel_stride + j % lay.panel_width;
+      _mm512_mask_storeu_ps(d, static_cast<__mmask16>(lanes(0, n - j)), v);
+    }
+  }
+  int64_t start, count;
+  tail_columns(lay, n, &start, &count);
   for (int64_t k = k0; k < k1 && count > 0; ++k) zero(col + start + (k - k0) * lay.row_stride, count);
 }
 

@@ -41,4 +41,31 @@ void im2col(const PatchShape& s, const float* x, int64_t k0, int64_t k1, int64_t
 void col2im_add(const PatchShape& s, const float* col, const ColumnLayout& layout, int64_t k0,
                 int64_t k1, int64_t q0, int64_t q1, float* gx);
 
+// The source offset of every (kernel tap, column) of a block of columns, tabulated once and
+// reused for every channel: im2col by gathers, for maps too narrow for row copies (few
+// pixels per row) and for strided convolutions.
+class PatchOffsets {
+ public:
+  static constexpr int64_t kCapacity = 4096;  // kh * kw * columns (rounded up to 16)
+
+  // Tabulates columns [q0, q1) of s; false when they do not fit (then use im2col).
+  bool build(const PatchShape& s, int64_t q0, int64_t q1);
+  // Same result as im2col(s, x, k0, k1, q0, q1, col, layout) for the built block; the
+  // layout's panel width must be a multiple of 16.
+  void gather(const float* x, int64_t k0, int64_t k1, float* col, const ColumnLayout& layout) const;
+
+  // Table access for the ISA-specific gathers.
+  const int32_t* offsets(int64_t tap) const { return offsets_ + tap * padded_; }
+  const uint16_t* valid(int64_t tap) const { return valid_ + tap * (padded_ / 16); }
+  int64_t columns() const { return columns_; }
+  const PatchShape& shape() const { return shape_; }
+  int64_t first_image() const { return first_image_; }
+
+ private:
+  PatchShape shape_;
+  int64_t columns_ = 0, padded_ = 0, first_image_ = 0;
+  int32_t offsets_[kCapacity];  // relative to image first_image_; 0 where invalid
+  uint16_t valid_[kCapacity / 16];
+};
+
 }  // namespace pai
