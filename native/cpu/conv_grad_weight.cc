@@ -4,6 +4,7 @@
 // copy of gw, and the final sum over threads applies the mask.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "conv_gemm.h"
@@ -74,6 +75,10 @@ void conv2d_grad_weight(const Conv2dShape& s, const float* x, const float* gy, c
     col.push_back(workspace(i + 2, kTapPanels * mk.nr * len));
     bpack.push_back(workspace(i + 3, kTapPanels * mk.nr * len));
   }
+  // As in the forward: narrow maps and strided convolutions gather through offset tables.
+  const bool use_offsets = ps.ow < 8 || ps.sw != 1;
+  std::vector<std::unique_ptr<PatchOffsets>> tables(use_offsets ? slots : 0);
+  for (auto& tb : tables) tb = std::make_unique<PatchOffsets>();
   parallel_for(0, slots, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       float* cp = partial[t];
@@ -84,10 +89,12 @@ void conv2d_grad_weight(const Conv2dShape& s, const float* x, const float* gy, c
         const float* xg = x + g * ps.c * s.h * s.w;
         float* cg = cp + g * og * taps;
         pack_gradient_transposed(gy, plane, s.o, g * og, og, q0, q1, len, mk.mr, apack[t]);
+        const bool gathered = use_offsets && tables[t]->build(ps, q0, q1);
         for (int64_t j0 = 0; j0 < n_panels; j0 += kTapPanels) {
           const int64_t jn = std::min(kTapPanels, n_panels - j0);
           const int64_t k0 = j0 * mk.nr, k1 = std::min(taps, (j0 + jn) * mk.nr);
-          im2col(ps, xg, k0, k1, q0, q1, col[t], ColumnLayout::rows(len));
+          if (gathered) tables[t]->gather(xg, k0, k1, col[t], ColumnLayout::rows(len));
+          else im2col(ps, xg, k0, k1, q0, q1, col[t], ColumnLayout::rows(len));
           transpose_panels(col[t], k1 - k0, len, len, jn, mk.nr, bpack[t]);
           Tile tile;
           tile.c = cg + k0;
