@@ -25,12 +25,20 @@ export interface WorkerRequest {
 const ABORT_GRACE_MS = 10_000;
 
 /**
- * The code a worker runs: the compiled entry (dist/cjs) when this file is compiled, or
- * the TypeScript entry through tsx's CommonJS hook when it runs from sources (jest, tsx).
+ * A worker thread on the compiled entry (dist/cjs) when this file is compiled, or on the
+ * TypeScript entry through tsx's CommonJS hook when it runs from sources (jest, tsx).
  */
-function bootstrap(): string {
-  if (__filename.endsWith('.js')) return `require(${JSON.stringify(path.join(__dirname, 'worker-entry.js'))});`;
+function startWorker(request: WorkerRequest): Worker {
+  if (__filename.endsWith('.js')) return new Worker(path.join(__dirname, 'worker-entry.js'), { workerData: request });
+  // Evaluated code would follow a host's --input-type=module; the bootstrap is CommonJS.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  return new Worker(tsBootstrap(), { eval: true, workerData: request, execArgv });
+}
+
+/** CommonJS code that registers tsx and loads the TypeScript worker entry. */
+function tsBootstrap(): string {
   const entry = path.join(__dirname, 'worker-entry.ts');
+  if (!fs.existsSync(entry)) throw new Error(`worker: ${entry} is missing`);
   let tsx: string;
   try {
     tsx = require.resolve('tsx/cjs/api', { paths: [packageRoot()] });
@@ -58,11 +66,7 @@ function rebuildError(e: { name: string; message: string; stack?: string; hint?:
  */
 export async function runInWorker<T>(fn: WorkerFunctionName, args: unknown[], hooks: RunHooks = {}): Promise<T> {
   hooks.signal?.throwIfAborted();
-  const request: WorkerRequest = { fn, args, backend: getBackend().name };
-  if (!__filename.endsWith('.js') && !fs.existsSync(path.join(__dirname, 'worker-entry.ts'))) {
-    throw new Error(`worker: ${path.join(__dirname, 'worker-entry.ts')} is missing`);
-  }
-  const worker = new Worker(bootstrap(), { eval: true, workerData: request });
+  const worker = startWorker({ fn, args, backend: getBackend().name });
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     let killer: NodeJS.Timeout | null = null;

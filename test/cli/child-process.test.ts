@@ -12,17 +12,6 @@ function pai(args: string[], cwd = tempDir(), timeout = 300_000) {
   return { code: r.status, out: r.stdout, err: r.stderr, cwd };
 }
 
-/** Whether the built lib/experiments provides `fn` (the Pruning layer lands it). */
-function experimentsProvide(fn: string): boolean {
-  const file = path.join(ROOT, 'dist', 'cjs', 'experiments', 'index.js');
-  if (!fs.existsSync(file)) return false;
-  try {
-    return typeof require(file)[fn] === 'function';
-  } catch {
-    return false;
-  }
-}
-
 beforeAll(() => ensureBuilt());
 
 describe('pai as a child process', () => {
@@ -47,6 +36,8 @@ describe('pai as a child process', () => {
     [['prune', '-m', 'vgg17', '-p', 'synflow', '-c', '1'], /unknown model 'vgg17'/],
     [['prune', '-m', 'lenet5', '-p', 'synflow', '-c', '1', '-d', 'fashion-mnist', '--data-dir', '/no/such/dir', '--json'], /dataset directory not found/],
     [['experiment', 'collapse', '-m', 'conv', '--seeds', 'x'], /argument 'x' is invalid/],
+    [['prune', '-m', 'lenet5', '-p', 'snip', '-c', '1', '-d', 'mnist-idx', '--data-dir', '.'], /neither train-images-idx3-ubyte\.gz nor train-images-idx3-ubyte is in this directory/],
+    [['experiment', 'conservation', '-m', 'fc', '--dtype', 'float64'], /dtype float64 is not available for zoo models/],
   ])('%j: exit 1, one line and a hint', (args, message) => {
     const r = pai(args as string[]);
     expect(r.code).toBe(1);
@@ -79,9 +70,7 @@ describe('pai as a child process', () => {
 });
 
 // The acceptance runs of the CLI issue: real pruning, training and a collapse sweep.
-const ready = experimentsProvide('runPrune') && experimentsProvide('runTrain') && experimentsProvide('collapse');
-
-(ready ? describe : describe.skip)('pai prune, train and experiment collapse, for real', () => {
+describe('pai prune, train, experiment collapse and demo, for real', () => {
   test('prune -> train (1 epoch) -> collapse, each parsed from --json', () => {
     const cwd = tempDir();
     const p = pai(['prune', '-m', 'lenet5', '-p', 'synflow', '-c', '1', '--iterations', '10', '-o', 'p', '--json'], cwd);
@@ -95,18 +84,23 @@ const ready = experimentsProvide('runPrune') && experimentsProvide('runTrain') &
     const td = JSON.parse(t.out);
     expect(td.results.train.epochs).toHaveLength(1);
     expect(td.results.train.final.top1).toBeGreaterThan(0.1);
+    expect(td.results.prune.pruner).toBe('synflow');
+    expect(fs.existsSync(path.join(cwd, 't', 'checkpoints', 'checkpoint.safetensors'))).toBe(true);
     const c = pai(['experiment', 'collapse', '-m', 'lenet300', '-p', 'synflow,rand', '--compressions', '0:4:1', '--iterations', '10', '-o', 'c', '--json'], cwd);
     expect(c.code).toBe(0);
     const cd = JSON.parse(c.out);
     expect(cd.results.sweeps.map((s: { pruner: string }) => s.pruner)).toEqual(['synflow', 'rand']);
+    expect(cd.results.compressions).toEqual([0, 1, 2, 3, 4]);
   });
-});
 
-(ready ? describe.skip : describe)('while lib/experiments is not built', () => {
-  test('prune fails honestly: exit 2 naming the module', () => {
-    const r = pai(['prune', '-m', 'lenet5', '-p', 'synflow', '-c', '1', '--json']);
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^pai: error: lib\/experiments (is not part of this build yet|does not export)/);
-    expect(JSON.parse(r.out).error.exitCode).toBe(2);
+  test('demo (shortened): the comparison table on stdout and report.svg', () => {
+    const cwd = tempDir();
+    const d = pai(['demo', '--model', 'lenet300', '--pruners', 'synflow,rand', '--epochs', '1', '-q'], cwd);
+    expect(d.code).toBe(0);
+    expect(d.out).toMatch(/^lenet300 on the embedded MNIST at compression 10\^1\.5, 1 epoch\(s\) each:/);
+    expect(d.out).toMatch(/\nsynflow +3\.16%/);
+    expect(d.out).toMatch(/\nrand +3\.16%/);
+    expect(fs.readFileSync(path.join(cwd, 'runs', 'demo', 'report.svg'), 'utf8')).toMatch(/^<\?xml/);
+    expect(JSON.parse(fs.readFileSync(path.join(cwd, 'runs', 'demo', 'results.json'), 'utf8')).kind).toBe('singleshot');
   });
 });

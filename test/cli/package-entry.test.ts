@@ -43,7 +43,7 @@ describe('the built package', () => {
     expect(esm.names).toEqual(cjs.filter((k: string) => k !== '__esModule'));
     expect(esm.same).toBe(true);
     expect(esm.def).toBe(true);
-    for (const name of ['createModel', 'data', 'Tensor', 'renderReport', 'runCli', 'setBackend']) expect(cjs).toContain(name);
+    for (const name of ['createModel', 'prune', 'train', 'experiments', 'data', 'Tensor', 'renderReport', 'runCli', 'setBackend']) expect(cjs).toContain(name);
   });
 
   test('the ES module entry works end to end: a report from results JSON', () => {
@@ -55,6 +55,22 @@ describe('the built package', () => {
         "console.log(targetFromCompression(2).density, typeof data.loadDataset, renderReport([]).combined.startsWith('<?xml'));",
     ]);
     expect(out.trim()).toBe('0.01 function true');
+  });
+
+  test("the issue's import line, and a prune in a worker running the compiled worker entry", () => {
+    const dir = consumer();
+    const out = node(dir, [
+      '--input-type=module',
+      '-e',
+      "import { createModel, prune, train, experiments, data, Tensor } from 'prune-at-init';" +
+        "const model = createModel('lenet300', { inputShape: [1, 8, 8], numClasses: 3, seed: 1 });" +
+        'let ticks = 0; const timer = setInterval(() => ticks++, 2);' +
+        "const { results, masks } = await prune(model, { pruner: 'mag', target: { density: 0.1 }, worker: true });" +
+        'clearInterval(timer);' +
+        "const kept = Object.values(masks).reduce((a, m) => a + m.reduce((s, v) => s + v, 0), 0);" +
+        "console.log(results.kind, kept === results.prune.survivors, ticks > 0, typeof train, typeof experiments.singleshot, typeof data.loadDataset, typeof Tensor);",
+    ]);
+    expect(out.trim()).toBe('prune true true function function function function');
   });
 
   test('the ESM wrapper is generated from the export list, not written by hand', () => {
