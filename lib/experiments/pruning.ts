@@ -96,11 +96,12 @@ export async function pruneWith(model: ZooModel, job: PruneJob): Promise<Pruned>
     throw new RangeError(`prune: ${s.pruner} trains while pruning; pass data (e.g. { name: 'mnist' }) and training settings`);
   }
   const loaded = job.data;
-  const trainData = train && loaded ? trainingLoader(loaded.splits.train, train.batchSize, job.seed, train.augment) : undefined;
+  const trains = trainsWhilePruning(s.pruner) && train && loaded;
+  const trainData = trains ? trainingLoader(loaded.splits.train, train.batchSize, job.seed, train.augment) : undefined;
   const outcome = await prune(model, {
     pruner: s.pruner,
     target: { density: job.target.density },
-    iterations: trainsWhilePruning(s.pruner) ? undefined : s.iterations,
+    iterations: trains ? undefined : s.iterations,
     schedule: s.schedule,
     scope: s.scope,
     data: pruningData(job.data, s) ?? (s.pruner === 'gem-miner' ? trainData : null),
@@ -112,7 +113,7 @@ export async function pruneWith(model: ZooModel, job: PruneJob): Promise<Pruned>
     signal: job.signal,
     onProgress: pruneProgress(job.onProgress, `${job.prefix ?? ''}prune ${s.pruner}`),
     train:
-      train && trainData && loaded
+      trains && trainData
         ? { data: trainData, test: testLoader(loaded.splits.test), epochs: train.epochs, optimizer: optimizerConfig(train), schedule: lrSchedule(train) }
         : undefined,
   });

@@ -10,8 +10,9 @@ import { header, modelSpec, writeResultsJson } from './records';
 import type { PruneResults, Target } from './results';
 import { resolvePruneSettings, resolveTrainSettings, trainsWhilePruning } from './settings';
 
-/** File names of a prune output directory. */
+/** The masks file of a run directory: one 0/1 tensor per prunable weight, PyTorch names. */
 export const MASKS_FILE = 'masks.safetensors';
+/** The weights file of a run directory: a state dict under PyTorch keys. */
 export const WEIGHTS_FILE = 'weights.safetensors';
 
 /** What {@link pruneLoaded} needs besides the model. */
