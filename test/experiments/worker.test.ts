@@ -7,6 +7,7 @@ import { prune, train, runPrune, singleshot, runTrain } from '../../lib/experime
 import { targetFromCompression } from '../../lib/experiments/results';
 import { createModel } from '../../lib/models';
 import type { ProgressEvent } from '../../lib/experiments/progress';
+import { makeSynthetic } from '../../lib/data';
 import { TINY, tempDir } from './tiny';
 
 const lenet5 = () => createModel('lenet5', { inputShape: [1, 28, 28], numClasses: 10, seed: 5 });
@@ -39,6 +40,15 @@ describe('worker mode', () => {
     for (const [k, m] of Object.entries(b.masks)) expect(Array.from(a.masks[k])).toEqual(Array.from(m));
     expect(Array.from(there.arena.values)).toEqual(Array.from(here.arena.values));
     expect({ ...a.results, createdAt: 0 }).toEqual({ ...b.results, createdAt: 0, prune: { ...b.results.prune, seconds: a.results.prune.seconds } });
+  });
+
+  test('a model by name and in-memory data cross into the worker; the built model comes back', async () => {
+    const splits = makeSynthetic({ shape: [1, 8, 8], numClasses: 4, trainSize: 64, testSize: 32, seed: 4 });
+    const out = await prune('fc', { pruner: 'grasp', target: { density: 0.3 }, data: splits, seed: 6, worker: true });
+    expect(out.model.spec).toMatchObject({ name: 'fc', inputShape: [1, 8, 8], numClasses: 4, seed: 6 });
+    expect(out.results.data).toEqual({ name: 'synthetic', dir: null, trainSize: 64, testSize: 32 });
+    expect(out.results.prune.survivors).toBe(Math.round(0.3 * out.results.prune.prunable));
+    expect(out.model.arena.masks.reduce((a, v) => a + v, 0)).toBe(out.results.prune.survivors);
   });
 
   test('train in a worker copies the trained state back and reports the pruning', async () => {
