@@ -42,14 +42,13 @@ PatchShape patch_of(const Conv2dShape& s) {
 
 namespace {
 
-// Columns per block of batch pixels: about 8 B panels, fewer when that would leave
-// threads idle.
-int64_t pixel_block(int64_t pixels, int64_t groups, int nr) {
-  const int64_t target = 8 * nr;
-  const int64_t want_items = 2 * num_threads();
-  const int64_t per_group = std::max<int64_t>(1, (want_items + groups - 1) / groups);
-  const int64_t even = round_up((pixels + per_group - 1) / per_group, nr);
-  return std::max<int64_t>(nr, std::min(target, even));
+// Number of pixel blocks (per group) of about 8 B panels each, a multiple of the thread
+// count when the groups alone do not balance the threads.
+int64_t pixel_blocks(int64_t pixels, int64_t groups, int nr) {
+  const int64_t threads = num_threads();
+  int64_t blocks = std::max<int64_t>(1, (pixels + 8 * nr - 1) / (8 * nr));
+  if (groups % threads != 0) blocks = round_up(blocks, threads);
+  return std::min(blocks, std::max<int64_t>(1, pixels / nr));
 }
 
 }  // namespace
@@ -64,16 +63,21 @@ void run_lowered(const LoweredConv& lc) {
   // stay inside one image and tiles are written straight into `out`. Otherwise blocks
   // may span images (well-shaped products for small maps) and go through a tile buffer.
   const bool direct = taps <= 64 && plane >= 4 * mk.nr;
-  int64_t block, blocks;
+  // Block i covers pixels [start(i), start(i + 1)), starts on panel boundaries, so that
+  // blocks differ by at most one panel and the threads get even shares.
+  int64_t block, blocks, per_image = 1;
   if (direct) {
     const int64_t per_plane = (plane + 8 * mk.nr - 1) / (8 * mk.nr);
     block = round_up((plane + per_plane - 1) / per_plane, mk.nr);
-    blocks = lc.n * ((plane + block - 1) / block);
+    per_image = (plane + block - 1) / block;
+    blocks = lc.n * per_image;
   } else {
-    block = pixel_block(pixels, lc.groups, mk.nr);
-    blocks = (pixels + block - 1) / block;
+    blocks = pixel_blocks(pixels, lc.groups, mk.nr);
+    block = round_up((pixels + blocks - 1) / blocks, mk.nr) + mk.nr;  // largest block
   }
-  const int64_t per_image = (plane + block - 1) / block;
+  auto start = [&](int64_t i) {
+    return i >= blocks ? pixels : pixels * i / blocks / mk.nr * mk.nr;
+  };
   const int64_t items = blocks * lc.groups;
   const int64_t slots = std::min<int64_t>(num_threads(), items);
 
@@ -102,8 +106,8 @@ void run_lowered(const LoweredConv& lc) {
           q0 = b * plane + (blk % per_image) * block;
           q1 = std::min((b + 1) * plane, q0 + block);
         } else {
-          q0 = blk * block;
-          q1 = std::min(pixels, q0 + block);
+          q0 = start(blk);
+          q1 = start(blk + 1);
         }
         const float* xg = lc.x + g * ps.c * ps.h * ps.w;
         const float* ag = lc.a_packed + g * lc.a_group_stride;
