@@ -76,7 +76,11 @@ export async function runBenchmarks(argv: string[], log: (s: string) => void = c
   const records: BenchRecord[] = [];
   for (const suite of chosen) {
     log(`\n== ${suite.name}: ${suite.description}`);
-    const run = createSuiteRun(suite.name, opts.quick, torch);
+    // One progress line per case on stderr, so a long suite shows it is alive; the table
+    // on stdout follows when the suite ends.
+    const progress = (r: BenchRecord) =>
+      process.stderr.write(`  ${r.case}: ${r.median.toPrecision(4)} ${r.metric}` + (r.ratio !== undefined ? ` (${r.ratio.toFixed(2)}x ${r.baseline?.name})` : '') + '\n');
+    const run = createSuiteRun(suite.name, opts.quick, torch, progress);
     const t0 = Date.now();
     try {
       await suite.run(run.ctx);

@@ -16,7 +16,12 @@ export interface SuiteRun {
 }
 
 /** Creates the context of one suite; `torch` says whether PyTorch can be imported at all. */
-export function createSuiteRun(suite: string, quick: boolean, torch: { available: boolean; reason: string }): SuiteRun {
+export function createSuiteRun(
+  suite: string,
+  quick: boolean,
+  torch: { available: boolean; reason: string },
+  onRecord: (r: BenchRecord) => void = () => undefined,
+): SuiteRun {
   const records: BenchRecord[] = [];
   const notes: string[] = [];
   let bridge: TorchBridge | null | undefined;
@@ -94,6 +99,7 @@ export function createSuiteRun(suite: string, quick: boolean, torch: { available
         r.ratio = input.higherIsBetter ? r.median / bm : bm / r.median;
       }
       records.push(r);
+      onRecord(r);
       return r;
     },
     note: (text) => void notes.push(text),

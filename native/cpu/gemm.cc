@@ -18,6 +18,8 @@ using gemm::Kernel;
 
 // Roughly 20 us of work on one core: below this, waking workers costs more than it saves.
 constexpr double kFlopsPerThread = 4e6;
+// Columns of a B panel that is packed for one row block only (see gemm_block).
+constexpr int64_t kStreamedNc = 512;
 
 const Kernel& select_kernel() {
   switch (active_isa()) {
@@ -73,7 +75,10 @@ int64_t balanced(int64_t len, int64_t block, int64_t unit) {
 void gemm_block(const Kernel& K, const Problem& P, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   const int64_t kc_max = balanced(P.k, K.kc, 1);
   const int64_t mc_max = balanced(i1 - i0, K.mc, K.mr);
-  const int64_t nc_max = balanced(j1 - j0, K.nc, K.nr);
+  // With a single row block, a packed B panel is used once, right away: keep it small enough
+  // to stay in L2 instead of sized for reuse across row blocks from L3.
+  const int64_t nc_block = i1 - i0 <= K.mc ? std::min<int64_t>(K.nc, kStreamedNc) : K.nc;
+  const int64_t nc_max = balanced(j1 - j0, nc_block, K.nr);
   float* apack = scratch(0, static_cast<size_t>(mc_max * kc_max));
   float* bpack = scratch(1, static_cast<size_t>(nc_max * kc_max));
   for (int64_t jc = j0; jc < j1; jc += nc_max) {

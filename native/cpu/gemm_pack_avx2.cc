@@ -66,22 +66,34 @@ void pack_transposed(const float* s, int64_t ld, const float* mask, int rows, in
   }
 }
 
-// d[p * width + i] = s[p * ld + i] (times the mask) for i < count, zeros up to width.
+// Panels of width kWidth from count consecutive columns of kc rows (ld apart): panel q,
+// row p gets s[p * ld + q * kWidth + i] (times the mask), zeros past count. Row by row, so
+// the source is read sequentially (a column strip would touch a new page per row).
 template <int kWidth>
-void pack_copied(const float* s, int64_t ld, const float* mask, int count, int64_t kc, float* d) {
+void pack_rows(const float* s, int64_t ld, const float* mask, int64_t count, int64_t kc, float* d) {
   constexpr int kVecs = (kWidth + 7) / 8;
-  __m256i load[kVecs], store[kVecs];
-  for (int v = 0; v < kVecs; ++v) {
-    load[v] = lanes(count - 8 * v);
-    store[v] = lanes(kWidth - 8 * v);
-  }
+  const int64_t panels = (count + kWidth - 1) / kWidth;
   for (int64_t p = 0; p < kc; ++p) {
+    const float* sp = s + p * ld;
+    const float* mp = mask ? mask + p * ld : nullptr;
+    for (int64_t q = 0; q < panels; ++q) {
+      float* dp = d + (q * kc + p) * kWidth;
+      const int64_t left = count - q * kWidth;
 #pragma GCC unroll 2
-    for (int v = 0; v < kVecs; ++v) {
-      __m256 x = _mm256_maskload_ps(s + p * ld + 8 * v, load[v]);
-      if (mask) x = _mm256_mul_ps(x, _mm256_maskload_ps(mask + p * ld + 8 * v, load[v]));
-      if (kWidth % 8 == 0) _mm256_storeu_ps(d + p * kWidth + 8 * v, x);
-      else _mm256_maskstore_ps(d + p * kWidth + 8 * v, store[v], x);
+      for (int v = 0; v < kVecs; ++v) {
+        const int64_t at = q * kWidth + 8 * v;
+        __m256 x;
+        if (left - 8 * v >= 8) {
+          x = _mm256_loadu_ps(sp + at);
+          if (mp) x = _mm256_mul_ps(x, _mm256_loadu_ps(mp + at));
+        } else {
+          const __m256i load = lanes(left - 8 * v);
+          x = _mm256_maskload_ps(sp + at, load);
+          if (mp) x = _mm256_mul_ps(x, _mm256_maskload_ps(mp + at, load));
+        }
+        if (kWidth - 8 * v >= 8) _mm256_storeu_ps(dp + 8 * v, x);
+        else _mm256_maskstore_ps(dp + 8 * v, lanes(kWidth - 8 * v), x);
+      }
     }
   }
 }
@@ -92,36 +104,36 @@ constexpr int kMr = 6, kNr = 16;
 
 void pack_a_avx2(bool trans, const float* a, int64_t lda, const float* mask, int64_t i0,
                  int64_t rows, int64_t p0, int64_t kc, float* dst) {
+  if (trans) {  // stored k x m: the rows of a panel are contiguous
+    const int64_t off = p0 * lda + i0;
+    pack_rows<kMr>(a + off, lda, mask ? mask + off : nullptr, rows, kc, dst);
+    return;
+  }
   for (int64_t ib = 0; ib < rows; ib += kMr) {
     const int r = static_cast<int>(rows - ib < kMr ? rows - ib : kMr);
-    float* d = dst + ib * kc;
-    if (trans) {
-      const int64_t off = p0 * lda + i0 + ib;
-      pack_copied<kMr>(a + off, lda, mask ? mask + off : nullptr, r, kc, d);
-    } else {
-      const int64_t off = (i0 + ib) * lda + p0;
-      pack_transposed(a + off, lda, mask ? mask + off : nullptr, r, kc, d, kMr, kMr);
-    }
+    const int64_t off = (i0 + ib) * lda + p0;
+    pack_transposed(a + off, lda, mask ? mask + off : nullptr, r, kc, dst + ib * kc, kMr, kMr);
   }
 }
 
 void pack_b_avx2(bool trans, const float* b, int64_t ldb, const float* mask, int64_t p0,
                  int64_t kc, int64_t j0, int64_t cols, float* dst) {
+  if (!trans) {  // stored k x n: the columns of a panel are contiguous
+    const int64_t off = p0 * ldb + j0;
+    pack_rows<kNr>(b + off, ldb, mask ? mask + off : nullptr, cols, kc, dst);
+    return;
+  }
+  // Stored n x k: each column of op(B) is a row of B, transposed 8 at a time.
   for (int64_t jb = 0; jb < cols; jb += kNr) {
     const int c = static_cast<int>(cols - jb < kNr ? cols - jb : kNr);
     float* d = dst + jb * kc;
-    if (!trans) {
-      const int64_t off = p0 * ldb + j0 + jb;
-      pack_copied<kNr>(b + off, ldb, mask ? mask + off : nullptr, c, kc, d);
-    } else {
-      for (int h = 0; h < kNr; h += 8) {
-        const int hr = c - h;
-        if (hr > 0) {
-          const int64_t off = (j0 + jb + h) * ldb + p0;
-          pack_transposed(b + off, ldb, mask ? mask + off : nullptr, hr < 8 ? hr : 8, kc, d + h, kNr, 8);
-        } else {
-          for (int64_t p = 0; p < kc; ++p) _mm256_storeu_ps(d + p * kNr + h, _mm256_setzero_ps());
-        }
+    for (int h = 0; h < kNr; h += 8) {
+      const int hr = c - h;
+      if (hr > 0) {
+        const int64_t off = (j0 + jb + h) * ldb + p0;
+        pack_transposed(b + off, ldb, mask ? mask + off : nullptr, hr < 8 ? hr : 8, kc, d + h, kNr, 8);
+      } else {
+        for (int64_t p = 0; p < kc; ++p) _mm256_storeu_ps(d + p * kNr + h, _mm256_setzero_ps());
       }
     }
   }

@@ -69,21 +69,27 @@ void pack_transposed(const float* s, int64_t ld, const float* mask, int rows, in
   }
 }
 
-// d[p * width + i] = s[p * ld + i] (times the mask) for i < count, zeros up to width.
+// Panels of width kWidth from count consecutive columns of kc rows (ld apart): panel q,
+// row p gets s[p * ld + q * kWidth + i] (times the mask), zeros past count. Row by row, so
+// the source is read sequentially (a column strip would touch a new page per row).
 template <int kWidth>
-void pack_copied(const float* s, int64_t ld, const float* mask, int count, int64_t kc, float* d) {
+void pack_rows(const float* s, int64_t ld, const float* mask, int64_t count, int64_t kc, float* d) {
   constexpr int kVecs = (kWidth + 15) / 16;
-  __mmask16 load[kVecs], store[kVecs];
-  for (int v = 0; v < kVecs; ++v) {
-    load[v] = lanes(count - 16 * v);
-    store[v] = lanes(kWidth - 16 * v);
-  }
+  const int64_t panels = (count + kWidth - 1) / kWidth;
   for (int64_t p = 0; p < kc; ++p) {
-#pragma GCC unroll 4
-    for (int v = 0; v < kVecs; ++v) {
-      __m512 x = _mm512_maskz_loadu_ps(load[v], s + p * ld + 16 * v);
-      if (mask) x = _mm512_mul_ps(x, _mm512_maskz_loadu_ps(load[v], mask + p * ld + 16 * v));
-      _mm512_mask_storeu_ps(d + p * kWidth + 16 * v, store[v], x);
+    const float* sp = s + p * ld;
+    const float* mp = mask ? mask + p * ld : nullptr;
+    for (int64_t q = 0; q < panels; ++q) {
+      float* dp = d + (q * kc + p) * kWidth;
+      const int64_t left = count - q * kWidth;
+#pragma GCC unroll 2
+      for (int v = 0; v < kVecs; ++v) {
+        const __mmask16 load = lanes(left - 16 * v), store = lanes(kWidth - 16 * v);
+        const int64_t at = q * kWidth + 16 * v;
+        __m512 x = _mm512_maskz_loadu_ps(load, sp + at);
+        if (mp) x = _mm512_mul_ps(x, _mm512_maskz_loadu_ps(load, mp + at));
+        _mm512_mask_storeu_ps(dp + 16 * v, store, x);
+      }
     }
   }
 }
@@ -94,36 +100,36 @@ constexpr int kMr = 14, kNr = 32;
 
 void pack_a_avx512(bool trans, const float* a, int64_t lda, const float* mask, int64_t i0,
                    int64_t rows, int64_t p0, int64_t kc, float* dst) {
+  if (trans) {  // stored k x m: the rows of a panel are contiguous
+    const int64_t off = p0 * lda + i0;
+    pack_rows<kMr>(a + off, lda, mask ? mask + off : nullptr, rows, kc, dst);
+    return;
+  }
   for (int64_t ib = 0; ib < rows; ib += kMr) {
     const int r = static_cast<int>(rows - ib < kMr ? rows - ib : kMr);
-    float* d = dst + ib * kc;
-    if (trans) {
-      const int64_t off = p0 * lda + i0 + ib;
-      pack_copied<kMr>(a + off, lda, mask ? mask + off : nullptr, r, kc, d);
-    } else {
-      const int64_t off = (i0 + ib) * lda + p0;
-      pack_transposed(a + off, lda, mask ? mask + off : nullptr, r, kc, d, kMr, kMr);
-    }
+    const int64_t off = (i0 + ib) * lda + p0;
+    pack_transposed(a + off, lda, mask ? mask + off : nullptr, r, kc, dst + ib * kc, kMr, kMr);
   }
 }
 
 void pack_b_avx512(bool trans, const float* b, int64_t ldb, const float* mask, int64_t p0,
                    int64_t kc, int64_t j0, int64_t cols, float* dst) {
+  if (!trans) {  // stored k x n: the columns of a panel are contiguous
+    const int64_t off = p0 * ldb + j0;
+    pack_rows<kNr>(b + off, ldb, mask ? mask + off : nullptr, cols, kc, dst);
+    return;
+  }
+  // Stored n x k: each column of op(B) is a row of B, transposed 16 at a time.
   for (int64_t jb = 0; jb < cols; jb += kNr) {
     const int c = static_cast<int>(cols - jb < kNr ? cols - jb : kNr);
     float* d = dst + jb * kc;
-    if (!trans) {
-      const int64_t off = p0 * ldb + j0 + jb;
-      pack_copied<kNr>(b + off, ldb, mask ? mask + off : nullptr, c, kc, d);
-    } else {
-      for (int h = 0; h < kNr; h += 16) {
-        const int hr = c - h;
-        if (hr > 0) {
-          const int64_t off = (j0 + jb + h) * ldb + p0;
-          pack_transposed(b + off, ldb, mask ? mask + off : nullptr, hr < 16 ? hr : 16, kc, d + h, kNr, 16);
-        } else {
-          for (int64_t p = 0; p < kc; ++p) _mm512_storeu_ps(d + p * kNr + h, _mm512_setzero_ps());
-        }
+    for (int h = 0; h < kNr; h += 16) {
+      const int hr = c - h;
+      if (hr > 0) {
+        const int64_t off = (j0 + jb + h) * ldb + p0;
+        pack_transposed(b + off, ldb, mask ? mask + off : nullptr, hr < 16 ? hr : 16, kc, d + h, kNr, 16);
+      } else {
+        for (int64_t p = 0; p < kc; ++p) _mm512_storeu_ps(d + p * kNr + h, _mm512_setzero_ps());
       }
     }
   }
