@@ -1,5 +1,12 @@
 """PyTorch baseline for benchmarks/suites/select.ts: the global threshold by torch.kthvalue
 over the same number of scores, then the keep-mask by comparison (what a pruner does)."""
+import os
+
+# Idle OpenMP threads must sleep, not spin: the suite interleaves our timings with these,
+# and spinning workers would steal the cores our kernels run on.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("GOMP_SPINCOUNT", "0")
+
 import torch
 
 from bridge import serve
