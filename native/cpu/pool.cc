@@ -1,15 +1,30 @@
 // Pooling: planes (n * c of them) are independent, so they are the unit of threading;
 // inside a plane, window bounds are clipped once per output row and column instead of
 // being tested per tap.
+#include "pool_loops.h"
+
 #include "pai/pool.h"
 
 #include <algorithm>
 #include <atomic>
 #include <functional>
 
+#include "pai/cpu_features.h"
 #include "pai/parallel.h"
 
 namespace pai {
+namespace pool_detail {
+
+const PoolKernels& pool_kernels() {
+  switch (active_isa()) {
+    case Isa::Avx512: return kPoolAvx512;
+    case Isa::Avx2: return kPoolAvx2;
+    default: return kPoolBaseline;
+  }
+}
+
+}  // namespace pool_detail
+
 namespace {
 
 void for_planes(int64_t planes, int64_t plane_size, const std::function<void(int64_t)>& f) {
@@ -31,6 +46,16 @@ inline void window(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t si
 
 void max_pool2d_forward(const Pool2dShape& s, const float* x, float* out, int32_t* argmax) {
   const int64_t oh = s.out_h(), ow = s.out_w();
+  if (s.kh == 2 && s.kw == 2 && s.sh == 2 && s.sw == 2 && s.ph == 0 && s.pw == 0) {
+    const auto& k = pool_detail::pool_kernels();  // the VGG case, row by row
+    for_planes(s.n * s.c, s.h * s.w, [&](int64_t p) {
+      const float* xp = x + p * s.h * s.w;
+      for (int64_t oy = 0; oy < oh; ++oy)
+        k.max2x2_row(xp + 2 * oy * s.w, xp + (2 * oy + 1) * s.w, ow, 2 * oy * s.w, s.w,
+                     out + (p * oh + oy) * ow, argmax + (p * oh + oy) * ow);
+    });
+    return;
+  }
   for_planes(s.n * s.c, s.h * s.w, [&](int64_t p) {
     const float* xp = x + p * s.h * s.w;
     float* op = out + p * oh * ow;
@@ -41,21 +66,17 @@ void max_pool2d_forward(const Pool2dShape& s, const float* x, float* out, int32_
       for (int64_t ox = 0; ox < ow; ++ox) {
         int64_t x0, x1;
         window(ox, s.sw, s.pw, s.kw, s.w, &x0, &x1);
-        float best = -__builtin_inff();
-        int64_t arg = -1;
+        // Running maximum through straight-line selects (pool_loops.h).
+        float best = xp[y0 * s.w + x0];
+        int32_t arg = static_cast<int32_t>(y0 * s.w + x0);
         for (int64_t iy = y0; iy < y1; ++iy) {
           const float* row = xp + iy * s.w;
           for (int64_t ix = x0; ix < x1; ++ix) {
-            const float v = row[ix];
-            // The first NaN wins and sticks.
-            if (arg < 0 || v > best || (v != v && best == best)) {
-              best = v;
-              arg = iy * s.w + ix;
-            }
+            pool_detail::take(row[ix], static_cast<int32_t>(iy * s.w + ix), best, arg);
           }
         }
         op[oy * ow + ox] = best;
-        ap[oy * ow + ox] = static_cast<int32_t>(arg);
+        ap[oy * ow + ox] = arg;
       }
     }
   });

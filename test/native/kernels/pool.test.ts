@@ -11,6 +11,7 @@ const cases: [string, Win][] = [
   ['1x1', win({ n: 2, c: 3, h: 5, w: 4 })],
   ['2x2 stride 2 (VGG)', win({ n: 2, c: 3, h: 8, w: 8, kh: 2, kw: 2, sh: 2, sw: 2 })],
   ['2x2 stride 2, odd plane', win({ n: 3, c: 2, h: 7, w: 9, kh: 2, kw: 2, sh: 2, sw: 2 })],
+  ['2x2 stride 2, rows of 19 outputs', win({ n: 2, c: 3, h: 6, w: 38, kh: 2, kw: 2, sh: 2, sw: 2 })],
   ['3x3 stride 2 pad 1', win({ n: 2, c: 5, h: 11, w: 13, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 })],
   ['3x3 stride 1 pad 1', win({ n: 1, c: 2, h: 6, w: 5, kh: 3, kw: 3, ph: 1, pw: 1 })],
   ['3x2 stride (2, 1) pad 1', win({ n: 2, c: 3, h: 9, w: 7, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 1 })],
@@ -24,6 +25,7 @@ describe.each(cases)('pooling %s', (_name, s) => {
   // integer-valued entries make ties; one NaN in the first plane
   const x = randomArray(planes * ip, -3, 3).map((v) => (randomInt(3) === 0 ? Math.round(v) : v));
   if (ip > 2) x[ip - 2] = NaN;
+  if (ip > 2 * s.w + 3) x[s.w + 2] = NaN; // second row: inside a 2x2 window
   const gy = randomArray(planes * op);
 
   const maxOut = new Float64Array(planes * op), arg = new Int32Array(planes * op), avgOut = new Float64Array(planes * op);
