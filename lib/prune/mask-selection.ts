@@ -41,15 +41,19 @@ export function selectMask(
       scores.fill(Infinity, s.offset, end);
       continue;
     }
+    const invert = opts.invert === true;
+    const keepPruned = opts.regrow === true;
+    const current = opts.current;
     for (let i = s.offset; i < end; i++) {
       const v = scores[i];
-      if (!Number.isFinite(v)) {
+      // v - v is NaN exactly for NaN and ±Infinity: one cheap test in the hot loop.
+      if (v - v !== 0) {
         throw new RangeError(
           `prune: the score of '${s.key}'[${i - s.offset}] is ${v}; the scorer overflowed or diverged (check the data and the model's weights)`,
         );
       }
-      if (opts.invert) scores[i] = -v;
-      if (!opts.regrow && opts.current[i] === 0) scores[i] = -Infinity;
+      if (invert) scores[i] = -v;
+      if (!keepPruned && current[i] === 0) scores[i] = -Infinity;
       else alive++;
     }
   }

@@ -2,6 +2,7 @@ import { full, tidy } from '../../tensor';
 import { sum } from '../../ops';
 import { scoreKernel } from '../../backend/sparse/select';
 import { clearGrads } from '../gradients';
+import { loadNative } from '../../backend/native-loader';
 import type { ArenaModel, Pruner, ScoreContext } from '../pruner';
 
 /**
@@ -14,19 +15,31 @@ export function withLinearizedModel<T>(model: ArenaModel, fn: () => T): T {
   const saved = values.slice();
   const buffers = model.buffers().map((b) => ({ b, copy: (b.data() as Float32Array).slice() }));
   const wasTraining = model.training;
+  // Pruned weights are exactly 0 in the arena, so the layers need not multiply by their masks
+  // here: detaching them saves a pass over every weight and gradient per iteration.
+  const prunable = model.arena.prunableParameters().map((e) => ({ p: e.param, mask: e.param.mask }));
   try {
-    for (let i = 0; i < values.length; i++) values[i] = Math.abs(values[i]);
-    for (const { b } of buffers) {
-      const d = b.data() as Float32Array;
-      for (let i = 0; i < d.length; i++) d[i] = Math.abs(d[i]);
-    }
+    absInPlace(values);
+    for (const { b } of buffers) absInPlace(b.data() as Float32Array);
+    for (const e of prunable) e.p.mask = null;
     model.eval();
     return fn();
   } finally {
     values.set(saved);
     for (const { b, copy } of buffers) (b.data() as Float32Array).set(copy);
+    for (const e of prunable) e.p.mask = e.mask;
     model.train(wasTraining);
   }
+}
+
+/** x = |x| in place: the native unary kernel when the addon has it, else a loop. */
+function absInPlace(x: Float32Array): void {
+  const unary = loadNative().addon?.unary;
+  if (typeof unary === 'function' && x.length > 4096) {
+    unary('abs', x, x, 0, 0);
+    return;
+  }
+  for (let i = 0; i < x.length; i++) x[i] = Math.abs(x[i]);
 }
 
 /**
