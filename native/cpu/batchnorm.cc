@@ -1,6 +1,7 @@
-// Batch-norm drivers. Channels are the unit of threading: each task computes one
-// channel's statistics from its n rows and, right after, normalizes those rows while
-// they are still in L2.
+// Batch-norm drivers. Both passes walk x in memory order, rows (b, ch) split across the
+// threads: first per-row moments (or gradient sums), merged per channel in double, then
+// the elementwise pass. (Walking one channel at a time instead strides by c * hw between
+// rows, which defeats the prefetchers and, for power-of-two strides, the cache sets.)
 #define PAI_VEC_BYTES 16
 #define PAI_BATCHNORM_TABLE kBatchNormBaseline
 #include "batchnorm_loops.h"
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "pai/batchnorm.h"
 #include "pai/cpu_features.h"
@@ -28,11 +30,12 @@ const BatchNormKernels& batchnorm_kernels() {
 
 namespace {
 
+// Runs f(row) for rows [0, rows) of hw elements each, in parallel.
 template <class F>
-void for_channels(int64_t n, int64_t c, int64_t hw, F f) {
-  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(n * hw, 1));
-  parallel_for(0, c, grain, [&](int64_t c0, int64_t c1) {
-    for (int64_t ch = c0; ch < c1; ++ch) f(ch);
+void for_rows(int64_t rows, int64_t hw, F f) {
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(hw, 1));
+  parallel_for(0, rows, grain, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) f(r);
   });
 }
 
@@ -42,12 +45,14 @@ void batch_norm_train_forward(const float* x, int64_t n, int64_t c, int64_t hw,
                               const float* gamma, const float* beta, float eps, float* out,
                               float* mean, float* invstd) {
   const auto& k = batchnorm_detail::batchnorm_kernels();
-  for_channels(n, c, hw, [&](int64_t ch) {
+  std::vector<double> row_mean(n * c), row_m2(n * c);
+  for_rows(n * c, hw, [&](int64_t r) { k.row_moments(x + r * hw, hw, &row_mean[r], &row_m2[r]); });
+  std::vector<float> mu_hi(c), mu_lo(c), scale(c);
+  for (int64_t ch = 0; ch < c; ++ch) {
     // Chan et al.: merge (count, mean, M2) of each row into the running triple.
     double count = 0.0, mu = 0.0, m2 = 0.0;
     for (int64_t b = 0; b < n; ++b) {
-      double rm, rm2;
-      k.row_moments(x + (b * c + ch) * hw, hw, &rm, &rm2);
+      const double rm = row_mean[b * c + ch], rm2 = row_m2[b * c + ch];
       const double total = count + static_cast<double>(hw);
       const double delta = rm - mu;
       mu += delta * static_cast<double>(hw) / total;
@@ -58,12 +63,13 @@ void batch_norm_train_forward(const float* x, int64_t n, int64_t c, int64_t hw,
     const float is = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
     mean[ch] = static_cast<float>(mu);
     invstd[ch] = is;
-    const float scale = (gamma ? gamma[ch] : 1.f) * is, shift = beta ? beta[ch] : 0.f;
-    const float mu_hi = static_cast<float>(mu), mu_lo = static_cast<float>(mu - mu_hi);
-    for (int64_t b = 0; b < n; ++b) {
-      const int64_t row = (b * c + ch) * hw;
-      k.normalize(x + row, hw, mu_hi, mu_lo, scale, shift, out + row);
-    }
+    mu_hi[ch] = static_cast<float>(mu);
+    mu_lo[ch] = static_cast<float>(mu - mu_hi[ch]);
+    scale[ch] = (gamma ? gamma[ch] : 1.f) * is;
+  }
+  for_rows(n * c, hw, [&](int64_t r) {
+    const int64_t ch = r % c;
+    k.normalize(x + r * hw, hw, mu_hi[ch], mu_lo[ch], scale[ch], beta ? beta[ch] : 0.f, out + r * hw);
   });
 }
 
@@ -71,14 +77,13 @@ void batch_norm_eval_forward(const float* x, int64_t n, int64_t c, int64_t hw,
                              const float* run_mean, const float* run_var, const float* gamma,
                              const float* beta, float eps, float* out) {
   const auto& k = batchnorm_detail::batchnorm_kernels();
-  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(hw, 1));
-  parallel_for(0, n * c, grain, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t ch = r % c;
-      const float scale = static_cast<float>((gamma ? gamma[ch] : 1.0) /
-                                             std::sqrt(static_cast<double>(run_var[ch]) + eps));
-      k.normalize(x + r * hw, hw, run_mean[ch], 0.f, scale, beta ? beta[ch] : 0.f, out + r * hw);
-    }
+  std::vector<float> scale(c);
+  for (int64_t ch = 0; ch < c; ++ch)
+    scale[ch] = static_cast<float>((gamma ? gamma[ch] : 1.0) /
+                                   std::sqrt(static_cast<double>(run_var[ch]) + eps));
+  for_rows(n * c, hw, [&](int64_t r) {
+    const int64_t ch = r % c;
+    k.normalize(x + r * hw, hw, run_mean[ch], 0.f, scale[ch], beta ? beta[ch] : 0.f, out + r * hw);
   });
 }
 
@@ -87,24 +92,29 @@ void batch_norm_backward(const float* gy, const float* x, int64_t n, int64_t c, 
                          float* ggamma, float* gbeta) {
   const auto& k = batchnorm_detail::batchnorm_kernels();
   const double count = static_cast<double>(n) * static_cast<double>(hw);
-  for_channels(n, c, hw, [&](int64_t ch) {
-    const float mu = mean[ch], is = invstd[ch];
-    double sg = 0.0, sgd = 0.0;  // sum gy, sum gy (x - mu)
+  std::vector<double> row_g(n * c, 0.0), row_gd(n * c, 0.0);  // sum gy, sum gy (x - mu)
+  for_rows(n * c, hw, [&](int64_t r) {
+    k.row_gradient_sums(gy + r * hw, x + r * hw, hw, mean[r % c], &row_g[r], &row_gd[r]);
+  });
+  std::vector<float> a(c), bcoef(c), ccoef(c);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    double sg = 0.0, sgd = 0.0;
     for (int64_t b = 0; b < n; ++b) {
-      const int64_t row = (b * c + ch) * hw;
-      k.row_gradient_sums(gy + row, x + row, hw, mu, &sg, &sgd);
+      sg += row_g[b * c + ch];
+      sgd += row_gd[b * c + ch];
     }
+    const double is = invstd[ch];
     const double sgx = sgd * is;  // sum gy xhat
     if (ggamma) ggamma[ch] = static_cast<float>(sgx);
     if (gbeta) gbeta[ch] = static_cast<float>(sg);
     const double kk = (gamma ? gamma[ch] : 1.0) * is;
-    const float a = static_cast<float>(kk);
-    const float bcoef = static_cast<float>(-kk * is * sgx / count);
-    const float ccoef = static_cast<float>(-kk * sg / count);
-    for (int64_t b = 0; b < n; ++b) {
-      const int64_t row = (b * c + ch) * hw;
-      k.combine(gy + row, x + row, hw, mu, a, bcoef, ccoef, gx + row);
-    }
+    a[ch] = static_cast<float>(kk);
+    bcoef[ch] = static_cast<float>(-kk * is * sgx / count);
+    ccoef[ch] = static_cast<float>(-kk * sg / count);
+  }
+  for_rows(n * c, hw, [&](int64_t r) {
+    const int64_t ch = r % c;
+    k.combine(gy + r * hw, x + r * hw, hw, mean[ch], a[ch], bcoef[ch], ccoef[ch], gx + r * hw);
   });
 }
 

@@ -100,6 +100,12 @@ void binary(BinaryOp op, const float* a, const int64_t* a_strides, const float* 
     return;
   }
   const int64_t inner = dims[r - 1], rows = total / inner;
+  if (rows == 1) {  // one long row: split it
+    parallel_for(0, inner, kGrain, [&](int64_t i0, int64_t i1) {
+      k.binary_row(op, a + i0 * sa[0], sa[0], b + i0 * sb[0], sb[0], out + i0, i1 - i0);
+    });
+    return;
+  }
   const int64_t grain = (kGrain + inner - 1) / inner;
   parallel_for(0, rows, grain, [&](int64_t r0, int64_t r1) {
     int64_t idx[kMaxRank], oa = 0, ob = 0;

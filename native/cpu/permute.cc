@@ -4,14 +4,23 @@
 #include <algorithm>
 #include <cstring>
 
+#include "pai/cpu_features.h"
 #include "pai/elementwise.h"
 #include "pai/parallel.h"
 
 namespace pai {
+namespace permute_detail {
+// dst[c * dst_stride + r] = src[r * src_stride + c] for r < rows, c < cols.
+void transpose_avx512(const float* src, int64_t src_stride, int64_t rows, int64_t cols,
+                      float* dst, int64_t dst_stride);
+}  // namespace permute_detail
+
 namespace {
 
 constexpr int kMaxRank = 64;
-constexpr int64_t kTile = 32;
+// Tile of the 2-D transposes: 8 strided lines per side stay within one L1 set's ways
+// even for power-of-two strides, and 64 contiguous elements fill whole lines.
+constexpr int64_t kTileStrided = 8, kTileContiguous = 64;
 constexpr int64_t kGrain = 1 << 15;
 
 // Offset in x of the outer index `i` over the dims in `order` (last fastest).
@@ -85,20 +94,27 @@ void permute(const float* x, const int64_t* shape, const int* perm, int rank, fl
   for (int d = 0; d < r - 1; ++d)
     if (d != j) order[count++] = d;
   const int last = r - 1;
-  const int64_t tiles_j = (size[j] + kTile - 1) / kTile;
+  const bool avx512 = active_isa() == Isa::Avx512;
+  // Tiles: kTileContiguous along j (contiguous in x) by kTileStrided along `last`
+  // (contiguous in out), so reads and writes both touch few lines per tile.
+  const int64_t tiles_j = (size[j] + kTileContiguous - 1) / kTileContiguous;
   const int64_t batches = total / (size[j] * size[last]);
-  parallel_for(0, batches * tiles_j, std::max<int64_t>(1, kGrain / (kTile * size[last])),
+  parallel_for(0, batches * tiles_j, std::max<int64_t>(1, kGrain / (kTileContiguous * size[last])),
                [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
-      const int64_t batch = i / tiles_j, j0 = (i % tiles_j) * kTile;
-      const int64_t j1 = std::min(size[j], j0 + kTile);
+      const int64_t batch = i / tiles_j, j0 = (i % tiles_j) * kTileContiguous;
+      const int64_t j1 = std::min(size[j], j0 + kTileContiguous);
       const int64_t xs = offset_of(batch, order, count, size, src);
       const int64_t os = offset_of(batch, order, count, size, dst);
-      for (int64_t l0 = 0; l0 < size[last]; l0 += kTile) {
-        const int64_t l1 = std::min(size[last], l0 + kTile);
+      if (avx512) {
+        permute_detail::transpose_avx512(x + xs + j0, src[last], size[last], j1 - j0,
+                                         out + os + j0 * dst[j], dst[j]);
+        continue;
+      }
+      for (int64_t l0 = 0; l0 < size[last]; l0 += kTileStrided) {
+        const int64_t l1 = std::min(size[last], l0 + kTileStrided);
         for (int64_t a = j0; a < j1; ++a)
-          for (int64_t b = l0; b < l1; ++b)
-            out[os + a * dst[j] + b] = x[xs + a + b * src[last]];
+          for (int64_t b = l0; b < l1; ++b) out[os + a * dst[j] + b] = x[xs + a + b * src[last]];
       }
     }
   });
