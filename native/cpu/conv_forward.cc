@@ -59,6 +59,7 @@ void run_lowered(const LoweredConv& lc) {
   const int64_t taps = ps.taps(), plane = ps.pixels(), pixels = lc.n * plane;
   const int64_t kc_max = reduction_block(taps);
   const int64_t out_channels = lc.groups * lc.m;
+  if (taps > 64 && run_padded(lc)) return;
   // With a short reduction the products are cheap next to moving the output, so blocks
   // stay inside one image and tiles are written straight into `out`. Otherwise blocks
   // may span images (well-shaped products for small maps) and go through a tile buffer.

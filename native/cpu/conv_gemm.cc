@@ -91,6 +91,16 @@ void transpose_pack(const float* src, int64_t ld, int64_t rows, int64_t len, int
   }
 }
 
+void pack_shifted(const float* src, const int64_t* offsets, int64_t kc, int width, float* dst) {
+  if (active_isa() == Isa::Avx512) return pack_shifted_avx512(src, offsets, kc, width, dst);
+  if (active_isa() == Isa::Avx2) return pack_shifted_avx2(src, offsets, kc, width, dst);
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* s = src + offsets[p];
+    float* d = dst + p * width;
+    for (int t = 0; t < width; ++t) d[t] = s[t];
+  }
+}
+
 void pack_rows(const float* src, const float* mask, int64_t m, int64_t k, int64_t ld, int mr,
                float* dst) {
   const int64_t panels = (m + mr - 1) / mr;

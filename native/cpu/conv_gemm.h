@@ -59,6 +59,20 @@ void transpose_pack(const float* src, int64_t ld, int64_t rows, int64_t len, int
 void transpose_pack_avx512(const float* src, int64_t ld, int64_t rows, int64_t len,
                            int64_t width, float* dst);
 
+// B panel of shifted rows: dst[p * width + t] = src[offsets[p] + t], p < kc, t < width.
+void pack_shifted(const float* src, const int64_t* offsets, int64_t kc, int width, float* dst);
+void pack_shifted_avx512(const float* src, const int64_t* offsets, int64_t kc, int width,
+                         float* dst);
+void pack_shifted_avx2(const float* src, const int64_t* offsets, int64_t kc, int width,
+                       float* dst);
+
+// One zero-padded tile row: dst[X] = row[X - pw] where 0 <= X - pw < w, else 0, X < pitch.
+void pad_row_avx512(const float* row, int64_t w, int64_t pw, float* dst, int64_t pitch);
+// The same split into the two column phases of stride 2: d0[cx] = padded(2 cx),
+// d1[cx] = padded(2 cx + 1), cx < pitch.
+void pad_row_pairs_avx512(const float* row, int64_t w, int64_t pw, float* d0, float* d1,
+                          int64_t pitch);
+
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 }  // namespace pai::conv_detail

@@ -27,6 +27,13 @@ struct LoweredConv {
 
 void run_lowered(const LoweredConv& lc);
 
+// The path of run_lowered for maps at least 8 pixels wide: each item copies a band of
+// input rows into zero-padded tiles (one per stride phase) once, after which every tap of
+// a B panel is one contiguous copy from a tile (output rows are computed at the tile's
+// pitch and the few padding columns dropped when the tile is written out). Returns false,
+// doing nothing, when the shape does not suit it.
+bool run_padded(const LoweredConv& lc);
+
 // Depthwise-style convolutions (one input channel per group) as direct loops.
 void depthwise_forward(const Conv2dShape& s, const float* x, const float* weight,
                        const float* mask, const float* bias, float* out);
