@@ -48,6 +48,23 @@ struct Grid {
 using TransposeFn = void (*)(const float* src, int64_t rows, int64_t cols, int64_t lds,
                              float* dst, int64_t ldd);
 
+// Kernels of the direct path: stride-1 convolutions whose output has the input's size read
+// the NCHW planes in place, a survivor's tap being a constant shift of the flattened
+// plane; per-tap lane masks (bit l of masks[tap * mstride + i] for lane l of vector i)
+// zero the lanes whose tap falls outside the image, so no padded copy is needed.
+struct DirectKernels {
+  // accumulate[k], nv = 1 << k vectors: out[0, nv * width) = sum_j vals[j] *
+  // masked(base + offs[j] + [0, nv * width)).
+  void (*accumulate[4])(const float* base, const int64_t* offs, const int32_t* taps,
+                        const float* vals, int64_t count, const uint16_t* masks,
+                        int64_t mstride, float* out) = {};
+  // out[j] += sum over nv vectors of g * masked(base + offs[j] + ...) for j < count; g
+  // holds nv full vectors.
+  void (*dots)(const float* g, int64_t nv, const float* base, const int64_t* offs,
+               const int32_t* taps, int64_t count, const uint16_t* masks, int64_t mstride,
+               float* out) = nullptr;
+};
+
 // Register-blocked inner kernels of one ISA path.
 struct BlockKernels {
   int64_t width = 4;  // floats per vector
@@ -55,11 +72,12 @@ struct BlockKernels {
   // sum_j vals[j] * base[offs[j] + [0, block)).
   void (*accumulate[3])(const float* base, const int64_t* offs, const float* vals,
                         int64_t count, float* out) = {};
-  // out[j] = sum_{i < len} g[i] * base[offs[j] + i] for j < count; len a multiple of
+  // out[j] += sum_{i < len} g[i] * base[offs[j] + i] for j < count; len a multiple of
   // 2 vectors.
   void (*dots)(const float* g, int64_t len, const float* base, const int64_t* offs,
                int64_t count, float* out) = nullptr;
   TransposeFn transpose = nullptr;
+  DirectKernels direct;
 };
 extern const BlockKernels kBaselineKernels, kAvx2Kernels, kAvx512Kernels;
 const BlockKernels& active_kernels();
@@ -90,7 +108,12 @@ void write_input_grad(const Grid& g, const float* acc, int64_t m0, int64_t len, 
 
 // Scratch buffers of the calling thread, 64-byte aligned and uninitialized. A slot keeps
 // its largest allocation, so repeated calls (a training loop) pay no allocation or page
-// faults. Slots: 0 packed input, 1 packed output gradient.
-float* scratch(int slot, int64_t floats);
+// faults.
+enum ScratchSlot : int { kPackedInput = 0, kPackedGrad = 1, kOffsets = 2, kValues = 3, kTaps = 4 };
+void* scratch_bytes(int slot, int64_t bytes);
+template <typename T>
+T* scratch(ScratchSlot slot, int64_t count) {
+  return static_cast<T*>(scratch_bytes(slot, count * static_cast<int64_t>(sizeof(T))));
+}
 
 }  // namespace pai::sparse_detail

@@ -14,6 +14,12 @@ struct V {
   static T zero() { return _mm_setzero_ps(); }
   static T set1(float x) { return _mm_set1_ps(x); }
   static T load(const float* p) { return _mm_loadu_ps(p); }
+  // Only the lanes of `bits` are read, so p may point outside the plane.
+  static T maskz_load(const float* p, unsigned bits) {
+    alignas(16) float t[4];
+    for (int l = 0; l < 4; ++l) t[l] = (bits >> l) & 1 ? p[l] : 0.f;
+    return _mm_load_ps(t);
+  }
   static void store(float* p, T v) { _mm_storeu_ps(p, v); }
   static T add(T a, T b) { return _mm_add_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
@@ -21,6 +27,13 @@ struct V {
     alignas(16) float t[4];
     _mm_store_ps(t, v);
     return (t[0] + t[1]) + (t[2] + t[3]);
+  }
+  static constexpr int group = 4;
+  // out[i] += sum(acc[i]) for i < 4: a 4 x 4 transpose, then column sums.
+  static void sum_group(const T* acc, float* out) {
+    T a = acc[0], b = acc[1], c = acc[2], d = acc[3];
+    _MM_TRANSPOSE4_PS(a, b, c, d);
+    _mm_storeu_ps(out, _mm_add_ps(_mm_loadu_ps(out), _mm_add_ps(_mm_add_ps(a, b), _mm_add_ps(c, d))));
   }
 };
 
@@ -55,7 +68,7 @@ const BlockKernels& active_kernels() {
 }
 
 BlockChoice choose_block(const BlockKernels& k, int64_t rows_touched) {
-  constexpr int64_t kL2Bytes = 1 << 19;  // half of a typical core's L2
+  constexpr int64_t kL2Bytes = 1 << 20;  // half of a typical core's L2
   int level = 2;
   while (level > 0 && rows_touched * ((2 << level) * k.width) * 4 > kL2Bytes) --level;
   return {(2 << level) * k.width, k.accumulate[level]};

@@ -32,25 +32,39 @@ void accumulate(const float* base, const int64_t* offs, const float* vals, int64
   }
 }
 
-// out[j] = sum_{i < len} g[i] * base[offs[j] + i]; len a multiple of 2 vectors. Two
-// survivors at a time, two accumulators each.
+// out[j] += sum_{i < len} g[i] * base[offs[j] + i]; len a multiple of 2 vectors. Survivors
+// go in groups of V::group, one accumulator each, reduced together by V::sum_group (a
+// shuffle tree costing a few operations per survivor instead of a full horizontal sum).
 inline void dots(const float* g, int64_t len, const float* base, const int64_t* offs,
                  int64_t count, float* out) {
   constexpr int64_t w = V::width;
-  int64_t j = 0;
-  for (; j + 2 <= count; j += 2) {
-    const float* p = base + offs[j];
-    const float* q = base + offs[j + 1];
-    typename V::T a0 = V::zero(), a1 = V::zero(), b0 = V::zero(), b1 = V::zero();
+  constexpr int kGroup = V::group;
+  // One group of survivors [j, j + n), n <= kGroup; a short group repeats its last survivor
+  // (the repeats' sums are dropped) so that it still gets the batched reduction.
+  auto group = [&](int64_t j, int n, float* dst) {
+    typename V::T acc[kGroup];
+    const float* p[kGroup];
+    for (int s = 0; s < kGroup; ++s) {
+      acc[s] = V::zero();
+      p[s] = base + offs[j + (s < n ? s : n - 1)];
+    }
     for (int64_t i = 0; i < len; i += 2 * w) {
       const typename V::T g0 = V::load(g + i), g1 = V::load(g + i + w);
-      a0 = V::fma(g0, V::load(p + i), a0);
-      a1 = V::fma(g1, V::load(p + i + w), a1);
-      b0 = V::fma(g0, V::load(q + i), b0);
-      b1 = V::fma(g1, V::load(q + i + w), b1);
+      for (int s = 0; s < kGroup; ++s) {
+        acc[s] = V::fma(g0, V::load(p[s] + i), acc[s]);
+        acc[s] = V::fma(g1, V::load(p[s] + i + w), acc[s]);
+      }
     }
-    out[j] = V::sum(V::add(a0, a1));
-    out[j + 1] = V::sum(V::add(b0, b1));
+    V::sum_group(acc, dst);
+  };
+  int64_t j = 0;
+  for (; j + kGroup <= count; j += kGroup) group(j, kGroup, out + j);
+  const int rest = static_cast<int>(count - j);
+  if (rest * 4 >= kGroup) {
+    float sums[kGroup] = {};
+    group(j, rest, sums);
+    for (int s = 0; s < rest; ++s) out[j + s] += sums[s];
+    return;
   }
   for (; j < count; ++j) {
     const float* p = base + offs[j];
@@ -59,11 +73,85 @@ inline void dots(const float* g, int64_t len, const float* base, const int64_t* 
       a0 = V::fma(V::load(g + i), V::load(p + i), a0);
       a1 = V::fma(V::load(g + i + w), V::load(p + i + w), a1);
     }
-    out[j] = V::sum(V::add(a0, a1));
+    out[j] += V::sum(V::add(a0, a1));
   }
 }
 
 static_assert(8 * V::width <= kMaxBlock, "block wider than the buffers' padding");
+
+// The direct path's kernels (see DirectKernels).
+template <int NV>
+void direct_accumulate(const float* base, const int64_t* offs, const int32_t* taps,
+                       const float* vals, int64_t count, const uint16_t* masks, int64_t mstride,
+                       float* out) {
+  constexpr int kSets = NV >= 8 ? 1 : 2;
+  typename V::T acc[kSets][NV];
+  for (int s = 0; s < kSets; ++s)
+    for (int i = 0; i < NV; ++i) acc[s][i] = V::zero();
+  auto add = [&](int s, int64_t j) {
+    const float* p = base + offs[j];
+    const uint16_t* m = masks + taps[j] * mstride;
+    const typename V::T v = V::set1(vals[j]);
+    for (int i = 0; i < NV; ++i)
+      acc[s][i] = V::fma(v, V::maskz_load(p + i * V::width, m[i]), acc[s][i]);
+  };
+  int64_t j = 0;
+  for (; j + kSets <= count; j += kSets)
+    for (int s = 0; s < kSets; ++s) add(s, j + s);
+  for (; j < count; ++j) add(0, j);
+  for (int i = 0; i < NV; ++i) {
+    typename V::T t = acc[0][i];
+    for (int s = 1; s < kSets; ++s) t = V::add(t, acc[s][i]);
+    V::store(out + i * V::width, t);
+  }
+}
+
+inline void direct_dots(const float* g, int64_t nv, const float* base, const int64_t* offs,
+                        const int32_t* taps, int64_t count, const uint16_t* masks,
+                        int64_t mstride, float* out) {
+  constexpr int64_t w = V::width;
+  constexpr int kGroup = V::group;
+  // One group of survivors [j, j + n), n <= kGroup; a short group repeats its last survivor
+  // (the repeats' sums are dropped) so that it still gets the batched reduction.
+  auto group = [&](int64_t j, int n, float* dst) {
+    typename V::T acc[kGroup];
+    const float* p[kGroup];
+    const uint16_t* m[kGroup];
+    for (int s = 0; s < kGroup; ++s) {
+      const int64_t q = j + (s < n ? s : n - 1);
+      acc[s] = V::zero();
+      p[s] = base + offs[q];
+      m[s] = masks + taps[q] * mstride;
+    }
+    for (int64_t i = 0; i < nv; ++i) {
+      const typename V::T gi = V::load(g + i * w);
+      for (int s = 0; s < kGroup; ++s)
+        acc[s] = V::fma(gi, V::maskz_load(p[s] + i * w, m[s][i]), acc[s]);
+    }
+    V::sum_group(acc, dst);
+  };
+  int64_t j = 0;
+  for (; j + kGroup <= count; j += kGroup) group(j, kGroup, out + j);
+  const int rest = static_cast<int>(count - j);
+  if (rest * 4 >= kGroup) {
+    float sums[kGroup] = {};
+    group(j, rest, sums);
+    for (int s = 0; s < rest; ++s) out[j + s] += sums[s];
+    return;
+  }
+  for (; j < count; ++j) {
+    // Four chains, so that a long plane is not bound by the FMA latency.
+    const float* p = base + offs[j];
+    const uint16_t* m = masks + taps[j] * mstride;
+    typename V::T a[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
+    int64_t i = 0;
+    for (; i + 4 <= nv; i += 4)
+      for (int u = 0; u < 4; ++u)
+        a[u] = V::fma(V::load(g + (i + u) * w), V::maskz_load(p + (i + u) * w, m[i + u]), a[u]);
+    for (; i < nv; ++i) a[0] = V::fma(V::load(g + i * w), V::maskz_load(p + i * w, m[i]), a[0]);
+    out[j] += V::sum(V::add(V::add(a[0], a[1]), V::add(a[2], a[3])));
+  }
+}
 
 inline BlockKernels make_kernels(TransposeFn transpose) {
   BlockKernels k;
@@ -73,6 +161,11 @@ inline BlockKernels make_kernels(TransposeFn transpose) {
   k.accumulate[2] = accumulate<8>;
   k.dots = dots;
   k.transpose = transpose;
+  k.direct.accumulate[0] = direct_accumulate<1>;
+  k.direct.accumulate[1] = direct_accumulate<2>;
+  k.direct.accumulate[2] = direct_accumulate<4>;
+  k.direct.accumulate[3] = direct_accumulate<8>;
+  k.direct.dots = direct_dots;
   return k;
 }
 

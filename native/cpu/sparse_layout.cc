@@ -1,7 +1,6 @@
 // The plane layout of the compressed-layer engine: packing the input and the output
 // gradient into planes, and writing accumulated blocks back to NCHW (see sparse_engine.h).
 #include <algorithm>
-#include <cstring>
 
 #include "pai/parallel.h"
 #include "sparse_engine.h"
@@ -38,8 +37,14 @@ Grid::Grid(const Conv2dShape& shape) : s(shape) {
 
 namespace {
 
+// Rows here are short (a few to a few hundred floats): plain loops, which the compiler
+// vectorizes, beat a libc call per row.
 void zero(float* p, int64_t n) {
-  if (n > 0) std::memset(p, 0, static_cast<size_t>(n) * sizeof(float));
+  for (int64_t i = 0; i < n; ++i) p[i] = 0.f;
+}
+
+void copy(float* __restrict d, const float* __restrict s, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) d[i] = s[i];
 }
 
 }  // namespace
@@ -68,7 +73,7 @@ void pack_input(const Grid& g, const float* x, float* xp) {
               const float* row = src + ih * s.w;
               if (s.sw == 1) {
                 zero(d, s.pw);
-                std::memcpy(d + s.pw, row, static_cast<size_t>(s.w) * sizeof(float));
+                copy(d + s.pw, row, s.w);
                 zero(d + s.pw + s.w, g.wq - s.pw - s.w);
               } else {
                 for (int64_t col = 0; col < g.wq; ++col) {
@@ -101,7 +106,7 @@ void pack_output_grad(const Grid& g, const float* gy, float* gp) {
             zero(d, g.wq);
             continue;
           }
-          std::memcpy(d, src + r * g.ow, static_cast<size_t>(g.ow) * sizeof(float));
+          copy(d, src + r * g.ow, g.ow);
           zero(d + g.ow, g.wq - g.ow);
         }
       }

@@ -7,8 +7,7 @@
 
 namespace pai::sparse_detail {
 
-std::vector<int64_t> survivor_offsets(const Grid& g, const SparsePattern& w) {
-  std::vector<int64_t> off(static_cast<size_t>(w.nnz));
+void survivor_offsets(const Grid& g, const SparsePattern& w, int64_t* off) {
   const int64_t kw = g.s.kw;
   parallel_for(0, w.rows, 64, [&](int64_t r0, int64_t r1) {
     for (int64_t o = r0; o < r1; ++o) {
@@ -20,21 +19,33 @@ std::vector<int64_t> survivor_offsets(const Grid& g, const SparsePattern& w) {
       }
     }
   });
-  return off;
 }
 
-std::vector<int64_t> balanced_rows(const SparsePattern& w, int64_t parts) {
-  parts = std::max<int64_t>(1, std::min(parts, w.rows));
-  std::vector<int64_t> bounds(parts + 1, w.rows);
-  bounds[0] = 0;
-  const double total = static_cast<double>(w.nnz + w.rows);
-  int64_t r = 0;
-  for (int64_t p = 1; p < parts; ++p) {
-    const double target = total * p / parts;
-    while (r < w.rows && static_cast<double>(w.row_ptr[r] + r) < target) ++r;
-    bounds[p] = std::max(r, bounds[p - 1]);
+void sum_over_items(int64_t items, int64_t n, float* out,
+                    const std::function<void(int64_t, int64_t, float*)>& fn,
+                    int64_t rows, const std::function<void(int64_t, int64_t)>& fn_rows) {
+  constexpr int64_t kParts = 4;
+  constexpr int64_t kMaxCopyBytes = int64_t(64) << 20;
+  const int64_t parts = std::min(kParts, items);
+  if (parts > 1 && (parts - 1) * n * int64_t(sizeof(float)) > kMaxCopyBytes) {
+    parallel_for(0, rows, 1, fn_rows);
+    return;
   }
-  return bounds;
+  std::vector<std::vector<float>> copies(static_cast<size_t>(std::max<int64_t>(parts - 1, 0)));
+  parallel_for(0, parts, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      float* acc = out;
+      if (p > 0) {
+        copies[p - 1].assign(static_cast<size_t>(n), 0.f);
+        acc = copies[p - 1].data();
+      }
+      fn(items * p / parts, items * (p + 1) / parts, acc);
+    }
+  });
+  parallel_for(0, n, 1 << 14, [&](int64_t i0, int64_t i1) {
+    for (const std::vector<float>& c : copies)
+      for (int64_t i = i0; i < i1; ++i) out[i] += c[i];
+  });
 }
 
 int64_t chunk_positions(const Grid& g, int64_t rows_touched, int64_t block) {

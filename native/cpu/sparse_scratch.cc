@@ -8,11 +8,11 @@ namespace pai::sparse_detail {
 namespace {
 
 struct Slots {
-  static constexpr int kCount = 2;
-  float* p[kCount] = {};
+  static constexpr int kCount = 5;
+  void* p[kCount] = {};
   int64_t cap[kCount] = {};
   ~Slots() {
-    for (float* q : p) std::free(q);
+    for (void* q : p) std::free(q);
   }
 };
 
@@ -20,14 +20,14 @@ thread_local Slots t_slots;
 
 }  // namespace
 
-float* scratch(int slot, int64_t floats) {
+void* scratch_bytes(int slot, int64_t bytes) {
   Slots& s = t_slots;
-  if (floats > s.cap[slot]) {
+  if (bytes > s.cap[slot]) {
     std::free(s.p[slot]);
     s.p[slot] = nullptr;
     s.cap[slot] = 0;
-    const int64_t n = round_up(floats, 16);
-    float* q = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(n) * sizeof(float)));
+    const int64_t n = round_up(bytes, 64);
+    void* q = std::aligned_alloc(64, static_cast<size_t>(n));
     if (!q) throw std::bad_alloc();
     s.p[slot] = q;
     s.cap[slot] = n;

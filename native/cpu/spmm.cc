@@ -5,6 +5,7 @@
 
 #include "pai/parallel.h"
 #include "pai/sparse.h"
+#include "sparse_direct.h"
 #include "sparse_engine.h"
 #include "sparse_plan.h"
 
@@ -63,14 +64,15 @@ void write_rows(const BlockKernels& k, float* tile, int64_t m0, int64_t len, int
 void forward(const Grid& g, const SparsePattern& w, const float* values, const float* x,
              const float* bias, float* y) {
   const BlockKernels& k = active_kernels();
-  float* xp = scratch(0, g.xp_size);
+  float* xp = scratch<float>(kPackedInput, g.xp_size);
   pack_input(g, x, xp);
-  const std::vector<int64_t> off = survivor_offsets(g, w);
+  int64_t* off = scratch<int64_t>(kOffsets, w.nnz);
+  survivor_offsets(g, w, off);
   const BlockChoice bc = choose_block(k, g.planes);
   const Split sp(g, g.planes, g.s.o, bc.block);
   auto compute = [&](int64_t o, int64_t m0, float* acc) {
     const int64_t j0 = w.row_ptr[o], count = w.row_ptr[o + 1] - j0;
-    if (count > 0) bc.accumulate(xp + m0, off.data() + j0, values + j0, count, acc);
+    if (count > 0) bc.accumulate(xp + m0, off + j0, values + j0, count, acc);
     else std::fill(acc, acc + bc.block, 0.f);
   };
   for_each_block(g, sp, g.s.o, bc.block, compute,
@@ -84,10 +86,12 @@ void forward(const Grid& g, const SparsePattern& w, const float* values, const f
 }
 
 // Survivors grouped by the input plane they read in the forward pass, as offsets into the
-// packed output gradient (row o, shifted back by the tap) and their values.
+// packed output gradient (row o, shifted back by the tap) and their values; off and val
+// live in scratch memory.
 struct PlaneEntries {
-  std::vector<int64_t> ptr, off;
-  std::vector<float> val;
+  std::vector<int64_t> ptr;
+  int64_t* off = nullptr;
+  float* val = nullptr;
 };
 
 PlaneEntries plane_entries(const Grid& g, const SparsePattern& w, const float* values) {
@@ -111,11 +115,12 @@ PlaneEntries plane_entries(const Grid& g, const SparsePattern& w, const float* v
     for (int64_t ch = c0; ch < c1; ++ch) visit(ch, [&](int64_t p, int64_t, float) { ++count[p]; });
   });
   for (int64_t p = 0; p < g.planes; ++p) e.ptr[p + 1] = e.ptr[p] + count[p];
-  e.off.resize(e.ptr[g.planes]);
-  e.val.resize(e.ptr[g.planes]);
+  e.off = scratch<int64_t>(kOffsets, e.ptr[g.planes]);
+  e.val = scratch<float>(kValues, e.ptr[g.planes]);
   parallel_for(0, c, 16, [&](int64_t c0, int64_t c1) {
+    std::vector<int64_t> at(g.phases);
     for (int64_t ch = c0; ch < c1; ++ch) {
-      std::vector<int64_t> at(e.ptr.begin() + ch * g.phases, e.ptr.begin() + (ch + 1) * g.phases);
+      std::copy(e.ptr.begin() + ch * g.phases, e.ptr.begin() + (ch + 1) * g.phases, at.begin());
       visit(ch, [&](int64_t p, int64_t off, float v) {
         const int64_t q = at[p - ch * g.phases]++;
         e.off[q] = off;
@@ -129,14 +134,14 @@ PlaneEntries plane_entries(const Grid& g, const SparsePattern& w, const float* v
 void grad_input(const Grid& g, const SparsePattern& w, const float* values, const float* gy,
                 float* gx) {
   const BlockKernels& k = active_kernels();
-  float* gp = scratch(1, g.g_size);
+  float* gp = scratch<float>(kPackedGrad, g.g_size);
   pack_output_grad(g, gy, gp);
   const PlaneEntries e = plane_entries(g, w, values);
   const BlockChoice bc = choose_block(k, g.s.o);
   const Split sp(g, g.s.o, g.planes, bc.block);
   auto compute = [&](int64_t p, int64_t m0, float* acc) {
     const int64_t q0 = e.ptr[p], count = e.ptr[p + 1] - q0;
-    if (count > 0) bc.accumulate(gp + m0, e.off.data() + q0, e.val.data() + q0, count, acc);
+    if (count > 0) bc.accumulate(gp + m0, e.off + q0, e.val + q0, count, acc);
     else std::fill(acc, acc + bc.block, 0.f);
   };
   for_each_block(g, sp, g.planes, bc.block, compute,
@@ -162,12 +167,14 @@ Conv2dShape linear_shape(const SparsePattern& w, int64_t batch) {
 
 void sparse_conv2d_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
                            const float* x, const float* bias, float* y) {
-  forward(sparse_detail::Grid(s), w, values, x, bias, y);
+  if (sparse_detail::direct_eligible(s)) sparse_detail::direct_forward(s, w, values, x, bias, y);
+  else forward(sparse_detail::Grid(s), w, values, x, bias, y);
 }
 
 void sparse_conv2d_grad_input(const Conv2dShape& s, const SparsePattern& w,
                               const float* values, const float* gy, float* gx) {
-  grad_input(sparse_detail::Grid(s), w, values, gy, gx);
+  if (sparse_detail::direct_eligible(s)) sparse_detail::direct_grad_input(s, w, values, gy, gx);
+  else grad_input(sparse_detail::Grid(s), w, values, gy, gx);
 }
 
 void sparse_linear_forward(const SparsePattern& w, const float* values, const float* x,

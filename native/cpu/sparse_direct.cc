@@ -1,0 +1,194 @@
+// The direct path of compressed convolutions (see sparse_direct.h). A plane of h x w
+// pixels is ceil(h w / width) vectors; tap (i, j) of a survivor reads the input plane
+// shifted by (i dh - ph) w + (j dw - pw) under that tap's lane masks.
+#include "sparse_direct.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "pai/parallel.h"
+#include "sparse_engine.h"
+#include "sparse_plan.h"
+
+namespace pai::sparse_detail {
+namespace {
+
+// Lane masks and shifts of every tap for one plane size.
+struct DirectPlan {
+  int64_t plane = 0;   // h * w
+  int64_t vectors = 0;  // ceil(plane / width)
+  int64_t width = 0;
+  std::vector<int64_t> shift;         // [kk]
+  std::vector<uint16_t> fwd, bwd;     // [kk][vectors]: output lanes reading inside / input lanes fed
+};
+
+DirectPlan make_plan(const Conv2dShape& s, int64_t width) {
+  DirectPlan p;
+  p.plane = s.h * s.w;
+  p.width = width;
+  p.vectors = (p.plane + width - 1) / width;
+  const int64_t kk = s.kh * s.kw;
+  p.shift.resize(kk);
+  p.fwd.assign(kk * p.vectors, 0);
+  p.bwd.assign(kk * p.vectors, 0);
+  for (int64_t i = 0; i < s.kh; ++i)
+    for (int64_t j = 0; j < s.kw; ++j) {
+      const int64_t t = i * s.kw + j, di = i * s.dh - s.ph, dj = j * s.dw - s.pw;
+      p.shift[t] = di * s.w + dj;
+      for (int64_t q = 0; q < p.plane; ++q) {
+        const int64_t r = q / s.w, c = q % s.w;
+        const uint16_t bit = static_cast<uint16_t>(1u << (q % width));
+        // Output pixel q reads input (r + di, c + dj); input pixel q feeds output (r - di, c - dj).
+        if (r + di >= 0 && r + di < s.h && c + dj >= 0 && c + dj < s.w) p.fwd[t * p.vectors + q / width] |= bit;
+        if (r - di >= 0 && r - di < s.h && c - dj >= 0 && c - dj < s.w) p.bwd[t * p.vectors + q / width] |= bit;
+      }
+    }
+  return p;
+}
+
+// Runs fn(v0, k) over the vectors of a plane in blocks of 1 << k vectors, widest first.
+template <typename F>
+void for_each_vector_block(int64_t vectors, F fn) {
+  for (int64_t v0 = 0; v0 < vectors;) {
+    const int64_t left = std::min<int64_t>(8, vectors - v0);
+    const int k = left >= 8 ? 3 : left >= 4 ? 2 : left >= 2 ? 1 : 0;
+    fn(v0, k);
+    v0 += int64_t(1) << k;
+  }
+}
+
+// Tasks over (image, channel range), enough to keep every thread busy.
+template <typename F>
+void for_each_image_channels(int64_t n, int64_t channels, F fn) {
+  const int64_t ranges = std::min(channels, std::max<int64_t>(1, (4 * num_threads() + n - 1) / n));
+  parallel_for(0, n * ranges, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t img = t / ranges, r = t % ranges;
+      fn(img, channels * r / ranges, channels * (r + 1) / ranges);
+    }
+  });
+}
+
+// Survivor offsets (input channel plane + tap shift, relative to one image) and taps, CSR order.
+void survivor_taps(const Conv2dShape& s, const SparsePattern& w, const DirectPlan& p,
+                   int64_t* off, int32_t* tap) {
+  const int64_t kk = s.kh * s.kw, cg = s.c / s.groups, og = s.o / s.groups;
+  parallel_for(0, w.rows, 64, [&](int64_t r0, int64_t r1) {
+    for (int64_t o = r0; o < r1; ++o)
+      for (int64_t j = w.row_ptr[o]; j < w.row_ptr[o + 1]; ++j) {
+        const int64_t col = w.col_idx[j], t = col % kk;
+        off[j] = ((o / og) * cg + col / kk) * p.plane + p.shift[t];
+        tap[j] = static_cast<int32_t>(t);
+      }
+  });
+}
+
+}  // namespace
+
+bool direct_eligible(const Conv2dShape& s) {
+  return s.sh == 1 && s.sw == 1 && s.out_h() == s.h && s.out_w() == s.w;
+}
+
+void direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
+                    const float* x, const float* bias, float* y) {
+  const BlockKernels& k = active_kernels();
+  const DirectPlan p = make_plan(s, k.width);
+  int64_t* off = scratch<int64_t>(kOffsets, w.nnz);
+  int32_t* tap = scratch<int32_t>(kTaps, w.nnz);
+  survivor_taps(s, w, p, off, tap);
+  for_each_image_channels(s.n, s.o, [&](int64_t img, int64_t o0, int64_t o1) {
+    alignas(64) float tile[8 * 16];
+    const float* xi = x + img * s.c * p.plane;
+    for (int64_t o = o0; o < o1; ++o) {
+      const int64_t j0 = w.row_ptr[o], count = w.row_ptr[o + 1] - j0;
+      const float b = bias ? bias[o] : 0.f;
+      float* yo = y + (img * s.o + o) * p.plane;
+      for_each_vector_block(p.vectors, [&](int64_t v0, int kb) {
+        k.direct.accumulate[kb](xi + v0 * p.width, off + j0, tap + j0, values + j0, count,
+                                p.fwd.data() + v0, p.vectors, tile);
+        const int64_t first = v0 * p.width;
+        const int64_t len = std::min((int64_t(1) << kb) * p.width, p.plane - first);
+        for (int64_t q = 0; q < len; ++q) yo[first + q] = tile[q] + b;
+      });
+    }
+  });
+}
+
+void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float* values,
+                       const float* gy, float* gx) {
+  const BlockKernels& k = active_kernels();
+  const DirectPlan p = make_plan(s, k.width);
+  const int64_t kk = s.kh * s.kw, cg = s.c / s.groups, og = s.o / s.groups;
+  // Survivors feeding each input channel: (output plane - tap shift, tap, value).
+  std::vector<int64_t> ptr(s.c + 1, 0);
+  auto visit = [&](int64_t ch, auto&& fn) {
+    const int64_t grp = ch / cg, cl = ch % cg;
+    for (int64_t col = cl * kk; col < (cl + 1) * kk; ++col)
+      for (int64_t q = w.col_ptr[col]; q < w.col_ptr[col + 1]; ++q)
+        if (w.csc_row[q] / og == grp) fn(col % kk, w.csc_row[q], q);
+  };
+  parallel_for(0, s.c, 16, [&](int64_t c0, int64_t c1) {
+    for (int64_t ch = c0; ch < c1; ++ch) visit(ch, [&](int64_t, int64_t, int64_t) { ++ptr[ch + 1]; });
+  });
+  for (int64_t ch = 0; ch < s.c; ++ch) ptr[ch + 1] += ptr[ch];
+  int64_t* off = scratch<int64_t>(kOffsets, ptr[s.c]);
+  int32_t* tap = scratch<int32_t>(kTaps, ptr[s.c]);
+  float* val = scratch<float>(kValues, ptr[s.c]);
+  parallel_for(0, s.c, 16, [&](int64_t c0, int64_t c1) {
+    for (int64_t ch = c0; ch < c1; ++ch) {
+      int64_t e = ptr[ch];
+      visit(ch, [&](int64_t t, int64_t o, int64_t q) {
+        off[e] = o * p.plane - p.shift[t];
+        tap[e] = static_cast<int32_t>(t);
+        val[e] = values[w.csc_pos[q]];
+        ++e;
+      });
+    }
+  });
+  for_each_image_channels(s.n, s.c, [&](int64_t img, int64_t c0, int64_t c1) {
+    alignas(64) float tile[8 * 16];
+    const float* gi = gy + img * s.o * p.plane;
+    for (int64_t ch = c0; ch < c1; ++ch) {
+      const int64_t e0 = ptr[ch], count = ptr[ch + 1] - e0;
+      float* gxc = gx + (img * s.c + ch) * p.plane;
+      for_each_vector_block(p.vectors, [&](int64_t v0, int kb) {
+        k.direct.accumulate[kb](gi + v0 * p.width, off + e0, tap + e0, val + e0, count,
+                                p.bwd.data() + v0, p.vectors, tile);
+        const int64_t first = v0 * p.width;
+        const int64_t len = std::min((int64_t(1) << kb) * p.width, p.plane - first);
+        std::copy(tile, tile + len, gxc + first);
+      });
+    }
+  });
+}
+
+void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const float* x,
+                        const float* gy, float* gvalues) {
+  const BlockKernels& k = active_kernels();
+  std::fill(gvalues, gvalues + w.nnz, 0.f);
+  if (w.nnz == 0) return;
+  const DirectPlan p = make_plan(s, k.width);
+  int64_t* off = scratch<int64_t>(kOffsets, w.nnz);
+  int32_t* tap = scratch<int32_t>(kTaps, w.nnz);
+  survivor_taps(s, w, p, off, tap);
+  // Images [i0, i1) and rows [o0, o1) into acc (indexed like gvalues).
+  auto images_rows = [&](int64_t i0, int64_t i1, int64_t o0, int64_t o1, float* acc) {
+    // The output-gradient plane, zero-padded to whole vectors.
+    std::vector<float> g(static_cast<size_t>(p.vectors * p.width), 0.f);
+    for (int64_t img = i0; img < i1; ++img) {
+      const float* xi = x + img * s.c * p.plane;
+      for (int64_t o = o0; o < o1; ++o) {
+        const int64_t j0 = w.row_ptr[o], count = w.row_ptr[o + 1] - j0;
+        if (count == 0) continue;
+        const float* go = gy + (img * s.o + o) * p.plane;
+        std::copy(go, go + p.plane, g.begin());
+        k.direct.dots(g.data(), p.vectors, xi, off + j0, tap + j0, count, p.fwd.data(), p.vectors, acc + j0);
+      }
+    }
+  };
+  sum_over_items(
+      s.n, w.nnz, gvalues, [&](int64_t i0, int64_t i1, float* acc) { images_rows(i0, i1, 0, w.rows, acc); },
+      w.rows, [&](int64_t o0, int64_t o1) { images_rows(0, s.n, o0, o1, gvalues); });
+}
+
+}  // namespace pai::sparse_detail
