@@ -91,6 +91,17 @@ void transpose_pack(const float* src, int64_t ld, int64_t rows, int64_t len, int
   }
 }
 
+void transpose_pack_rows(const float* src, const int64_t* offsets, int64_t rows, int64_t len,
+                         int64_t width, float* dst) {
+  if (active_isa() == Isa::Avx512) return transpose_pack_rows_avx512(src, offsets, rows, len, width, dst);
+  const int64_t r = std::min(rows, width);
+  for (int64_t l = 0; l < len; ++l) {
+    float* d = dst + l * width;
+    for (int64_t t = 0; t < r; ++t) d[t] = src[offsets[t] + l];
+    for (int64_t t = r; t < width; ++t) d[t] = 0.f;
+  }
+}
+
 void pack_shifted(const float* src, const int64_t* offsets, int64_t kc, int width, float* dst) {
   if (active_isa() == Isa::Avx512) return pack_shifted_avx512(src, offsets, kc, width, dst);
   if (active_isa() == Isa::Avx2) return pack_shifted_avx2(src, offsets, kc, width, dst);

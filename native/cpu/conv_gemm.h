@@ -58,6 +58,11 @@ void transpose_pack(const float* src, int64_t ld, int64_t rows, int64_t len, int
                     float* dst);
 void transpose_pack_avx512(const float* src, int64_t ld, int64_t rows, int64_t len,
                            int64_t width, float* dst);
+// The same with row t at src + offsets[t] (shifted rows of a padded tile).
+void transpose_pack_rows(const float* src, const int64_t* offsets, int64_t rows, int64_t len,
+                         int64_t width, float* dst);
+void transpose_pack_rows_avx512(const float* src, const int64_t* offsets, int64_t rows,
+                                int64_t len, int64_t width, float* dst);
 
 // B panel of shifted rows: dst[p * width + t] = src[offsets[p] + t], p < kc, t < width.
 void pack_shifted(const float* src, const int64_t* offsets, int64_t kc, int width, float* dst);

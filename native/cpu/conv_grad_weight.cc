@@ -47,6 +47,20 @@ void transpose_panels(const float* col, int64_t rows, int64_t ld, int64_t len, i
 }
 
 }  // namespace
+
+void sum_partials(const std::vector<float*>& partial, int64_t weights, const float* mask, float* gw) {
+  const int64_t slots = static_cast<int64_t>(partial.size());
+  if (slots == 1 && !mask) return;
+  parallel_for(0, weights, 8192, [&](int64_t i0, int64_t i1) {
+    for (int64_t t = 1; t < slots; ++t) {
+      const float* p = partial[t];
+      for (int64_t i = i0; i < i1; ++i) gw[i] += p[i];
+    }
+    if (mask)
+      for (int64_t i = i0; i < i1; ++i) gw[i] = mask[i] != 0.f ? gw[i] * mask[i] : 0.f;
+  });
+}
+
 }  // namespace conv_detail
 
 void conv2d_grad_weight(const Conv2dShape& s, const float* x, const float* gy, const float* mask,
@@ -56,6 +70,7 @@ void conv2d_grad_weight(const Conv2dShape& s, const float* x, const float* gy, c
     depthwise_grad_weight(s, x, gy, mask, gw);
     return;
   }
+  if (grad_weight_padded(s, x, gy, mask, gw)) return;
   const MicroKernel& mk = micro_kernel();
   const PatchShape ps = patch_of(s);
   const int64_t og = s.o / s.groups, taps = ps.taps(), plane = ps.pixels();
@@ -106,16 +121,7 @@ void conv2d_grad_weight(const Conv2dShape& s, const float* x, const float* gy, c
       }
     }
   });
-  // Add the other slots' partials and apply the mask, a block of weights per task.
-  if (slots == 1 && !mask) return;
-  parallel_for(0, weights, 8192, [&](int64_t i0, int64_t i1) {
-    for (int64_t t = 1; t < slots; ++t) {
-      const float* p = partial[t];
-      for (int64_t i = i0; i < i1; ++i) gw[i] += p[i];
-    }
-    if (mask)
-      for (int64_t i = i0; i < i1; ++i) gw[i] = mask[i] != 0.f ? gw[i] * mask[i] : 0.f;
-  });
+  sum_partials(partial, weights, mask, gw);
 }
 
 }  // namespace pai

@@ -34,6 +34,14 @@ void run_lowered(const LoweredConv& lc);
 // doing nothing, when the shape does not suit it.
 bool run_padded(const LoweredConv& lc);
 
+// The weight gradient through padded tiles (conv_grad_weight_padded.cc): false, doing
+// nothing, when the shape does not suit them.
+bool grad_weight_padded(const Conv2dShape& s, const float* x, const float* gy, const float* mask,
+                        float* gw);
+
+// gw = (sum of the slots' partial gradients, partial[0] being gw itself) * mask.
+void sum_partials(const std::vector<float*>& partial, int64_t weights, const float* mask, float* gw);
+
 // Depthwise-style convolutions (one input channel per group) as direct loops.
 void depthwise_forward(const Conv2dShape& s, const float* x, const float* weight,
                        const float* mask, const float* bias, float* out);

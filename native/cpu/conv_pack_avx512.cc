@@ -33,6 +33,22 @@ void transpose_pack_avx512(const float* src, int64_t ld, int64_t rows, int64_t l
   }
 }
 
+void transpose_pack_rows_avx512(const float* src, const int64_t* offsets, int64_t rows,
+                                int64_t len, int64_t width, float* dst) {
+  for (int64_t l0 = 0; l0 < len; l0 += 16) {
+    const __mmask16 in = lanes(len - l0);
+    for (int64_t t0 = 0; t0 < width; t0 += 16) {
+      __m512 r[16];
+      for (int i = 0; i < 16; ++i)
+        r[i] = t0 + i < rows ? _mm512_maskz_loadu_ps(in, src + offsets[t0 + i] + l0) : _mm512_setzero_ps();
+      permute_detail::transpose16(r);
+      const __mmask16 out = lanes(width - t0);
+      const int64_t count = len - l0 < 16 ? len - l0 : 16;
+      for (int64_t i = 0; i < count; ++i) _mm512_mask_storeu_ps(dst + (l0 + i) * width + t0, out, r[i]);
+    }
+  }
+}
+
 void pack_shifted_avx512(const float* src, const int64_t* offsets, int64_t kc, int width,
                          float* dst) {
   for (int64_t p = 0; p < kc; ++p) {

@@ -13,95 +13,88 @@
 
 #include "conv_gemm.h"
 #include "conv_lowering.h"
+#include "conv_padded_tile.h"
 #include "pai/cpu_features.h"
 #include "pai/parallel.h"
 
 namespace pai::conv_detail {
-namespace {
 
-struct TileShape {
-  int64_t rows, pitch;  // per phase and channel
-  int64_t phase_size() const { return rows * pitch; }
-};
+bool PaddedTile::plan(const PatchShape& s, int64_t columns, int64_t extra) {
+  pitch = (s.w + 2 * s.pw + s.sw - 1) / s.sw;
+  if (s.ow < 8 || 8 * (pitch - s.ow) > pitch || s.sw > 16) return false;
+  band = std::max<int64_t>(1, std::min(s.oh, (columns + pitch / 2) / pitch));
+  bands = (s.oh + band - 1) / band;
+  rows = band + s.dh * (s.kh - 1) / s.sh;
+  slack = s.dw * (s.kw - 1) / s.sw + extra;
+  size = s.sh * s.sw * s.c * rows * pitch + slack;
+  return true;
+}
 
-// Copies the padded input rows of output rows [oy0, oy0 + t.rows - ...) of all channels of
-// one image into the phase tiles ([sh][sw][c][rows][pitch], 0 outside the image) and zeroes
-// `slack` floats after them.
-void build_tile(const PatchShape& s, const float* x, int64_t oy0, const TileShape& t,
-                int64_t slack, float* tile) {
-  const int64_t phases = s.sh * s.sw;
+void PaddedTile::tap_offsets(const PatchShape& s, int64_t* offsets) const {
+  const int64_t area = s.kh * s.kw;
+  for (int64_t k = 0; k < s.taps(); ++k) {
+    const int64_t ci = k / area, ky = (k % area) / s.kw, kx = k % s.kw;
+    const int64_t phase = ((ky * s.dh) % s.sh) * s.sw + (kx * s.dw) % s.sw;
+    offsets[k] = (phase * s.c + ci) * rows * pitch + (ky * s.dh / s.sh) * pitch + kx * s.dw / s.sw;
+  }
+}
+
+void PaddedTile::build(const PatchShape& s, const float* x, int64_t oy0, float* tile) const {
   const bool avx512 = active_isa() == Isa::Avx512;
   for (int64_t py = 0; py < s.sh; ++py) {
     for (int64_t ci = 0; ci < s.c; ++ci) {
-      for (int64_t r = 0; r < t.rows; ++r) {
-        // Row r of every column phase px: zero it, then deal the input row out to the
-        // phases (X = ix + pw goes to phase X mod sw, column X / sw).
-        float* d[16];
-        const int64_t iy_check = s.sh * (oy0 + r) + py - s.ph;
-        const bool vector_copy = avx512 && s.sw <= 2 && iy_check >= 0 && iy_check < s.h;
-        for (int64_t px = 0; px < s.sw; ++px) {
-          d[px] = tile + (((py * s.sw + px) * s.c + ci) * t.rows + r) * t.pitch;
-          if (!vector_copy) std::memset(d[px], 0, sizeof(float) * t.pitch);
-        }
+      for (int64_t r = 0; r < rows; ++r) {
+        // Row r of every column phase px: padded input X = ix + pw goes to phase X mod sw,
+        // column X / sw.
         const int64_t iy = s.sh * (oy0 + r) + py - s.ph;
-        if (iy < 0 || iy >= s.h) continue;
+        const bool inside = iy >= 0 && iy < s.h;
+        const bool vector_copy = avx512 && s.sw <= 2 && inside;
+        float* d[16];
+        for (int64_t px = 0; px < s.sw; ++px) {
+          d[px] = tile + (((py * s.sw + px) * s.c + ci) * rows + r) * pitch;
+          if (!vector_copy) std::memset(d[px], 0, sizeof(float) * pitch);
+        }
+        if (!inside) continue;
         const float* row = x + (ci * s.h + iy) * s.w;
-        if (avx512 && s.sw <= 2) {  // masked vector copies: no per-element work
-          if (s.sw == 1) pad_row_avx512(row, s.w, s.pw, d[0], t.pitch);
-          else pad_row_pairs_avx512(row, s.w, s.pw, d[0], d[1], t.pitch);
-          continue;
-        }
-        if (s.sw == 1) {
+        if (vector_copy) {  // masked vector copies: no per-element work
+          if (s.sw == 1) pad_row_avx512(row, s.w, s.pw, d[0], pitch);
+          else pad_row_pairs_avx512(row, s.w, s.pw, d[0], d[1], pitch);
+        } else if (s.sw == 1) {
           std::memcpy(d[0] + s.pw, row, sizeof(float) * s.w);
-          continue;
-        }
-        int64_t px = s.pw % s.sw, cx = s.pw / s.sw;
-        for (int64_t ix = 0; ix < s.w && cx < t.pitch; ++ix) {
-          d[px][cx] = row[ix];
-          if (++px == s.sw) {
-            px = 0;
-            ++cx;
+        } else {
+          int64_t px = s.pw % s.sw, cx = s.pw / s.sw;
+          for (int64_t ix = 0; ix < s.w && cx < pitch; ++ix) {
+            d[px][cx] = row[ix];
+            if (++px == s.sw) {
+              px = 0;
+              ++cx;
+            }
           }
         }
       }
     }
   }
-  std::memset(tile + phases * s.c * t.phase_size(), 0, sizeof(float) * slack);
+  std::memset(tile + size - slack, 0, sizeof(float) * slack);
 }
-
-}  // namespace
 
 bool run_padded(const LoweredConv& lc) {
   const PatchShape& ps = lc.patch;
-  TileShape ts;
-  ts.pitch = (ps.w + 2 * ps.pw + ps.sw - 1) / ps.sw;
-  if (ps.ow < 8 || 8 * (ts.pitch - ps.ow) > ts.pitch || ps.sw > 16) return false;
   const MicroKernel& mk = micro_kernel();
+  PaddedTile pt;
+  if (!pt.plan(ps, 8 * mk.nr, 0)) return false;
+  const int64_t width = round_up(pt.band * pt.pitch, mk.nr);  // product columns
+  if (8 * width > 9 * pt.band * ps.ow) return false;  // more than 1/8 of the products wasted
+  pt.plan(ps, 8 * mk.nr, width - pt.band * pt.pitch + mk.nr);  // slack for the last panel
   const int64_t taps = ps.taps(), kc_max = reduction_block(taps);
-  // Bands of about 8 panels of output rows.
-  const int64_t band = std::max<int64_t>(1, std::min(ps.oh, (8 * mk.nr + ts.pitch / 2) / ts.pitch));
-  const int64_t bands = (ps.oh + band - 1) / band;
-  ts.rows = band + ps.dh * (ps.kh - 1) / ps.sh;
-  const int64_t width = round_up(band * ts.pitch, mk.nr);  // product columns
-  if (8 * width > 9 * band * ps.ow) return false;  // more than 1/8 of the products wasted
-  const int64_t slack = width - band * ts.pitch + ps.dw * (ps.kw - 1) / ps.sw + mk.nr;
-  const int64_t tile_size = ps.sh * ps.sw * ps.c * ts.phase_size() + slack;
-  const int64_t items = lc.groups * lc.n * bands;
+  const int64_t items = lc.groups * lc.n * pt.bands;
   const int64_t slots = std::min<int64_t>(num_threads(), items);
-
-  // Tile offset of every tap, the same for all bands.
   std::vector<int64_t> offsets(taps);
-  for (int64_t k = 0; k < taps; ++k) {
-    const int64_t area = ps.kh * ps.kw, ci = k / area, ky = (k % area) / ps.kw, kx = k % ps.kw;
-    const int64_t phase = ((ky * ps.dh) % ps.sh) * ps.sw + (kx * ps.dw) % ps.sw;
-    offsets[k] = (phase * ps.c + ci) * ts.phase_size() + (ky * ps.dh / ps.sh) * ts.pitch +
-                 kx * ps.dw / ps.sw;
-  }
+  pt.tap_offsets(ps, offsets.data());
   // Workspace 0 holds the packed weights; each slot gets three more.
   std::vector<float*> tiles, bbuf, cbuf;
   for (int64_t s = 0; s < slots; ++s) {
     const int i = 1 + 3 * static_cast<int>(s);
-    tiles.push_back(workspace(i, tile_size));
+    tiles.push_back(workspace(i, pt.size));
     bbuf.push_back(workspace(i + 1, kc_max * mk.nr));
     cbuf.push_back(workspace(i + 2, lc.m * width));
   }
@@ -112,11 +105,11 @@ bool run_padded(const LoweredConv& lc) {
       float* bp = bbuf[slot];
       float* cp = cbuf[slot];
       for (int64_t item = items * slot / slots; item < items * (slot + 1) / slots; ++item) {
-        const int64_t g = item / (lc.n * bands), b = (item / bands) % lc.n;
-        const int64_t oy0 = (item % bands) * band, oy1 = std::min(ps.oh, oy0 + band);
-        build_tile(ps, lc.x + b * ps.image_stride + g * ps.c * ps.h * ps.w, oy0, ts, slack, tile_mem);
+        const int64_t g = item / (lc.n * pt.bands), b = (item / pt.bands) % lc.n;
+        const int64_t oy0 = (item % pt.bands) * pt.band, oy1 = std::min(ps.oh, oy0 + pt.band);
+        pt.build(ps, lc.x + b * ps.image_stride + g * ps.c * ps.h * ps.w, oy0, tile_mem);
         const float* ag = lc.a_packed + g * lc.a_group_stride;
-        const int64_t cols = (oy1 - oy0) * ts.pitch;
+        const int64_t cols = (oy1 - oy0) * pt.pitch;
         for (int64_t j0 = 0; j0 < cols; j0 += mk.nr) {
           Tile panel;
           panel.c = cp + j0;
@@ -133,7 +126,7 @@ bool run_padded(const LoweredConv& lc) {
         for (int64_t oc = 0; oc < lc.m; ++oc) {
           float* dst = lc.out + (b * out_channels + g * lc.m + oc) * plane;
           for (int64_t oy = oy0; oy < oy1; ++oy)
-            std::memcpy(dst + oy * ps.ow, cp + oc * width + (oy - oy0) * ts.pitch, sizeof(float) * ps.ow);
+            std::memcpy(dst + oy * ps.ow, cp + oc * width + (oy - oy0) * pt.pitch, sizeof(float) * ps.ow);
         }
       }
     }

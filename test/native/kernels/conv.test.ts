@@ -56,6 +56,7 @@ const cases: [string, Shape][] = [
   ['multi-block reduction', shape({ n: 2, c: 19, h: 17, w: 13, o: 19, kh: 3, kw: 3, ph: 1, pw: 1 })],
   ['wide map, several row bands (padded tile)', shape({ n: 2, c: 9, h: 41, w: 18, o: 10, kh: 3, kw: 3, ph: 1, pw: 1 })],
   ['wide map, dilation 2 (padded tile)', shape({ n: 1, c: 8, h: 9, w: 35, o: 9, kh: 3, kw: 3, ph: 2, pw: 2, dh: 2, dw: 2 })],
+  ['wide map, groups 2 (padded tiles per group)', shape({ n: 2, c: 4, h: 9, w: 20, o: 6, kh: 3, kw: 3, ph: 1, pw: 1, groups: 2 })],
   ['wide map, stride 2 (phase tiles)', shape({ n: 1, c: 8, h: 32, w: 32, o: 9, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 })],
   ['first-layer shape (short reduction, large map)', shape({ n: 2, c: 3, h: 17, w: 13, o: 6, kh: 3, kw: 3, ph: 1, pw: 1 })],
 ];
