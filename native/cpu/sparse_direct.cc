@@ -104,11 +104,12 @@ void direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* v
       const float b = bias ? bias[o] : 0.f;
       float* yo = y + (img * s.o + o) * p.plane;
       for_each_vector_block(p.vectors, [&](int64_t v0, int kb) {
-        k.direct.accumulate[kb](xi + v0 * p.width, off + j0, tap + j0, values + j0, count,
-                                p.fwd.data() + v0, p.vectors, tile);
-        const int64_t first = v0 * p.width;
-        const int64_t len = std::min((int64_t(1) << kb) * p.width, p.plane - first);
-        for (int64_t q = 0; q < len; ++q) yo[first + q] = tile[q] + b;
+        // Whole blocks go straight into y; the plane's ragged last block through a tile.
+        const int64_t first = v0 * p.width, full = (int64_t(1) << kb) * p.width;
+        const bool whole = first + full <= p.plane;
+        k.direct.accumulate[kb](xi + first, off + j0, tap + j0, values + j0, count,
+                                p.fwd.data() + v0, p.vectors, b, whole ? yo + first : tile);
+        if (!whole) std::copy(tile, tile + (p.plane - first), yo + first);
       });
     }
   });
@@ -152,11 +153,11 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
       const int64_t e0 = ptr[ch], count = ptr[ch + 1] - e0;
       float* gxc = gx + (img * s.c + ch) * p.plane;
       for_each_vector_block(p.vectors, [&](int64_t v0, int kb) {
-        k.direct.accumulate[kb](gi + v0 * p.width, off + e0, tap + e0, val + e0, count,
-                                p.bwd.data() + v0, p.vectors, tile);
-        const int64_t first = v0 * p.width;
-        const int64_t len = std::min((int64_t(1) << kb) * p.width, p.plane - first);
-        std::copy(tile, tile + len, gxc + first);
+        const int64_t first = v0 * p.width, full = (int64_t(1) << kb) * p.width;
+        const bool whole = first + full <= p.plane;
+        k.direct.accumulate[kb](gi + first, off + e0, tap + e0, val + e0, count,
+                                p.bwd.data() + v0, p.vectors, 0.f, whole ? gxc + first : tile);
+        if (!whole) std::copy(tile, tile + (p.plane - first), gxc + first);
       });
     }
   });

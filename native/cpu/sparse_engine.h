@@ -53,11 +53,11 @@ using TransposeFn = void (*)(const float* src, int64_t rows, int64_t cols, int64
 // plane; per-tap lane masks (bit l of masks[tap * mstride + i] for lane l of vector i)
 // zero the lanes whose tap falls outside the image, so no padded copy is needed.
 struct DirectKernels {
-  // accumulate[k], nv = 1 << k vectors: out[0, nv * width) = sum_j vals[j] *
+  // accumulate[k], nv = 1 << k vectors: out[0, nv * width) = init + sum_j vals[j] *
   // masked(base + offs[j] + [0, nv * width)).
   void (*accumulate[4])(const float* base, const int64_t* offs, const int32_t* taps,
                         const float* vals, int64_t count, const uint16_t* masks,
-                        int64_t mstride, float* out) = {};
+                        int64_t mstride, float init, float* out) = {};
   // out[j] += sum over nv vectors of g * masked(base + offs[j] + ...) for j < count; g
   // holds nv full vectors.
   void (*dots)(const float* g, int64_t nv, const float* base, const int64_t* offs,

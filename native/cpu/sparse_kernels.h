@@ -83,11 +83,11 @@ static_assert(8 * V::width <= kMaxBlock, "block wider than the buffers' padding"
 template <int NV>
 void direct_accumulate(const float* base, const int64_t* offs, const int32_t* taps,
                        const float* vals, int64_t count, const uint16_t* masks, int64_t mstride,
-                       float* out) {
+                       float init, float* out) {
   constexpr int kSets = NV >= 8 ? 1 : 2;
   typename V::T acc[kSets][NV];
   for (int s = 0; s < kSets; ++s)
-    for (int i = 0; i < NV; ++i) acc[s][i] = V::zero();
+    for (int i = 0; i < NV; ++i) acc[s][i] = s == 0 ? V::set1(init) : V::zero();
   auto add = [&](int s, int64_t j) {
     const float* p = base + offs[j];
     const uint16_t* m = masks + taps[j] * mstride;

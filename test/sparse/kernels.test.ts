@@ -109,6 +109,10 @@ describe('compressed conv2d equals dense-masked', () => {
     ['batch spanning many blocks', geometry(20, 4, 5, 5, 3, 3, 3, { ph: 1, pw: 1 })],
     ['depthwise 3x3', geometry(2, 4, 6, 6, 4, 3, 3, { ph: 1, pw: 1, groups: 4 })],
     ['pad larger than kernel', geometry(2, 2, 4, 3, 3, 2, 2, { ph: 3, pw: 2 })],
+    ['same size, dilation 2 (direct path)', geometry(2, 4, 7, 9, 5, 3, 3, { ph: 2, pw: 2, dh: 2, dw: 2 })],
+    ['1x1 stride 1 (direct path)', geometry(3, 6, 5, 6, 4, 1, 1)],
+    ['5x5 pad 2, grouped (direct path)', geometry(2, 6, 9, 8, 4, 5, 5, { ph: 2, pw: 2, groups: 2 })],
+    ['17x17 planes, more than 16 vectors', geometry(2, 3, 17, 17, 4, 3, 3, { ph: 1, pw: 1 })],
   ];
   for (const [name, g] of cases)
     test(name, () => {
@@ -120,8 +124,10 @@ describe('compressed conv2d equals dense-masked', () => {
 });
 
 describe('determinism and dispatch', () => {
-  test('bitwise identical across thread counts; every ISA path within tolerance', () => {
-    const g = geometry(6, 12, 9, 9, 10, 3, 3, { ph: 1, pw: 1 });
+  test.each([
+    ['direct path', geometry(6, 12, 9, 9, 10, 3, 3, { ph: 1, pw: 1 })],
+    ['packed path', geometry(6, 12, 9, 9, 10, 3, 3, { sh: 2, sw: 2, ph: 1, pw: 1 })],
+  ] as const)('%s: bitwise identical across thread counts; every ISA path within tolerance', (_name, g) => {
     const { isa, detectedIsa, threads } = cpu.info();
     const all = ['baseline', 'avx2', 'avx512'] as const;
     const paths = all.slice(0, all.indexOf(detectedIsa) + 1);
