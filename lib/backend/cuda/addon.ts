@@ -99,6 +99,15 @@ export interface CudaAddon {
   batchNormBackward(gy: Buf, x: Buf, n: number, c: number, hw: number, mean: Buf, invstd: Buf, gamma: Buf | null, gx: Buf, ggamma: Buf | null, gbeta: Buf | null): void;
   batchNormUpdateRunning(runMean: Buf, runVar: Buf, mean: Buf, invstd: Buf, c: number, momentum: number, eps: number, count: number): void;
 
+  // Compressed layers (native/BINDINGS.md "Sparse"): index arrays as host Int32Arrays
+  // (checked, uploaded per call) or int32 DeviceBuffers built once (range-guarded on the GPU).
+  sparseLinearForward(x: Buf, batch: number, inFeatures: number, outFeatures: number, rowPtr: Ints | Buf, colIdx: Ints | Buf, values: Buf, bias: Buf | null, y: Buf): void;
+  sparseLinearGradInput(gy: Buf, batch: number, inFeatures: number, outFeatures: number, colPtr: Ints | Buf, cscRow: Ints | Buf, cscPos: Ints | Buf, values: Buf, gx: Buf): void;
+  sparseLinearGradWeight(x: Buf, gy: Buf, batch: number, inFeatures: number, outFeatures: number, rowPtr: Ints | Buf, colIdx: Ints | Buf, gvalues: Buf): void;
+  sparseConv2dForward(x: Buf, n: number, c: number, h: number, w: number, o: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number, rowPtr: Ints | Buf, colIdx: Ints | Buf, values: Buf, bias: Buf | null, y: Buf): void;
+  sparseConv2dGradInput(gy: Buf, n: number, c: number, h: number, w: number, o: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number, colPtr: Ints | Buf, cscRow: Ints | Buf, cscPos: Ints | Buf, values: Buf, gx: Buf): void;
+  sparseConv2dGradWeight(x: Buf, gy: Buf, n: number, c: number, h: number, w: number, o: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number, rowPtr: Ints | Buf, colIdx: Ints | Buf, gvalues: Buf): void;
+
   scoreKernel(kind: 'abs' | 'absprod' | 'prod' | 'negprod', theta: Buf, g: Buf | null, out: Buf): void;
   /** Returns the threshold (the k-th largest score); NaN scores are a RangeError. Waits for the GPU. */
   selectTopK(scores: Buf, k: number, mask: Buf): number;

@@ -2,11 +2,13 @@
 // prints one PASS/FAIL line each. Needs only CMake and nvcc to build (no Node.js), so it
 // runs as is on a bare GPU machine.
 //   pai_cuda_test [--filter SUBSTRING] [--list]     (PAI_TEST_SEED=N repeats a run)
+//   pai_cuda_test --bench [--quick] [--json FILE]   (the GPU benchmarks, bench.cc)
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 
+#include "bench.h"
 #include "check.h"
 
 namespace pai::cuda::test {
@@ -120,14 +122,22 @@ int main(int argc, char** argv) {
   using namespace pai::cuda;
   using namespace pai::cuda::test;
   const char* filter = nullptr;
+  const char* json = nullptr;
+  bool bench = false, quick = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--filter") && i + 1 < argc) {
       filter = argv[++i];
+    } else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
+      json = argv[++i];
+    } else if (!std::strcmp(argv[i], "--bench")) {
+      bench = true;
+    } else if (!std::strcmp(argv[i], "--quick")) {
+      quick = true;
     } else if (!std::strcmp(argv[i], "--list")) {
       for (auto& c : cases()) std::cout << c.name << "\n";
       return 0;
     } else {
-      std::cerr << "usage: pai_cuda_test [--filter SUBSTRING] [--list]\n";
+      std::cerr << "usage: pai_cuda_test [--filter SUBSTRING] [--list] | --bench [--quick] [--json FILE]\n";
       return 2;
     }
   }
@@ -145,6 +155,8 @@ int main(int argc, char** argv) {
   const auto& d = devices[0];
   std::cout << "pai_cuda_test: " << d.name << " (sm_" << d.major << d.minor << ", "
             << (d.memory >> 20) << " MiB), seed " << seed << " (PAI_TEST_SEED=" << seed << " repeats)\n";
+
+  if (bench) return run_benchmarks(json, quick);
 
   int passed = 0, failed = 0;
   for (auto& c : cases()) {

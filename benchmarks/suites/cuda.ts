@@ -1,0 +1,188 @@
+/**
+ * GPU figures against PyTorch on the same device: SGEMM 4096^3 in fp32 and TF32 (TFLOP/s),
+ * a VGG-16 convolution layer's three products (GFLOP/s), the exact global selection over
+ * 100M scores (ms and GB/s), a VGG-16-BN training step (images/s) and 100 SynFlow
+ * iterations on VGG-16-BN (s). Skipped, with the reason, where CUDA is not usable.
+ */
+import { loadCuda } from '../../lib/backend/cuda/loader';
+import type { CudaAddon, DeviceBuffer } from '../../lib/backend/cuda/addon';
+import { getBackend, setBackend } from '../../lib/backend';
+import { randn, tidy } from '../../lib/tensor';
+import { crossEntropy } from '../../lib/ops';
+import { createModel } from '../../lib/models';
+import { SGD } from '../../lib/train';
+import { pruneModel } from '../../lib/prune';
+import type { BenchContext, BenchSuite, TimeStats } from '../harness/types';
+
+/** Case sizes: full, --quick, or tiny on the CPU emulator (which only checks the code path). */
+interface Sizes {
+  m: number;
+  convBatch: number;
+  scores: number;
+  trainBatch: number;
+  synflowIterations: number;
+}
+const FULL: Sizes = { m: 4096, convBatch: 128, scores: 100_000_000, trainBatch: 128, synflowIterations: 100 };
+const QUICK: Sizes = { m: 512, convBatch: 8, scores: 1 << 20, trainBatch: 8, synflowIterations: 2 };
+const EMULATED: Sizes = { m: 64, convBatch: 1, scores: 1 << 14, trainBatch: 2, synflowIterations: 1 };
+
+const ms = (t: TimeStats) => ({ median: t.median * 1e3, min: t.min * 1e3, max: t.max * 1e3, n: t.n });
+
+function normal(addon: CudaAddon, n: number, seed: number, std = 1): DeviceBuffer {
+  const b = new addon.DeviceBuffer(n * 4);
+  addon.philoxNormal(seed, 0, 0, 0, std, b);
+  return b;
+}
+
+async function sgemm(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promise<void> {
+  const m = z.m;
+  const a = normal(addon, m * m, 1), b = normal(addon, m * m, 2), c = new addon.DeviceBuffer(m * m * 4);
+  for (const precision of ['fp32', 'tf32'] as const) {
+    addon.setTf32(precision === 'tf32');
+    const t = await ctx.compare(() => {
+      addon.sgemm(false, false, m, m, m, 1, a, m, b, m, 0, c, m, null, null);
+      addon.synchronize();
+    }, { kind: 'sgemm', m, precision });
+    ctx.record({
+      case: `sgemm ${m}x${m}x${m} ${precision}`,
+      metric: 'tflops',
+      higherIsBetter: true,
+      value: ctx.rate(t.ours, 2 * m ** 3, 1e-12),
+      baseline: t.baseline && { name: precision === 'tf32' ? 'pytorch-cublas-tf32' : 'pytorch-cublas', value: ctx.rate(t.baseline, 2 * m ** 3, 1e-12) },
+      params: { m, n: m, k: m, precision, backend: 'cuda' },
+    });
+  }
+  addon.setTf32(false);
+  [a, b, c].forEach((x) => x.dispose());
+}
+
+async function convLayer(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promise<void> {
+  const n = z.convBatch, c = 256, hw = 8, o = 512;
+  const x = normal(addon, n * c * hw * hw, 3), w = normal(addon, o * c * 9, 4, 0.05), gy = normal(addon, n * o * hw * hw, 5);
+  const y = new addon.DeviceBuffer(n * o * hw * hw * 4), gx = new addon.DeviceBuffer(n * c * hw * hw * 4), gw = new addon.DeviceBuffer(o * c * 36);
+  const flops = 2 * n * o * hw * hw * c * 9;
+  const ops = {
+    forward: () => addon.conv2dForward(x, n, c, hw, hw, w, o, 3, 3, null, 1, 1, 1, 1, 1, 1, 1, y),
+    grad_input: () => addon.conv2dGradInput(gy, n, c, hw, hw, w, o, 3, 3, 1, 1, 1, 1, 1, 1, 1, gx),
+    grad_weight: () => addon.conv2dGradWeight(x, n, c, hw, hw, gy, o, 3, 3, 1, 1, 1, 1, 1, 1, 1, gw),
+  };
+  for (const precision of ['fp32', 'tf32'] as const) {
+    addon.setTf32(precision === 'tf32');
+    for (const [op, fn] of Object.entries(ops)) {
+      const t = await ctx.compare(() => {
+        fn();
+        addon.synchronize();
+      }, { kind: 'conv', op, n, c, hw, o, precision });
+      ctx.record({
+        case: `conv ${c}->${o} ${hw}x${hw} ${op.replace('_', ' ')} ${precision}`,
+        metric: 'gflops',
+        higherIsBetter: true,
+        value: ctx.rate(t.ours, flops, 1e-9),
+        baseline: t.baseline && { name: 'pytorch-cudnn', value: ctx.rate(t.baseline, flops, 1e-9) },
+        params: { n, c, h: hw, w: hw, o, k: 3, padding: 1, precision, backend: 'cuda' },
+      });
+    }
+  }
+  addon.setTf32(false);
+  [x, w, gy, y, gx, gw].forEach((b) => b.dispose());
+}
+
+async function selection(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promise<void> {
+  const n = z.scores;
+  const k = Math.floor(n / 10);
+  const s = new addon.DeviceBuffer(n * 4), mask = new addon.DeviceBuffer(n * 4);
+  addon.philoxUniform(6, 0, 0, s);
+  const t = await ctx.compare(() => addon.selectTopK(s, k, mask), { kind: 'select', n, k });
+  ctx.record({
+    case: `global threshold, keep 10% of ${n} scores`,
+    metric: 'ms',
+    higherIsBetter: false,
+    value: ms(t.ours),
+    baseline: t.baseline && { name: 'pytorch-kthvalue', value: ms(t.baseline) },
+    params: { n, k, backend: 'cuda', exact: true },
+  });
+  ctx.record({
+    case: `global threshold, keep 10% of ${n} scores (read + mask write)`,
+    metric: 'gb_per_s',
+    higherIsBetter: true,
+    value: ctx.rate(t.ours, 8 * n, 1e-9),
+    baseline: t.baseline && { name: 'pytorch-kthvalue', value: ctx.rate(t.baseline, 8 * n, 1e-9) },
+    params: { n, k, backend: 'cuda' },
+  });
+  s.dispose();
+  mask.dispose();
+}
+
+async function modelLevel(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promise<void> {
+  const before = getBackend().name;
+  setBackend('cuda');
+  try {
+    const batch = z.trainBatch;
+    const model = createModel('vgg16-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 0 });
+    model.to('cuda');
+    const opt = new SGD(model, { lr: 0.1, momentum: 0.9, weightDecay: 5e-4 });
+    const x = randn([batch, 3, 32, 32], { seed: 1 });
+    const y = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
+    model.train();
+    const step = () => {
+      tidy(() => {
+        crossEntropy(model.forward(x), y).backward();
+        opt.step();
+        opt.zeroGrad();
+      });
+      addon.synchronize();
+    };
+    const t = await ctx.compare(step, { kind: 'vgg16_bn_step', batch }, { warmup: 2, repeat: ctx.quick ? 2 : 7, minTimeMs: 0 });
+    ctx.record({
+      case: `vgg16-bn train step batch ${batch}`,
+      metric: 'images_per_s',
+      higherIsBetter: true,
+      value: ctx.rate(t.ours, batch),
+      baseline: t.baseline && { name: 'pytorch-cudnn', value: ctx.rate(t.baseline, batch) },
+      params: { model: 'vgg16-bn', batch, optimizer: 'sgd momentum 0.9', precision: 'fp32', backend: 'cuda' },
+    });
+
+    const iterations = z.synflowIterations;
+    const pruned = createModel('vgg16-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 0 });
+    pruned.to('cuda');
+    const t0 = process.hrtime.bigint();
+    await pruneModel(pruned, { pruner: 'synflow', target: { compression: 1 }, iterations });
+    addon.synchronize();
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    // PyTorch's time only: ours is asynchronous, so it was timed above, once.
+    const base = await ctx.compare(() => undefined, { kind: 'synflow', iterations }, { warmup: 0, repeat: 1, minTimeMs: 0 });
+    ctx.record({
+      case: `synflow ${iterations} iterations vgg16-bn`,
+      metric: 's',
+      higherIsBetter: false,
+      value: { median: seconds, min: seconds, max: seconds, n: 1 },
+      baseline: base.baseline && { name: 'pytorch', value: { median: base.baseline.median, min: base.baseline.min, max: base.baseline.max, n: base.baseline.n } },
+      params: { model: 'vgg16-bn', iterations, compression: 1, backend: 'cuda' },
+    });
+  } catch (e) {
+    ctx.note(`model-level cases skipped: ${(e as Error).message.split('\n')[0]}`);
+  } finally {
+    setBackend(before);
+  }
+}
+
+const suite: BenchSuite = {
+  name: 'cuda',
+  description: 'GPU: SGEMM 4096^3 fp32/TF32, VGG-16 conv layer, selection over 100M scores, VGG-16-BN step, SynFlow, vs PyTorch',
+  async run(ctx: BenchContext) {
+    const { addon, error } = loadCuda();
+    if (!addon || error) {
+      ctx.note(`skipped: ${error ?? 'CUDA is not available'}`);
+      return;
+    }
+    const dev = addon.info().devices[0];
+    ctx.note(`device: ${dev.name} (sm_${dev.computeCapability.replace('.', '')}, ${(dev.memory / 2 ** 30).toFixed(0)} GiB)${addon.info().emulated ? ' [CPU emulator: figures mean nothing]' : ''}`);
+    const z = addon.info().emulated ? EMULATED : ctx.quick ? QUICK : FULL;
+    await sgemm(ctx, addon, z);
+    await convLayer(ctx, addon, z);
+    await selection(ctx, addon, z);
+    await modelLevel(ctx, addon, z);
+  },
+};
+
+export default suite;
