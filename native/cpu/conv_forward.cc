@@ -124,19 +124,20 @@ void run_lowered(const LoweredConv& lc) {
           tile.c = cp;
           tile.ldc = block;
         }
-        // One B panel at a time, consumed by every A panel while it is still in L1; its
-        // tile accumulates over the reduction blocks.
-        for (int64_t j0 = 0; j0 < q1 - q0; j0 += mk.nr) {
-          const int64_t cols = std::min<int64_t>(mk.nr, q1 - q0 - j0);
-          const bool gathered = use_offsets && offsets->build(ps, q0 + j0, q0 + j0 + cols);
-          Tile panel = tile;
-          panel.c = tile.c + j0;
-          panel.cols = cols;
-          for (int64_t k0 = 0; k0 < taps; k0 += kc_max) {
-            const int64_t kc = std::min(kc_max, taps - k0);
-            const ColumnLayout lay = ColumnLayout::panels(mk.nr, kc);
-            if (gathered) offsets->gather(xg, k0, k0 + kc, bp, lay);
+        // Reduction blocks outer, so that a block of A (kc x m) stays in L2 across the
+        // block's panels; one B panel at a time, consumed by every A panel while it is
+        // still in L1.
+        const bool gathered = use_offsets && offsets->build(ps, q0, q1);
+        for (int64_t k0 = 0; k0 < taps; k0 += kc_max) {
+          const int64_t kc = std::min(kc_max, taps - k0);
+          const ColumnLayout lay = ColumnLayout::panels(mk.nr, kc);
+          for (int64_t j0 = 0; j0 < q1 - q0; j0 += mk.nr) {
+            const int64_t cols = std::min<int64_t>(mk.nr, q1 - q0 - j0);
+            if (gathered) offsets->gather(xg, k0, k0 + kc, j0, j0 + cols, bp, lay);
             else im2col(ps, xg, k0, k0 + kc, q0 + j0, q0 + j0 + cols, bp, lay);
+            Tile panel = tile;
+            panel.c = tile.c + j0;
+            panel.cols = cols;
             gemm_block(mk, kc, ag + k0 * mk.mr, taps * mk.mr, bp, panel, k0 > 0);
           }
         }

@@ -108,7 +108,7 @@ void conv2d_grad_weight(const Conv2dShape& s, const float* x, const float* gy, c
         for (int64_t j0 = 0; j0 < n_panels; j0 += kTapPanels) {
           const int64_t jn = std::min(kTapPanels, n_panels - j0);
           const int64_t k0 = j0 * mk.nr, k1 = std::min(taps, (j0 + jn) * mk.nr);
-          if (gathered) tables[t]->gather(xg, k0, k1, col[t], ColumnLayout::rows(len));
+          if (gathered) tables[t]->gather(xg, k0, k1, 0, q1 - q0, col[t], ColumnLayout::rows(len));
           else im2col(ps, xg, k0, k1, q0, q1, col[t], ColumnLayout::rows(len));
           transpose_panels(col[t], k1 - k0, len, len, jn, mk.nr, bpack[t]);
           Tile tile;

@@ -116,12 +116,12 @@ bool PatchOffsets::build(const PatchShape& s, int64_t q0, int64_t q1) {
   return true;
 }
 
-void PatchOffsets::gather(const float* x, int64_t k0, int64_t k1, float* col,
-                          const ColumnLayout& lay) const {
-  if (active_isa() == Isa::Avx512 && lay.panel_width % 16 == 0)
-    return gather_avx512(*this, x, k0, k1, col, lay);
+void PatchOffsets::gather(const float* x, int64_t k0, int64_t k1, int64_t j0, int64_t j1,
+                          float* col, const ColumnLayout& lay) const {
+  if (active_isa() == Isa::Avx512 && lay.panel_width % 16 == 0 && j0 % 16 == 0)
+    return gather_avx512(*this, x, k0, k1, j0, j1, col, lay);
   const PatchShape& s = shape_;
-  const int64_t area = s.kh * s.kw;
+  const int64_t area = s.kh * s.kw, n = j1 - j0;
   const float* xb = x + first_image_ * s.image_stride;
   TapCursor tp(s, k0);
   int64_t t = k0 % area;
@@ -130,13 +130,13 @@ void PatchOffsets::gather(const float* x, int64_t k0, int64_t k1, float* col,
     const int32_t* off = offsets(t);
     const uint16_t* bits = valid(t);
     float* row = col + (k - k0) * lay.row_stride;
-    for (int64_t j = 0; j < columns_; ++j) {
+    for (int64_t j = j0; j < j1; ++j) {
       const bool in = (bits[j / 16] >> (j % 16)) & 1u;
-      row[(j / lay.panel_width) * lay.panel_stride + j % lay.panel_width] = in ? base[off[j]] : 0.f;
+      row[((j - j0) / lay.panel_width) * lay.panel_stride + (j - j0) % lay.panel_width] = in ? base[off[j]] : 0.f;
     }
   }
   int64_t start, count;
-  tail_columns(lay, columns_, &start, &count);
+  tail_columns(lay, n, &start, &count);
   for (int64_t k = k0; k < k1 && count > 0; ++k)
     std::memset(col + start + (k - k0) * lay.row_stride, 0, sizeof(float) * count);
 }

@@ -74,17 +74,17 @@ void im2col_unit_stride_avx512(const PatchShape& s, const float* x, int64_t k0, 
   for (int64_t k = k0; k < k1 && count > 0; ++k) zero(col + start + (k - k0) * lay.row_stride, count);
 }
 
-void gather_avx512(const PatchOffsets& po, const float* x, int64_t k0, int64_t k1, float* col,
-                   const ColumnLayout& lay) {
+void gather_avx512(const PatchOffsets& po, const float* x, int64_t k0, int64_t k1, int64_t j0,
+                   int64_t j1, float* col, const ColumnLayout& lay) {
   const PatchShape& s = po.shape();
-  const int64_t area = s.kh * s.kw, n = po.columns();
+  const int64_t area = s.kh * s.kw, n = j1 - j0;
   const float* xb = x + po.first_image() * s.image_stride;
   TapCursor tp(s, k0);
   int64_t t = k0 % area;
   for (int64_t k = k0; k < k1; ++k, tp.next(s), t = t + 1 == area ? 0 : t + 1) {
     const float* base = xb + tp.channel_offset;
-    const int32_t* off = po.offsets(t);
-    const uint16_t* bits = po.valid(t);
+    const int32_t* off = po.offsets(t) + j0;
+    const uint16_t* bits = po.valid(t) + j0 / 16;
     float* row = col + (k - k0) * lay.row_stride;
     for (int64_t j = 0; j < n; j += 16) {
       const __m512i idx = _mm512_loadu_si512(off + j);

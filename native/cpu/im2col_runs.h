@@ -82,8 +82,8 @@ static inline void tail_columns(const ColumnLayout& lay, int64_t width, int64_t*
 }  // namespace
 
 // PatchOffsets::gather on the AVX-512 path.
-void gather_avx512(const PatchOffsets& po, const float* x, int64_t k0, int64_t k1, float* col,
-                   const ColumnLayout& lay);
+void gather_avx512(const PatchOffsets& po, const float* x, int64_t k0, int64_t k1, int64_t j0,
+                   int64_t j1, float* col, const ColumnLayout& lay);
 
 // im2col for stride-1 columns on the AVX2 / AVX-512 paths (see pai::im2col).
 void im2col_unit_stride_avx2(const PatchShape& s, const float* x, int64_t k0, int64_t k1,

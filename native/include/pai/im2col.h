@@ -50,9 +50,10 @@ class PatchOffsets {
 
   // Tabulates columns [q0, q1) of s; false when they do not fit (then use im2col).
   bool build(const PatchShape& s, int64_t q0, int64_t q1);
-  // Same result as im2col(s, x, k0, k1, q0, q1, col, layout) for the built block; the
-  // layout's panel width must be a multiple of 16.
-  void gather(const float* x, int64_t k0, int64_t k1, float* col, const ColumnLayout& layout) const;
+  // Same result as im2col(s, x, k0, k1, q0 + j0, q0 + j1, col, layout) for columns
+  // [j0, j1) of the built block [q0, q1); j0 a multiple of 16.
+  void gather(const float* x, int64_t k0, int64_t k1, int64_t j0, int64_t j1, float* col,
+              const ColumnLayout& layout) const;
 
   // Table access for the ISA-specific gathers.
   const int32_t* offsets(int64_t tap) const { return offsets_ + tap * padded_; }
