@@ -110,15 +110,17 @@ bool run_padded(const LoweredConv& lc) {
         pt.build(ps, lc.x + b * ps.image_stride + g * ps.c * ps.h * ps.w, oy0, tile_mem);
         const float* ag = lc.a_packed + g * lc.a_group_stride;
         const int64_t cols = (oy1 - oy0) * pt.pitch;
-        for (int64_t j0 = 0; j0 < cols; j0 += mk.nr) {
-          Tile panel;
-          panel.c = cp + j0;
-          panel.ldc = width;
-          panel.rows = lc.m;
-          panel.cols = std::min<int64_t>(mk.nr, cols - j0);
-          panel.bias = lc.bias ? lc.bias + g * lc.m : nullptr;
-          for (int64_t k0 = 0; k0 < taps; k0 += kc_max) {
-            const int64_t kc = std::min(kc_max, taps - k0);
+        // Reduction blocks outer (a block of A stays in L2 across the band's panels), one
+        // B panel at a time (consumed from L1 by every A panel).
+        for (int64_t k0 = 0; k0 < taps; k0 += kc_max) {
+          const int64_t kc = std::min(kc_max, taps - k0);
+          for (int64_t j0 = 0; j0 < cols; j0 += mk.nr) {
+            Tile panel;
+            panel.c = cp + j0;
+            panel.ldc = width;
+            panel.rows = lc.m;
+            panel.cols = std::min<int64_t>(mk.nr, cols - j0);
+            panel.bias = lc.bias ? lc.bias + g * lc.m : nullptr;
             pack_shifted(tile_mem + j0, offsets.data() + k0, kc, mk.nr, bp);
             gemm_block(mk, kc, ag + k0 * mk.mr, taps * mk.mr, bp, panel, k0 > 0);
           }
