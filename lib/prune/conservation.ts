@@ -59,7 +59,8 @@ export async function synapticSaliency(
     R = out.r / scale;
     const g = arena.gatherGrads();
     const s = new Float64Array(theta.length);
-    for (let i = 0; i < s.length; i++) s[i] = (Math.abs(theta[i]) * g[i]) / scale;
+    const abs = Math.abs;
+    for (let i = 0; i < s.length; i++) s[i] = (abs(theta[i]) * g[i]) / scale;
     clearGrads(model);
     return { R, saliency: s };
   }

@@ -10,6 +10,10 @@ import type { ArenaModel } from './pruner';
 import type { PruneOutcome } from './prune';
 import { clearGrads } from './gradients';
 
+// Module-level constants for hot loops (global lookups are slow in vm contexts such as jest's).
+const POS_INF = Number.POSITIVE_INFINITY;
+const NEG_INF = Number.NEGATIVE_INFINITY;
+
 /** Options of {@link gemMiner}; defaults in brackets. */
 export interface GemMinerOptions {
   target: PruneTarget;
@@ -104,7 +108,10 @@ export async function gemMiner(model: ArenaModel, opts: GemMinerOptions): Promis
         step++;
         for (const s of segments) {
           if (!s.participates) continue;
-          for (let i = s.offset; i < s.offset + s.length; i++) p[i] = frozen[i] ? 0 : Math.min(1, Math.max(0, p[i]));
+          for (let i = s.offset; i < s.offset + s.length; i++) {
+            const v = p[i];
+            p[i] = frozen[i] ? 0 : v < 0 ? 0 : v > 1 ? 1 : v;
+          }
         }
         batches++;
       }
@@ -120,9 +127,9 @@ export async function gemMiner(model: ArenaModel, opts: GemMinerOptions): Promis
   let dense = 0;
   for (const s of segments) {
     if (!s.participates) {
-      scores.fill(Infinity, s.offset, s.offset + s.length);
+      scores.fill(POS_INF, s.offset, s.offset + s.length);
       dense += s.length;
-    } else for (let i = s.offset; i < s.offset + s.length; i++) if (frozen[i]) scores[i] = -Infinity;
+    } else for (let i = s.offset; i < s.offset + s.length; i++) if (frozen[i]) scores[i] = NEG_INF;
   }
   selectTopK(scores, Math.min(k, active) + dense, arena.masks);
   arena.activateMasks();
@@ -147,7 +154,7 @@ function freezeLowest(p: Float32Array, frozen: Uint8Array, segments: ReturnType<
   const mask = new Float32Array(p.length);
   let dense = 0;
   for (const s of segments) {
-    for (let i = s.offset; i < s.offset + s.length; i++) scores[i] = !s.participates ? Infinity : frozen[i] ? -Infinity : p[i];
+    for (let i = s.offset; i < s.offset + s.length; i++) scores[i] = !s.participates ? POS_INF : frozen[i] ? NEG_INF : p[i];
     if (!s.participates) dense += s.length;
   }
   selectTopK(scores, keep + dense, mask);

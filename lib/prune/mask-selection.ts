@@ -2,6 +2,11 @@ import { selectTopK, selectTopKSegments } from '../backend/sparse/select';
 import { keepCount } from './target';
 import type { PruneSegment } from './prunable';
 
+// Hot loops use module-level constants: global lookups (Infinity, Math) are slow inside
+// vm contexts such as jest's.
+const POS_INF = Number.POSITIVE_INFINITY;
+const NEG_INF = Number.NEGATIVE_INFINITY;
+
 /** One threshold over all participating weights, or the target density inside each tensor. */
 export type PruneScope = 'global' | 'local';
 
@@ -38,7 +43,7 @@ export function selectMask(
   for (const s of segments) {
     const end = s.offset + s.length;
     if (!s.participates) {
-      scores.fill(Infinity, s.offset, end);
+      scores.fill(POS_INF, s.offset, end);
       continue;
     }
     const invert = opts.invert === true;
@@ -53,7 +58,7 @@ export function selectMask(
         );
       }
       if (invert) scores[i] = -v;
-      if (!keepPruned && current[i] === 0) scores[i] = -Infinity;
+      if (!keepPruned && current[i] === 0) scores[i] = NEG_INF;
       else alive++;
     }
   }

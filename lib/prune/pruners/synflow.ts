@@ -39,7 +39,8 @@ function absInPlace(x: Float32Array): void {
     unary('abs', x, x, 0, 0);
     return;
   }
-  for (let i = 0; i < x.length; i++) x[i] = Math.abs(x[i]);
+  const abs = Math.abs;
+  for (let i = 0; i < x.length; i++) x[i] = abs(x[i]);
 }
 
 /**
