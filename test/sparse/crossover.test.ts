@@ -11,6 +11,7 @@ import {
   DEFAULT_CROSSOVER_DENSITY,
   machineFingerprint,
   resolveSparseMode,
+  sparseCrossover,
   sparseCrossoverInfo,
 } from '../../lib/backend/sparse/crossover';
 
@@ -84,4 +85,16 @@ test('crossovers are cached per machine and read back', () => {
   expect(crossoverDensity(linear, { calibrate: false })).toBe(DEFAULT_CROSSOVER_DENSITY);
   clearCrossoverCache({ disk: true });
   expect(fs.existsSync(crossoverCacheFile())).toBe(false);
+});
+
+test('pai info\'s summary measures the reference shapes once, then reads the cache', () => {
+  clearCrossoverCache({ disk: true });
+  const first = sparseCrossover();
+  const keys = Object.keys(first.crossover);
+  expect(keys).toEqual(expect.arrayContaining(['linear 1024x1024', 'conv2d 128x128x3x3 on 128x8x8 s1,1 p1,1 d1,1 g1']));
+  for (const k of keys) expect(first.crossover[k]).toBeGreaterThanOrEqual(0);
+  expect(first.machine).toBe(machineFingerprint());
+  const stamps = sparseCrossoverInfo().layers.map((l) => l.measuredAt);
+  expect(sparseCrossover()).toEqual(first);
+  expect(sparseCrossoverInfo().layers.map((l) => l.measuredAt)).toEqual(stamps); // cached: not measured again
 });

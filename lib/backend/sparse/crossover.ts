@@ -106,10 +106,13 @@ export function resolveSparseMode(mode: SparseMode, density: number, shape: Spar
   return density < crossoverDensity(shape, opts) ? 'compressed' : 'dense';
 }
 
-/** Reference shapes `pai info` reports: the VGG-16 classifier and a mid-network conv. */
+/**
+ * Reference shapes `pai info` reports when nothing else was measured: a 1024x1024 linear and
+ * a mid-network VGG conv (small enough to calibrate in a second or two).
+ */
 export const REFERENCE_SHAPES: SparseLayerShape[] = [
-  { kind: 'linear', inFeatures: 4096, outFeatures: 4096 },
-  { kind: 'conv2d', c: 256, h: 8, w: 8, o: 256, kh: 3, kw: 3, padding: [1, 1] },
+  { kind: 'linear', inFeatures: 1024, outFeatures: 1024 },
+  { kind: 'conv2d', c: 128, h: 8, w: 8, o: 128, kh: 3, kw: 3, padding: [1, 1] },
 ];
 
 /** What `pai info` shows about sparse execution. */
@@ -148,4 +151,16 @@ export function clearCrossoverCache(opts: { disk?: boolean } = {}): void {
   } catch {
     /* nothing cached */
   }
+}
+
+/**
+ * The summary `pai info` prints: each measured layer shape with its crossover density
+ * (compressed below it), measuring the reference shapes first when nothing is cached.
+ */
+export function sparseCrossover(): { machine: string; cacheFile: string; defaultDensity: number; crossover: Record<string, number> } {
+  let info = sparseCrossoverInfo();
+  if (info.layers.length === 0 && sparseNative('sparseLinearForward')) info = sparseCrossoverInfo({ measure: true });
+  const crossover: Record<string, number> = {};
+  for (const l of info.layers) crossover[l.key] = Number(l.crossover.toPrecision(3));
+  return { machine: info.machine, cacheFile: info.cacheFile, defaultDensity: info.defaultDensity, crossover };
 }

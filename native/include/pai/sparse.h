@@ -1,7 +1,10 @@
 // Compressed sparse layers: only the surviving weights are stored and computed with, so
 // that forward, input gradient and weight gradient each cost about nnz x (batch x output
 // pixels). The pattern is fixed at pruning time and built once; the values array is the
-// layer's parameter (its gradient and optimizer state have nnz entries).
+// layer's parameter (its gradient and optimizer state have nnz entries). Stride-1
+// convolutions whose output has the input's size read the NCHW tensors in place; other
+// shapes and linear layers go through a packed copy of the activations. Scratch memory (up
+// to about the activations' size) is kept per calling thread between calls.
 #pragma once
 #include <cstdint>
 
