@@ -2,6 +2,7 @@
 #include <cmath>
 #include <iomanip>
 #include <sstream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,17 @@
 namespace {
 
 using pai::binding::Args;
+
+// Runs a kernel, turning a failed scratch allocation into a JavaScript RangeError (an
+// escaping C++ exception would abort the process).
+template <typename F>
+void run_kernel(const Napi::Env& env, const char* fn, F kernel) {
+  try {
+    kernel();
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, std::string(fn) + ": out of memory for the kernel's scratch buffers");
+  }
+}
 
 // Length of a Float32Array argument that must equal `n`.
 float* same_length(const Args& args, size_t i, const char* name, int64_t n) {
@@ -71,7 +83,8 @@ Napi::Value SelectTopK(const Napi::CallbackInfo& info) {
   const float* scores = args.array<float>(0, "scores", n);
   const int64_t k = args.integer(1, "k", 0, n);
   float* mask = same_length(args, 2, "mask", n);
-  pai::SelectResult r = pai::select_top_k(scores, n, k, mask);
+  pai::SelectResult r;
+  run_kernel(info.Env(), "selectTopK", [&] { r = pai::select_top_k(scores, n, k, mask); });
   if (r.nan_index >= 0) throw_nan(args, r.nan_index);
   return Napi::Number::New(info.Env(), r.threshold);
 }
@@ -97,8 +110,10 @@ Napi::Value SelectTopKSegments(const Napi::CallbackInfo& info) {
     ks[s] = integer_entry(args, "ks", s, ks_d[s], 0, offsets[s + 1] - offsets[s]);
   Napi::Float64Array thresholds = Napi::Float64Array::New(info.Env(), segments);
   std::vector<float> th(segments);
-  pai::SelectResult r =
-      pai::select_top_k_segments(scores, offsets.data(), ks.data(), segments, mask, th.data());
+  pai::SelectResult r;
+  run_kernel(info.Env(), "selectTopKSegments", [&] {
+    r = pai::select_top_k_segments(scores, offsets.data(), ks.data(), segments, mask, th.data());
+  });
   if (r.nan_index >= 0) throw_nan(args, r.nan_index);
   double* th_out = thresholds.Data();
   for (int64_t s = 0; s < segments; ++s) th_out[s] = th[s];

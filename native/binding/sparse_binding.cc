@@ -2,6 +2,7 @@
 // weight gradient on CSR patterns. Every index array is checked against its bounds before
 // a kernel runs (O(nnz), small next to the kernels' nnz x batch x pixels), so a corrupt
 // pattern is a RangeError, never an out-of-bounds read.
+#include <new>
 #include <string>
 
 #include "args.h"
@@ -11,6 +12,17 @@
 namespace {
 
 using pai::binding::Args;
+
+// Runs a kernel, turning a failed scratch allocation into a JavaScript RangeError (an
+// escaping C++ exception would abort the process).
+template <typename F>
+void run_kernel(const Napi::Env& env, const char* fn, F kernel) {
+  try {
+    kernel();
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, std::string(fn) + ": out of memory for the kernel's scratch buffers");
+  }
+}
 
 constexpr int64_t kMaxDim = (int64_t{1} << 31) - 1;
 constexpr double kMaxElements = 4294967296.0;
@@ -110,7 +122,7 @@ Napi::Value LinearForward(const Napi::CallbackInfo& info) {
   const float* x = exact_floats(args, 0, "x", batch * w.cols);
   const float* bias = optional_bias(args, 7, w.rows);
   float* y = exact_floats(args, 8, "y", batch * w.rows);
-  pai::sparse_linear_forward(w, values, x, batch, bias, y);
+  run_kernel(info.Env(), "sparseLinearForward", [&] { pai::sparse_linear_forward(w, values, x, batch, bias, y); });
   return info.Env().Undefined();
 }
 
@@ -122,7 +134,7 @@ Napi::Value LinearGradInput(const Napi::CallbackInfo& info) {
   const float* values = exact_floats(args, 7, "values", w.nnz);
   const float* gy = exact_floats(args, 0, "gy", batch * w.rows);
   float* gx = exact_floats(args, 8, "gx", batch * w.cols);
-  pai::sparse_linear_grad_input(w, values, gy, batch, gx);
+  run_kernel(info.Env(), "sparseLinearGradInput", [&] { pai::sparse_linear_grad_input(w, values, gy, batch, gx); });
   return info.Env().Undefined();
 }
 
@@ -134,7 +146,7 @@ Napi::Value LinearGradWeight(const Napi::CallbackInfo& info) {
   const float* x = exact_floats(args, 0, "x", batch * w.cols);
   const float* gy = exact_floats(args, 1, "gy", batch * w.rows);
   float* gvalues = exact_floats(args, 7, "gvalues", w.nnz);
-  pai::sparse_linear_grad_weight(w, x, gy, batch, gvalues);
+  run_kernel(info.Env(), "sparseLinearGradWeight", [&] { pai::sparse_linear_grad_weight(w, x, gy, batch, gvalues); });
   return info.Env().Undefined();
 }
 
@@ -148,7 +160,7 @@ Napi::Value ConvForward(const Napi::CallbackInfo& info) {
   const float* x = exact_floats(args, 0, "x", s.x_size());
   const float* bias = optional_bias(args, 18, s.o);
   float* y = exact_floats(args, 19, "y", s.out_size());
-  pai::sparse_conv2d_forward(s, w, values, x, bias, y);
+  run_kernel(info.Env(), "sparseConv2dForward", [&] { pai::sparse_conv2d_forward(s, w, values, x, bias, y); });
   return info.Env().Undefined();
 }
 
@@ -161,7 +173,7 @@ Napi::Value ConvGradInput(const Napi::CallbackInfo& info) {
   const float* values = exact_floats(args, 18, "values", w.nnz);
   const float* gy = exact_floats(args, 0, "gy", s.out_size());
   float* gx = exact_floats(args, 19, "gx", s.x_size());
-  pai::sparse_conv2d_grad_input(s, w, values, gy, gx);
+  run_kernel(info.Env(), "sparseConv2dGradInput", [&] { pai::sparse_conv2d_grad_input(s, w, values, gy, gx); });
   return info.Env().Undefined();
 }
 
@@ -174,7 +186,7 @@ Napi::Value ConvGradWeight(const Napi::CallbackInfo& info) {
   const float* x = exact_floats(args, 0, "x", s.x_size());
   const float* gy = exact_floats(args, 1, "gy", s.out_size());
   float* gvalues = exact_floats(args, 18, "gvalues", w.nnz);
-  pai::sparse_conv2d_grad_weight(s, w, x, gy, gvalues);
+  run_kernel(info.Env(), "sparseConv2dGradWeight", [&] { pai::sparse_conv2d_grad_weight(s, w, x, gy, gvalues); });
   return info.Env().Undefined();
 }
 
