@@ -12,7 +12,7 @@ function stats(a: Float32Array): { mean: number; std: number } {
 
 describe('reference initialization', () => {
   test('conv and linear weights are Kaiming-normal N(0, 2 / fan_in); biases 0; BN weight 1, bias 0', () => {
-    const m = createModel('vgg11-bn', { seed: 3 });
+    const m = createModel('resnet20', { seed: 3 });
     for (const [key, p] of m.namedParameters()) {
       const d = p.data() as Float32Array;
       if (p.prunable) {
@@ -21,8 +21,9 @@ describe('reference initialization', () => {
         // standard errors: std / sqrt(n) for the mean, std / sqrt(2n) for the std
         expect([key, Math.abs(mean) < (5 * expected) / Math.sqrt(d.length)]).toEqual([key, true]);
         expect([key, Math.abs(std / expected - 1) < 5 / Math.sqrt(2 * d.length)]).toEqual([key, true]);
-      } else if (key.endsWith('bn.weight')) {
-        expect(d.every((v) => v === 1)).toBe(true);
+      } else if (/bn\d?\.weight$|shortcut\.(1\.)?weight$/.test(key)) {
+        // batch-norm scales and the identity shortcuts' scales start at 1
+        expect([key, d.every((v) => v === 1)]).toEqual([key, true]);
       } else {
         expect([key, d.every((v) => v === 0)]).toEqual([key, true]);
       }

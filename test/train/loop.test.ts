@@ -23,8 +23,8 @@ describe('training loop', () => {
   });
 
   test('a tiny conv net with batch norm learns with SGD + Nesterov + multistep schedule', async () => {
-    const data = toyTask(64, [3, 32, 32], 4, 32);
-    const model = createModel('resnet20', { numClasses: 4, seed: 2 });
+    const data = toyTask(64, [3, 4, 4], 4, 32);
+    const model = createModel('resnet20', { inputShape: [3, 4, 4], numClasses: 4, seed: 2 });
     const lrs: number[] = [];
     const r = await train(model, {
       train: data,
@@ -86,10 +86,10 @@ describe('training loop', () => {
   test('4 epochs straight equal 2 + resume + 2 (weights, buffers, masks, optimizer state)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pai-resume-'));
     const file = path.join(dir, 'ck.safetensors');
-    const data = toyTask(48, [3, 8, 8], 3, 16);
+    const data = toyTask(32, [3, 4, 4], 3, 16);
     const opts = { train: data, test: data, optimizer: { kind: 'sgd' as const, lr: 0.05, momentum: 0.9, weightDecay: 1e-3 }, schedule: { schedule: { kind: 'cosine' as const, epochs: 4 } } };
     const make = () => {
-      const m = createModel('resnet20', { inputShape: [3, 8, 8], numClasses: 3, seed: 9 });
+      const m = createModel('resnet20', { inputShape: [3, 4, 4], numClasses: 3, seed: 9 });
       for (let i = 0; i < m.arena.prunableLength; i++) m.arena.masks[i] = i % 5 === 0 ? 0 : 1;
       m.arena.activateMasks();
       return m;
@@ -101,7 +101,7 @@ describe('training loop', () => {
     await train(first, { ...opts, epochs: 2, checkpoint: { path: file } });
     expect(fs.existsSync(file)).toBe(true);
     expect(JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')).epoch).toBe(2);
-    const resumed = createModel('resnet20', { inputShape: [3, 8, 8], numClasses: 3, seed: 123 });
+    const resumed = createModel('resnet20', { inputShape: [3, 4, 4], numClasses: 3, seed: 123 });
     const r = await train(resumed, { ...opts, epochs: 4, resume: file });
     expect(resumed.arena.masksActive).toBe(true);
     expect(r.history.length).toBe(4);
