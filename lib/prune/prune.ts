@@ -82,7 +82,6 @@ export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise
   const segments = pruneSegments(arena, { ...DEFAULT_PRUNABLE, ...opts.prunable });
   const participating = participatingCount(segments);
   const scores = new Float32Array(arena.prunableLength);
-  const next = new Float32Array(arena.prunableLength);
   const ctx: ScoreContext = {
     model,
     arena,
@@ -98,20 +97,24 @@ export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise
   };
   const wasTraining = model.training;
   let survivors = 0;
+  let begun = false;
   try {
+    model.train((opts.scoreMode ?? 'eval') === 'train');
+    pruner.begin?.(ctx);
+    begun = true;
     for (let k = 1; k <= iterations; k++) {
       opts.signal?.throwIfAborted();
       ctx.iteration = k;
-      model.train((opts.scoreMode ?? 'eval') === 'train');
       await pruner.score(ctx);
       const dk = scheduledDensity(schedule, density, k, iterations);
-      survivors = selectMask(scores, segments, dk, next, { scope, current: arena.masks, regrow: pruner.regrows, invert: opts.invert });
-      arena.masks.set(next);
+      // The new mask is written over the current one: selectMask reads it before selecting.
+      survivors = selectMask(scores, segments, dk, arena.masks, { scope, current: arena.masks, regrow: pruner.regrows, invert: opts.invert });
       if (!pruner.regrows) arena.activateMasks();
       opts.onProgress?.({ iteration: k, iterations, density: participating ? survivors / participating : 1 });
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
+    if (begun) pruner.end?.(ctx);
     if (pruner.regrows) finishForce(ctx);
     model.train(wasTraining);
   }

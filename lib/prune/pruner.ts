@@ -43,4 +43,8 @@ export interface Pruner {
   regrows?: boolean;
   /** Fills ctx.scores (higher = keep). */
   score(ctx: ScoreContext): void | Promise<void>;
+  /** Runs once before the first iteration (e.g. SynFlow linearizes the model once per run). */
+  begin?(ctx: ScoreContext): void;
+  /** Runs once after the last iteration, also when pruning throws (restores what begin changed). */
+  end?(ctx: ScoreContext): void;
 }

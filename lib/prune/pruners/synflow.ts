@@ -11,6 +11,20 @@ import type { ArenaModel, Pruner, ScoreContext } from '../pruner';
  * included) and the mode are restored, even if `fn` throws.
  */
 export function withLinearizedModel<T>(model: ArenaModel, fn: () => T): T {
+  const restore = linearize(model);
+  try {
+    return fn();
+  } finally {
+    restore();
+  }
+}
+
+/**
+ * Linearizes `model` in place (|θ| for every parameter and buffer, masks detached from the
+ * layers since pruned weights are exactly 0, eval mode) and returns the function that puts
+ * back the exact original values, masks and mode.
+ */
+export function linearize(model: ArenaModel): () => void {
   const values = model.arena.values;
   const saved = values.slice();
   const buffers = model.buffers().map((b) => ({ b, copy: (b.data() as Float32Array).slice() }));
@@ -18,18 +32,16 @@ export function withLinearizedModel<T>(model: ArenaModel, fn: () => T): T {
   // Pruned weights are exactly 0 in the arena, so the layers need not multiply by their masks
   // here: detaching them saves a pass over every weight and gradient per iteration.
   const prunable = model.arena.prunableParameters().map((e) => ({ p: e.param, mask: e.param.mask }));
-  try {
-    absInPlace(values);
-    for (const { b } of buffers) absInPlace(b.data() as Float32Array);
-    for (const e of prunable) e.p.mask = null;
-    model.eval();
-    return fn();
-  } finally {
+  absInPlace(values);
+  for (const { b } of buffers) absInPlace(b.data() as Float32Array);
+  for (const e of prunable) e.p.mask = null;
+  model.eval();
+  return () => {
     values.set(saved);
     for (const { b, copy } of buffers) (b.data() as Float32Array).set(copy);
     for (const e of prunable) e.p.mask = e.mask;
     model.train(wasTraining);
-  }
+  };
 }
 
 /** x = |x| in place: the native unary kernel when the addon has it, else a loop. */
@@ -100,15 +112,26 @@ const SCALE_KEY = 'synflow.inputScale';
  */
 export function synflowScores(ctx: ScoreContext): number {
   const { model, arena } = ctx;
+  const linearized = ctx.state.get(RESTORE_KEY) !== undefined;
+  // The loop re-attaches masks after each selection; pruned weights are 0, so detach them.
+  if (linearized) for (const e of arena.prunableParameters()) e.param.mask = null;
   const initial = (ctx.state.get(SCALE_KEY) as number | undefined) ?? 1;
-  const { r, scale } = linearizedFlowGradients(model, modelInputShape(ctx), initial, `iteration ${ctx.iteration}`);
+  const { r, scale } = linearizedFlowGradients(model, modelInputShape(ctx), initial, `iteration ${ctx.iteration}`, linearized);
   if (r > 0) ctx.state.set(SCALE_KEY, scale * Math.pow(2, -Math.round(Math.log2(r))));
-  const grads = arena.gatherGrads().subarray(0, arena.prunableLength);
-  clearGrads(model);
   // |θ| ⊙ |∂R/∂θ| of the linearized net equals |θ ⊙ ∂R/∂θ|: signs do not change magnitudes.
-  scoreKernel('absprod', arena.prunableValues, grads, ctx.scores);
+  // Scored tensor by tensor straight from the gradients (no gather pass over the arena).
+  const values = arena.prunableValues;
+  for (const e of arena.prunableParameters()) {
+    const out = ctx.scores.subarray(e.offset, e.offset + e.length);
+    const g = e.param.grad;
+    if (g) scoreKernel('absprod', values.subarray(e.offset, e.offset + e.length), g.data() as Float32Array, out);
+    else out.fill(0);
+  }
+  clearGrads(model);
   return r / scale;
 }
+
+const RESTORE_KEY = 'synflow.restore';
 
 /**
  * Forward and backward of the linearized model on the constant input `scale` (see
@@ -116,13 +139,19 @@ export function synflowScores(ctx: ScoreContext): number {
  * Returns the computed flow r and the scale used: R = r / scale and ∂R/∂θ = grad / scale.
  * Non-homogeneous models always use scale 1. Throws if r overflows.
  */
-export function linearizedFlowGradients(model: ArenaModel, shape: readonly number[], initialScale = 1, where = ''): { r: number; scale: number } {
+export function linearizedFlowGradients(
+  model: ArenaModel,
+  shape: readonly number[],
+  initialScale = 1,
+  where = '',
+  alreadyLinearized = false,
+): { r: number; scale: number } {
   const homogeneous = isHomogeneous(model);
   let scale = homogeneous ? initialScale : 1;
   let r = 0;
   for (let attempt = 0; ; attempt++) {
     clearGrads(model);
-    r = withLinearizedModel(model, () => synapticFlowBackward(model, shape, scale));
+    r = alreadyLinearized ? synapticFlowBackward(model, shape, scale) : withLinearizedModel(model, () => synapticFlowBackward(model, shape, scale));
     const ok = Number.isFinite(r) && r > 1e-30 && r < 1e30;
     // r = 0 is usually a real collapse (no path left): one retry at a larger input tells it
     // from an underflow, and the input must stay a finite float32.
@@ -146,7 +175,15 @@ export const synflowPruner: Pruner = {
   needsData: false,
   defaultIterations: 100,
   defaultScope: 'global',
+  // The model stays linearized for the whole run: one pass to take |θ|, one to restore.
+  begin(ctx) {
+    ctx.state.set(RESTORE_KEY, linearize(ctx.model));
+  },
   score(ctx) {
     synflowScores(ctx);
+  },
+  end(ctx) {
+    (ctx.state.get(RESTORE_KEY) as (() => void) | undefined)?.();
+    ctx.state.delete(RESTORE_KEY);
   },
 };
