@@ -44,7 +44,7 @@ describe('layer collapse on VGG-16-BN (CIFAR-100)', () => {
   it('mag collapses a layer at c <= 3.5, with exact counts at every c', async () => {
     const first = await firstCollapse('mag', 0, 3.5);
     expect(first).not.toBeNull();
-  });
+  }, 600_000);
 
   it('rand collapses a layer at c <= 3.5 for most seeds, with exact counts at every c', async () => {
     // Random masks differ per seed: the first layer (1,728 weights) alone is empty at c = 3.5
@@ -57,7 +57,7 @@ describe('layer collapse on VGG-16-BN (CIFAR-100)', () => {
       if (collapsedLayers(layerDensities(model.arena.masks, segments)).length > 0) collapsed++;
     }
     expect(collapsed).toBeGreaterThanOrEqual(6);
-  });
+  }, 600_000);
 
   it('synflow (100 iterations, exponential) keeps every layer at c = 6', async () => {
     reset();
@@ -67,5 +67,5 @@ describe('layer collapse on VGG-16-BN (CIFAR-100)', () => {
     const layers = layerDensities(model.arena.masks, segments);
     expect(collapsedLayers(layers)).toEqual([]);
     expect(pathExists(model, SHAPE)).toBe(true);
-  });
+  }, 900_000);
 });
