@@ -7,14 +7,17 @@
 
 file(GLOB PAI_CUDA_KERNEL_SRC CONFIGURE_DEPENDS ${PAI_ROOT}/native/cuda/*.cu)
 file(GLOB PAI_CUDA_TEST_SRC CONFIGURE_DEPENDS ${PAI_ROOT}/native/cuda/test/*.cc)
-set(PAI_CUDA_EMU_SRC ${PAI_ROOT}/native/cuda/test/emu/cuda_emu.cc)
+file(GLOB PAI_CUDA_EMU_SRC CONFIGURE_DEPENDS ${PAI_ROOT}/native/cuda/test/emu/*.cc)
 
 # One PTX front-end pass for compute_80 feeds the sm_80, sm_86 and sm_89 SASS (the
 # kernels use nothing newer than sm_80), and one for compute_90 feeds sm_90 and the
 # embedded PTX that newer GPUs JIT-compile: half the front-end work of one pass per arch.
-set(PAI_CUDA_GENCODE
-  "-gencode=arch=compute_80,code=[sm_80,sm_86,sm_89]"
-  "-gencode=arch=compute_90,code=[sm_90,compute_90]")
+# -DPAI_CUDA_GENCODE=... overrides the list (e.g. one arch for a quick local build).
+if(NOT PAI_CUDA_GENCODE)
+  set(PAI_CUDA_GENCODE
+    "-gencode=arch=compute_80,code=[sm_80,sm_86,sm_89]"
+    "-gencode=arch=compute_90,code=[sm_90,compute_90]")
+endif()
 
 function(pai_cuda_kernel_library name)
   add_library(${name} STATIC ${PAI_CUDA_KERNEL_SRC})

@@ -40,7 +40,25 @@ export class CudaBackend implements Backend {
   readonly name = 'cuda' as const;
   readonly device = 'cuda' as const;
 
-  constructor(readonly addon: CudaAddon) {}
+  constructor(readonly addon: CudaAddon) {
+    // TF32 tensor cores for GEMM and convolution: off unless asked for (exact fp32 by default).
+    if (process.env.PAI_CUDA_TF32 === '1') addon.setTf32(true);
+  }
+
+  /** Switches TF32 tensor cores on or off for GEMM and convolution (10-bit mantissa products). */
+  setTf32(enabled: boolean): void {
+    this.addon.setTf32(enabled);
+  }
+
+  /** The caching allocator's counters (bytes in use, cached, peak, cudaMalloc calls). */
+  memoryStats(): ReturnType<CudaAddon['memoryStats']> {
+    return this.addon.memoryStats();
+  }
+
+  /** Waits until every kernel queued on the backend's stream has finished. */
+  synchronize(): void {
+    this.addon.synchronize();
+  }
 
   supports(dtype: DType): boolean {
     return dtype === 'float32';

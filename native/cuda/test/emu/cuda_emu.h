@@ -127,6 +127,10 @@ cudaError_t cudaEventDestroy(cudaEvent_t e);
 
 namespace emu {
 cudaError_t func_set_attribute(const void* fn, cudaFuncAttribute attr, int value);
+// Records e for cudaGetLastError and returns it.
+cudaError_t set_last_error(cudaError_t e);
+// The opt-in dynamic shared memory limit per block (as on sm_90).
+constexpr size_t kOptinSmemBytes = 227 * 1024;
 }
 template <typename F>
 cudaError_t cudaFuncSetAttribute(F* fn, cudaFuncAttribute attr, int value) {
