@@ -22,6 +22,7 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int64_t kChunk = int64_t{1} << 16;  // scores per block in the full passes
 constexpr int kBins = 2048;
+constexpr int kUnroll = 4;  // scores loaded per thread before they are used
 
 struct BlockRange {
   int64_t start, end;  // global score indices
@@ -60,10 +61,22 @@ __global__ void hist_keys_kernel(const float* scores, const BlockRange* table, u
   for (int b = threadIdx.x; b < kBins; b += blockDim.x) h[b] = 0;
   __syncthreads();
   const BlockRange r = table[blockIdx.x];
-  for (int64_t i = r.start + threadIdx.x; i < r.end; i += blockDim.x) {
-    const float f = scores[i];
-    if (f != f) atomicMin(nan_index, static_cast<unsigned long long>(i));
-    atomicAdd(&h[score_key(f) >> 21], 1u);
+  // Four independent loads in flight per thread before any atomic: the pass is bound by
+  // memory latency otherwise.
+  for (int64_t i0 = r.start + threadIdx.x; i0 < r.end; i0 += kUnroll * blockDim.x) {
+    float f[kUnroll];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t i = i0 + static_cast<int64_t>(u) * blockDim.x;
+      f[u] = i < r.end ? scores[i] : 0.f;
+    }
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t i = i0 + static_cast<int64_t>(u) * blockDim.x;
+      if (i >= r.end) break;
+      if (f[u] != f[u]) atomicMin(nan_index, static_cast<unsigned long long>(i));
+      atomicAdd(&h[score_key(f[u]) >> 21], 1u);
+    }
   }
   __syncthreads();
   for (int b = threadIdx.x; b < kBins; b += blockDim.x)
@@ -111,23 +124,31 @@ __global__ void classify_kernel(const float* scores, const BlockRange* table, co
   const uint32_t d = static_cast<uint32_t>(states[r.seg].digit);
   const int lane = threadIdx.x % 32;
   unsigned long long* out = cand + seg_off[r.seg];
-  // Block-uniform trip count, so every lane reaches the ballot.
-  for (int64_t base = r.start; base < r.end; base += blockDim.x) {
-    const int64_t i = base + threadIdx.x;
-    const bool valid = i < r.end;
-    const uint32_t key = valid ? score_key(scores[i]) : 0u;
-    const uint32_t digit = key >> 21;
-    if (valid) mask[i] = digit > d ? 1.f : 0.f;
-    const bool mine = valid && digit == d;
-    const unsigned ballot = __ballot_sync(0xffffffffu, mine);
-    if (ballot) {
-      const int leader = __ffs(static_cast<int>(ballot)) - 1;
-      unsigned long long pos = 0;
-      if (lane == leader) pos = atomicAdd(&cand_count[r.seg], static_cast<unsigned long long>(__popc(ballot)));
-      pos = __shfl_sync(0xffffffffu, pos, leader);
-      if (mine)
-        out[pos + __popc(ballot & ((1u << lane) - 1u))] =
-            (static_cast<unsigned long long>(key) << 32) | (0xffffffffull - static_cast<unsigned long long>(i));
+  // Block-uniform trip count, so every lane reaches the ballots; loads first, as above.
+  for (int64_t base = r.start; base < r.end; base += kUnroll * blockDim.x) {
+    uint32_t key[kUnroll];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t i = base + static_cast<int64_t>(u) * blockDim.x + threadIdx.x;
+      key[u] = i < r.end ? score_key(scores[i]) : 0u;
+    }
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t i = base + static_cast<int64_t>(u) * blockDim.x + threadIdx.x;
+      const bool valid = i < r.end;
+      const uint32_t digit = key[u] >> 21;
+      if (valid) mask[i] = digit > d ? 1.f : 0.f;
+      const bool mine = valid && digit == d;
+      const unsigned ballot = __ballot_sync(0xffffffffu, mine);
+      if (ballot) {
+        const int leader = __ffs(static_cast<int>(ballot)) - 1;
+        unsigned long long pos = 0;
+        if (lane == leader) pos = atomicAdd(&cand_count[r.seg], static_cast<unsigned long long>(__popc(ballot)));
+        pos = __shfl_sync(0xffffffffu, pos, leader);
+        if (mine)
+          out[pos + __popc(ballot & ((1u << lane) - 1u))] =
+              (static_cast<unsigned long long>(key[u]) << 32) | (0xffffffffull - static_cast<unsigned long long>(i));
+      }
     }
   }
 }

@@ -72,7 +72,11 @@ export function loadCuda(): CudaLoad {
     }
     const info = addon.info();
     if (info.devices.length === 0) {
-      return (cached = { addon, path: file, error: `CUDA is not available: ${info.error ?? 'no CUDA device'}` });
+      return (cached = {
+        addon,
+        path: file,
+        error: `CUDA is not available: ${info.error ?? 'no CUDA device'}; without a GPU, use the cpu backend (PAI_BACKEND=cpu)`,
+      });
     }
     return (cached = { addon, path: file, error: null });
   }
