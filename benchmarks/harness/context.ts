@@ -1,5 +1,5 @@
 /** The BenchContext handed to a suite: measuring, interleaved comparison, records, notes. */
-import { calibrateLoops, measure, rate, resolveOptions, summarize, timeLoops } from './measure';
+import { calibrateLoops, measure, rate, resolveOptions, summarize, timeLoopsCpu } from './measure';
 import { TorchBridge } from './torch-bridge';
 import type { BenchContext, BenchRecord, Comparison, MeasureOptions, RecordInput, TimeStats, TorchCase } from './types';
 
@@ -50,12 +50,16 @@ export function createSuiteRun(
         if (t >= o.minSeconds) break;
         bl = Math.min(Math.max(Math.ceil((bl * o.minSeconds * 1.2) / Math.max(t, 1e-9)), bl + 1), bl * 100);
       }
-      const ours: number[] = [], base: number[] = [];
+      const ours: number[] = [], oursCpu: number[] = [], base: number[] = [], baseCpu: number[] = [];
       for (let r = 0; r < o.repeat; r++) {
-        ours.push(timeLoops(oursFn, loops) / loops);
-        base.push((await b.time(id, bl)) / bl);
+        const t = timeLoopsCpu(oursFn, loops);
+        ours.push(t.wall / loops);
+        oursCpu.push(t.cpu / loops);
+        const bt = await b.timeCpu(id, bl);
+        base.push(bt.wall / bl);
+        if (bt.cpu !== undefined) baseCpu.push(bt.cpu / bl);
       }
-      return { ours: summarize(ours, loops), baseline: summarize(base, bl) };
+      return { ours: summarize(ours, loops, oursCpu), baseline: summarize(base, bl, baseCpu) };
     } finally {
       await b.release(id).catch(() => undefined);
     }

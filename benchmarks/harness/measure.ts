@@ -20,12 +20,26 @@ export function calibrateLoops(fn: () => void, minSeconds: number): number {
   }
 }
 
-/** Median, min, max of per-call seconds. */
-export function summarize(perCall: number[], loops: number): TimeStats {
-  const s = [...perCall].sort((a, b) => a - b);
+/** Wall and CPU (all threads of this process) seconds of running fn `loops` times. */
+export function timeLoopsCpu(fn: () => void, loops: number): { wall: number; cpu: number } {
+  const c0 = process.cpuUsage();
+  const wall = timeLoops(fn, loops);
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) * 1e-6 };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  return { median, min: s[0], max: s[s.length - 1], n: s.length, loops };
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Median, min, max of per-call seconds (and the median of per-call CPU seconds, if given). */
+export function summarize(perCall: number[], loops: number, cpuPerCall?: number[]): TimeStats {
+  const s = [...perCall].sort((a, b) => a - b);
+  const t: TimeStats = { median: median(s), min: s[0], max: s[s.length - 1], n: s.length, loops };
+  if (cpuPerCall && cpuPerCall.length) t.cpuMedian = median(cpuPerCall);
+  return t;
 }
 
 /** Resolved options: defaults for a full run or a --quick smoke run. */
@@ -42,9 +56,13 @@ export function measure(fn: () => void, opts: MeasureOptions | undefined, quick:
   const o = resolveOptions(opts, quick);
   for (let i = 0; i < o.warmup; i++) fn();
   const loops = calibrateLoops(fn, o.minSeconds);
-  const perCall: number[] = [];
-  for (let r = 0; r < o.repeat; r++) perCall.push(timeLoops(fn, loops) / loops);
-  return summarize(perCall, loops);
+  const perCall: number[] = [], cpu: number[] = [];
+  for (let r = 0; r < o.repeat; r++) {
+    const t = timeLoopsCpu(fn, loops);
+    perCall.push(t.wall / loops);
+    cpu.push(t.cpu / loops);
+  }
+  return summarize(perCall, loops, cpu);
 }
 
 /** work / seconds per call, times scale: a higher-is-better rate (min rate from max time). */

@@ -89,6 +89,12 @@ export class TorchBridge {
     return (await this.request({ op: 'time', id, loops })).seconds as number;
   }
 
+  /** Like time(), also returning the Python process's CPU seconds (all threads) when known. */
+  async timeCpu(id: number, loops: number): Promise<{ wall: number; cpu?: number }> {
+    const r = await this.request({ op: 'time', id, loops });
+    return { wall: r.seconds as number, cpu: typeof r.cpu === 'number' ? r.cpu : undefined };
+  }
+
   /** Frees the case's tensors. */
   async release(id: number): Promise<void> {
     await this.request({ op: 'release', id });

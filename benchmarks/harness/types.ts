@@ -12,6 +12,12 @@ export interface TimeStats {
   n: number;
   /** Calls per measurement (looped so that one measurement lasts at least minTimeMs). */
   loops: number;
+  /**
+   * Median CPU seconds per call, all threads of the measuring process together (user +
+   * system). Unlike wall time it barely moves when other processes share the cores, so
+   * rates derived from it estimate the speed on an otherwise idle machine.
+   */
+  cpuMedian?: number;
 }
 
 /** A metric's summary, in the metric's own unit (e.g. GFLOP/s). */

@@ -52,6 +52,7 @@ async function runIsa(ctx: BenchContext, cpu: NativeAddon, isa: Isa, threads: nu
   cpu.setIsa(isa);
   const peak = cpu.fmaPeak(isa) as number;
   ctx.note(`${isa}: measured FMA peak ${peak.toFixed(0)} GFLOP/s on ${threads} threads`);
+
   for (const c of cases(ctx.quick)) {
     const a = randomMatrix(c.m * c.k), b = randomMatrix(c.k * c.n), out = new Float32Array(c.m * c.n);
     const ours = () => cpu.sgemm(false, false, c.m, c.n, c.k, 1, a, c.k, b, c.n, 0, out, c.n, null, null);
@@ -59,6 +60,10 @@ async function runIsa(ctx: BenchContext, cpu: NativeAddon, isa: Isa, threads: nu
     const opts = isa === 'baseline' ? { repeat: 5, warmup: 1 } : { repeat: 11 };
     const r = await ctx.compare(ours, { rows: c.n, out: c.m, inner: c.k, threads }, opts);
     const flops = 2 * c.m * c.n * c.k;
+    // GFLOP per CPU-second times the threads: the rate each thread would reach on a core of
+    // its own, an estimate that holds up when other processes share the machine.
+    const cpuRate = (t: { cpuMedian?: number }) =>
+      t.cpuMedian ? Math.round((flops / (t.cpuMedian / threads)) * 1e-9 * 10) / 10 : undefined;
     ctx.record({
       case: `${c.label} ${isa}`,
       metric: 'gflops',
@@ -68,6 +73,8 @@ async function runIsa(ctx: BenchContext, cpu: NativeAddon, isa: Isa, threads: nu
       params: {
         m: c.m, n: c.n, k: c.k, transA: false, transB: false, threads, isa,
         peak: Math.round(peak), ...(c.net ? { net: c.net, batch: c.batch } : {}),
+        cpuGflops: cpuRate(r.ours),
+        ...(r.baseline ? { baselineCpuGflops: cpuRate(r.baseline) } : {}),
       },
     });
   }
@@ -83,6 +90,7 @@ const suite: BenchSuite = {
       return;
     }
     const info = addon.info();
+    ctx.note('params.cpuGflops, baselineCpuGflops: flops / (CPU seconds / threads), the rate on otherwise idle cores');
     const order: Isa[] = ['baseline', 'avx2', 'avx512'];
     const supported = order.slice(0, order.indexOf(info.detectedIsa) + 1).reverse();
     try {

@@ -2,7 +2,9 @@
 
 Protocol: one JSON request per line on stdin, one JSON answer per line on stdout.
   {"op": "setup", "id": 1, "case": {...}}   -> {"ok": true}   (calls the suite's setup(case))
-  {"op": "time", "id": 1, "loops": 20}       -> {"seconds": 0.0123}  (runs the case loops times)
+  {"op": "time", "id": 1, "loops": 20}       -> {"seconds": 0.0123, "cpu": 0.0241}
+                                                (runs the case loops times; cpu: process CPU
+                                                seconds, all threads, over the same span)
   {"op": "release", "id": 1}                 -> {"ok": true}
   {"op": "info"}                             -> {"torch": "2.x", "threads": 2}
 Any failure answers {"error": "..."} and the process keeps serving.
@@ -35,10 +37,10 @@ def serve(setup):
             elif op == "time":
                 fn = cases[msg["id"]]
                 loops = int(msg["loops"])
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 for _ in range(loops):
                     fn()
-                reply = {"seconds": time.perf_counter() - t0}
+                reply = {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0}
             elif op == "release":
                 cases.pop(msg["id"], None)
                 reply = {"ok": True}
