@@ -1,6 +1,7 @@
-// Generic packing and tile write-back, included by each ISA's GEMM file so that the compiler
-// vectorizes them with that file's flags. Everything here has internal linkage (an unnamed
-// namespace): copies compiled for different ISAs can never be merged by the linker.
+// Portable packing and tile write-back in plain loops, for the baseline path (the AVX2 and
+// AVX-512 paths pack with intrinsics in gemm_pack_*.cc). Internal linkage (an unnamed
+// namespace), so that a file compiled with wider ISA flags that included this header could
+// never have its copies merged by the linker into code that runs on older CPUs.
 #pragma once
 #include <cstdint>
 
