@@ -198,6 +198,35 @@ export interface Backend {
   conv2dGradInput(gy: Storage, weight: Storage, g: Conv2dGeometry, gx: Storage): void;
   conv2dGradWeight(x: Storage, gy: Storage, g: Conv2dGeometry, gw: Storage): void;
 
+  // ---- masked dense kernels (the dense-masked mode of sparse execution) ----
+  // Optional: the ops multiply the weight by its mask first and run the plain kernels on a
+  // backend without them. Masks have the layout of the weight they go with; the weight is
+  // read as weight * mask without that product being stored anywhere.
+  /**
+   * C = alpha op(A ⊙ aMask) op(B ⊙ bMask) + beta C for one matrix (no batch), row-major as
+   * in gemm; a mask may be null.
+   */
+  gemmMasked?(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Storage,
+    aMask: Storage | null,
+    b: Storage,
+    bMask: Storage | null,
+    beta: number,
+    c: Storage,
+  ): void;
+  /** conv2dForward with weight ⊙ mask. */
+  conv2dMaskedForward?(x: Storage, weight: Storage, mask: Storage, bias: Storage | null, g: Conv2dGeometry, out: Storage): void;
+  /** conv2dGradInput with weight ⊙ mask. */
+  conv2dMaskedGradInput?(gy: Storage, weight: Storage, mask: Storage, g: Conv2dGeometry, gx: Storage): void;
+  /** mask ⊙ conv2dGradWeight; entries where the mask is 0 are exactly 0 (even for a NaN gradient). */
+  conv2dMaskedGradWeight?(x: Storage, gy: Storage, mask: Storage, g: Conv2dGeometry, gw: Storage): void;
+
   // ---- pooling ----
   /** argmax is the flat index in the (h, w) plane; padding counts as -inf. */
   maxPool2dForward(x: Storage, g: Pool2dGeometry, out: Storage, argmax: IndexStorage): void;

@@ -4,6 +4,7 @@ import type { Device } from '../backend';
 import type { Module } from './module';
 import { Parameter } from './parameter';
 import { DeviceMirror } from './device-mirror';
+import { layerMasksGradient } from './masked';
 
 /** Where one parameter lives in the arena. */
 export interface ArenaEntry {
@@ -148,7 +149,8 @@ export class ParameterArena {
       }
       if (!hooked.has(p)) {
         hooked.add(p);
-        p.registerHook((g: Tensor) => (p.mask ? mul(g, p.mask) : undefined));
+        // A layer's fused kernel already masks the gradient; the hook covers the other paths.
+        p.registerHook((g: Tensor) => (p.mask && !layerMasksGradient(p) ? mul(g, p.mask) : undefined));
       }
     }
   }

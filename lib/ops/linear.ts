@@ -4,9 +4,24 @@ import { checkSame, checkTensor, finish, needsGrad, newTensor, record } from './
 import { matmulT } from './matmul';
 import { reshape } from './reshape';
 import { sum } from './sum';
+import { checkMask, gemmMaskedKernel } from './masked-kernels';
+import { linearGradInput, linearGradWeight } from './linear-grad';
 
-/** x @ weight^T + bias with x [..., in], weight [out, in] (PyTorch layout), bias [out] or null. */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+/** Options of {@link linear}. */
+export interface LinearOptions {
+  /**
+   * 0/1 mask of the weight's shape (a constant: no gradient flows to it). The product uses
+   * weight ⊙ mask, multiplied in while the GEMM packs the weight (never stored), and the
+   * weight gradient comes out masked.
+   */
+  mask?: Tensor | null;
+}
+
+/**
+ * x @ weight^T + bias with x [..., in], weight [out, in] (PyTorch layout), bias [out] or null;
+ * with `mask`, x @ (weight ⊙ mask)^T + bias.
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: LinearOptions = {}): Tensor {
   checkTensor('linear', 'x', x);
   checkTensor('linear', 'weight', weight);
   checkSame('linear', x, weight, 'x', 'weight');
@@ -24,6 +39,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       throw new RangeError(`linear: bias ${formatShape(bias.shape)} must be [${nOut}] for weight ${formatShape(weight.shape)}`);
     }
   }
+  const mask = opts.mask ?? null;
+  if (mask !== null) checkMask('linear', weight, mask);
   const rows = x.size / nIn;
   const shape = [...x.shape.slice(0, -1), nOut];
   const be = x.backend;
@@ -31,7 +48,9 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const o = out.storage('linear');
   // The bias rows go in first and the GEMM accumulates onto them: one pass over the output.
   if (bias !== null) be.repeatRows(bias.storage('linear'), rows, nOut, o);
-  be.gemm(false, true, rows, nOut, nIn, 1, x.storage('linear'), weight.storage('linear'), bias !== null ? 1 : 0, o, 1, 0, 0, 0);
+  const beta = bias !== null ? 1 : 0;
+  if (mask === null) be.gemm(false, true, rows, nOut, nIn, 1, x.storage('linear'), weight.storage('linear'), beta, o, 1, 0, 0, 0);
+  else gemmMaskedKernel('linear', false, true, rows, nOut, nIn, x, null, weight, mask, beta, out);
   if (needsGrad(x, weight, bias)) {
     const inputs = bias !== null ? [x, weight, bias] : [x, weight];
     record(
@@ -40,12 +59,17 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       inputs,
       (gy) => {
         const g2 = reshape(gy, [rows, nOut]);
-        const gx = x.requiresGrad ? reshape(matmulT(g2, weight, false, false), x.shape) : null;
-        const gw = weight.requiresGrad ? matmulT(g2, reshape(x, [rows, nIn]), true, false) : null;
+        let gx: Tensor | null = null;
+        if (x.requiresGrad) gx = reshape(mask === null ? matmulT(g2, weight, false, false) : linearGradInput(g2, weight, mask), x.shape);
+        let gw: Tensor | null = null;
+        if (weight.requiresGrad) {
+          const x2 = reshape(x, [rows, nIn]);
+          gw = mask === null ? matmulT(g2, x2, true, false) : linearGradWeight(x2, g2, mask);
+        }
         const gb = bias !== null && bias.requiresGrad ? sum(g2, 0) : null;
         return bias !== null ? [gx, gw, gb] : [gx, gw];
       },
-      [x, weight],
+      mask === null ? [x, weight] : [x, weight, mask],
     );
   }
   return finish('linear', out);

@@ -127,6 +127,32 @@ export const OP_CASES: OpCase[] = [
   { name: 'conv2d groups 2', inputs: [n([2, 4, 5, 5]), n([6, 2, 3, 3]), n([6])], run: ([x, w, b]) => o.conv2d(x, w, b, { padding: 1, groups: 2 }) },
   { name: 'conv2d depthwise s2', inputs: [n([1, 3, 6, 7]), n([3, 1, 3, 3])], run: ([x, w]) => o.conv2d(x, w, null, { stride: 2, padding: 1, groups: 3 }) },
   { name: 'conv2d 1x1 s2', inputs: [n([2, 5, 5, 3]), n([7, 5, 1, 1])], run: ([x, w]) => o.conv2d(x, w, null, { stride: 2 }) },
+  // masked convolution and linear (the mask is a constant 0/1 input, fused into the kernels)
+  {
+    name: 'conv2d masked k3 p1 bias',
+    inputs: [n([2, 3, 7, 6]), n([5, 3, 3, 3]), n([5]), c([5, 3, 3, 3], 'mask')],
+    run: ([x, w, b, m]) => o.conv2d(x, w, b, { padding: 1, mask: m }),
+  },
+  {
+    name: 'conv2d masked k3 s2 p2 d2',
+    inputs: [n([2, 2, 7, 7]), n([3, 2, 3, 3]), c([3, 2, 3, 3], 'mask')],
+    run: ([x, w, m]) => o.conv2d(x, w, null, { stride: 2, padding: 2, dilation: 2, mask: m }),
+  },
+  {
+    name: 'conv2d masked groups 2',
+    inputs: [n([2, 4, 5, 5]), n([6, 2, 3, 3]), c([6, 2, 3, 3], 'mask')],
+    run: ([x, w, m]) => o.conv2d(x, w, null, { padding: 1, groups: 2, mask: m }),
+  },
+  {
+    name: 'conv2d masked depthwise s2',
+    inputs: [n([1, 3, 6, 7]), n([3, 1, 3, 3]), c([3, 1, 3, 3], 'mask')],
+    run: ([x, w, m]) => o.conv2d(x, w, null, { stride: 2, padding: 1, groups: 3, mask: m }),
+  },
+  { name: 'conv2d masked 1x1 s2', inputs: [n([2, 5, 5, 3]), n([7, 5, 1, 1]), c([7, 5, 1, 1], 'mask')], run: ([x, w, m]) => o.conv2d(x, w, null, { stride: 2, mask: m }) },
+  { name: 'linear masked bias', inputs: [n([5, 7]), n([3, 7]), n([3]), c([3, 7], 'mask')], run: ([x, w, b, m]) => o.linear(x, w, b, { mask: m }) },
+  { name: 'linear masked 3-D x', inputs: [n([2, 3, 4]), n([5, 4]), c([5, 4], 'mask')], run: ([x, w, m]) => o.linear(x, w, null, { mask: m }) },
+  { name: 'linearGradInput masked', inputs: [n([4, 5]), n([5, 3]), c([5, 3], 'mask')], run: ([gy, w, m]) => o.linearGradInput(gy, w, m) },
+  { name: 'linearGradWeight masked', inputs: [n([4, 3]), n([4, 5]), c([5, 3], 'mask')], run: ([x, gy, m]) => o.linearGradWeight(x, gy, m) },
   // pooling
   { name: 'maxPool2d k2', inputs: [n([2, 3, 6, 4], 'distinct')], run: ([x]) => o.maxPool2d(x, { kernelSize: 2 }) },
   { name: 'maxPool2d k3 s2 p1 odd', inputs: [n([1, 2, 7, 5], 'distinct')], run: ([x]) => o.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 }) },

@@ -160,6 +160,43 @@ export class CpuBackend extends ReferenceBackend {
     } else super.conv2dGradWeight(x, gy, g, gw);
   }
 
+  override gemmMasked(
+    ta: boolean,
+    tb: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: unknown,
+    aMask: unknown,
+    b: unknown,
+    bMask: unknown,
+    beta: number,
+    c: unknown,
+  ): void {
+    const f = this.fn.sgemm;
+    if (f !== undefined && a instanceof Float32Array) f(ta, tb, m, n, k, alpha, a, ta ? m : k, b, tb ? k : n, beta, c, n, aMask, bMask);
+    else super.gemmMasked(ta, tb, m, n, k, alpha, a, aMask, b, bMask, beta, c);
+  }
+  override conv2dMaskedForward(x: unknown, w: unknown, mask: unknown, bias: unknown, g: Conv2dGeometry, out: unknown): void {
+    const f = this.fn.conv2dMaskedForward;
+    if (f !== undefined && x instanceof Float32Array) {
+      f(x, g.n, g.c, g.h, g.w, w, g.o, g.kh, g.kw, bias, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, out, mask);
+    } else super.conv2dMaskedForward(x, w, mask, bias, g, out);
+  }
+  override conv2dMaskedGradInput(gy: unknown, w: unknown, mask: unknown, g: Conv2dGeometry, gx: unknown): void {
+    const f = this.fn.conv2dMaskedGradInput;
+    if (f !== undefined && gy instanceof Float32Array) {
+      f(gy, g.n, g.c, g.h, g.w, w, g.o, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, gx, mask);
+    } else super.conv2dMaskedGradInput(gy, w, mask, g, gx);
+  }
+  override conv2dMaskedGradWeight(x: unknown, gy: unknown, mask: unknown, g: Conv2dGeometry, gw: unknown): void {
+    const f = this.fn.conv2dMaskedGradWeight;
+    if (f !== undefined && x instanceof Float32Array) {
+      f(x, g.n, g.c, g.h, g.w, gy, g.o, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, gw, mask);
+    } else super.conv2dMaskedGradWeight(x, gy, mask, g, gw);
+  }
+
   override maxPool2dForward(x: unknown, g: Pool2dGeometry, out: unknown, argmax: unknown): void {
     const f = this.fn.maxPool2dForward;
     if (f !== undefined && x instanceof Float32Array) f(x, g.n, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, out, argmax);

@@ -15,6 +15,7 @@ import * as red from './reduce';
 import * as sm from './softmax';
 import { gemm } from './gemm';
 import * as conv from './conv';
+import * as masked from './masked';
 import * as pool from './pool';
 import * as bn from './batchnorm';
 import { philoxNormal, philoxUniform } from './philox';
@@ -167,6 +168,32 @@ export class ReferenceBackend implements Backend {
   }
   conv2dGradWeight(x: unknown, gy: unknown, g: Conv2dGeometry, gw: unknown): void {
     conv.conv2dGradWeight(x as S, gy as S, g, gw as S);
+  }
+
+  gemmMasked(
+    ta: boolean,
+    tb: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: unknown,
+    aMask: unknown,
+    b: unknown,
+    bMask: unknown,
+    beta: number,
+    c: unknown,
+  ): void {
+    masked.gemmMasked(ta, tb, m, n, k, alpha, a as S, aMask as S | null, b as S, bMask as S | null, beta, c as S);
+  }
+  conv2dMaskedForward(x: unknown, w: unknown, mask: unknown, bias: unknown, g: Conv2dGeometry, out: unknown): void {
+    masked.conv2dMaskedForward(x as S, w as S, mask as S, bias as S | null, g, out as S);
+  }
+  conv2dMaskedGradInput(gy: unknown, w: unknown, mask: unknown, g: Conv2dGeometry, gx: unknown): void {
+    masked.conv2dMaskedGradInput(gy as S, w as S, mask as S, g, gx as S);
+  }
+  conv2dMaskedGradWeight(x: unknown, gy: unknown, mask: unknown, g: Conv2dGeometry, gw: unknown): void {
+    masked.conv2dMaskedGradWeight(x as S, gy as S, mask as S, g, gw as S);
   }
 
   maxPool2dForward(x: unknown, g: Pool2dGeometry, out: unknown, argmax: unknown): void {

@@ -1,8 +1,7 @@
 import type { Tensor } from '../../tensor';
-import { conv2d } from '../../ops';
 import { Module } from '../module';
 import { Parameter } from '../parameter';
-import { effectiveWeight } from '../masked';
+import { maskedConv2d } from '../masked';
 import { defaultLayerSeed, kaimingNormal_ } from '../init';
 import { checkPositive } from './linear';
 
@@ -68,7 +67,7 @@ export class Conv2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return conv2d(x, effectiveWeight(this.weight), this.bias, {
+    return maskedConv2d(x, this.weight, this.bias, {
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,

@@ -1,8 +1,7 @@
 import type { Tensor } from '../../tensor';
-import { linear } from '../../ops';
 import { Module } from '../module';
 import { Parameter } from '../parameter';
-import { effectiveWeight } from '../masked';
+import { maskedLinear } from '../masked';
 import { defaultLayerSeed, kaimingNormal_ } from '../init';
 
 /** Options of {@link Linear}. */
@@ -40,7 +39,7 @@ export class Linear extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return linear(x, effectiveWeight(this.weight), this.bias ?? undefined);
+    return maskedLinear(x, this.weight, this.bias);
   }
 }
 
