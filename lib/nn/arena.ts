@@ -5,6 +5,7 @@ import type { Module } from './module';
 import { Parameter } from './parameter';
 import { DeviceMirror } from './device-mirror';
 import { layerMasksGradient } from './masked';
+import { loadNative } from '../backend/native-loader';
 
 /** Where one parameter lives in the arena. */
 export interface ArenaEntry {
@@ -193,19 +194,15 @@ export class ParameterArena {
     this.mirror?.download(this.values);
   }
 
-  /** Sets pruned weights (mask 0) to exactly 0: values[i] *= masks[i] over the prunable block. */
+  /** Sets pruned weights (mask 0) to exactly +0 over the prunable block; kept weights are untouched. */
   applyMasks(): void {
-    const v = this.values;
-    const m = this.masks;
-    for (let i = 0; i < this.prunableLength; i++) if (m[i] === 0) v[i] = 0;
+    zeroPruned(this.values.subarray(0, this.prunableLength), this.masks);
   }
 
   /** Fraction of prunable weights kept (mask 1), in [0, 1]. */
   density(): number {
     if (this.prunableLength === 0) return 1;
-    let kept = 0;
-    for (let i = 0; i < this.prunableLength; i++) kept += this.masks[i];
-    return kept / this.prunableLength;
+    return keptCount(this.masks) / this.prunableLength;
   }
 
   /** The mask of one prunable parameter as a zero-copy Float32Array view of `masks`. */
@@ -214,6 +211,50 @@ export class ParameterArena {
     if (!e || !e.prunable) throw new RangeError(`maskOf: '${key}' is not a prunable parameter`);
     return this.masks.subarray(e.offset, e.offset + e.length);
   }
+}
+
+const ONE = Int32Array.of(1);
+const BROADCAST = Int32Array.of(0);
+const PLUS_ZERO = new Float32Array(1);
+/** Longest run reduceSum counts exactly: its float32 result holds every integer up to 2^24. */
+const EXACT_COUNT = 1 << 24;
+/** Below this many weights a JS loop beats the calls into the addon. */
+const NATIVE_MIN = 1 << 14;
+
+/**
+ * values[i] = 0 where masks[i] == 0, over millions of weights: v * m then + 0 (which turns the
+ * -0 of a pruned negative weight into +0), both threaded native passes. Kept weights are
+ * exact (v * 1); a pruned weight that is not finite would become NaN, which no finite
+ * initialization or training step produces.
+ */
+function zeroPruned(v: Float32Array, m: Float32Array): void {
+  const binary = loadNative().addon?.binary;
+  const n = v.length;
+  if (typeof binary === 'function' && n >= NATIVE_MIN) {
+    const shape = Int32Array.of(n);
+    binary('mul', v, ONE, m, ONE, v, shape);
+    binary('add', v, ONE, PLUS_ZERO, BROADCAST, v, shape);
+    return;
+  }
+  for (let i = 0; i < n; i++) if (m[i] === 0) v[i] = 0;
+}
+
+/** Sum of a 0/1 mask: native reduceSum over runs short enough to stay exact in float32. */
+function keptCount(m: Float32Array): number {
+  const reduceSum = loadNative().addon?.reduceSum;
+  const n = m.length;
+  let kept = 0;
+  if (typeof reduceSum === 'function' && n >= NATIVE_MIN) {
+    const out = new Float32Array(1);
+    for (let start = 0; start < n; start += EXACT_COUNT) {
+      const len = Math.min(EXACT_COUNT, n - start);
+      reduceSum(m.subarray(start, start + len), 1, len, 1, out);
+      kept += out[0];
+    }
+    return kept;
+  }
+  for (let i = 0; i < n; i++) kept += m[i];
+  return kept;
 }
 
 function replaceIn(owners: Map<string, Module>, key: string, p: Parameter): void {

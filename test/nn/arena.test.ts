@@ -63,4 +63,28 @@ describe('ParameterArena', () => {
     expect(g.subarray(0, arena.prunableLength).some((v) => v !== 0)).toBe(true);
     expect(Array.from(arena.maskOf('5.weight'))).toEqual(Array.from({ length: 12 }, (_, i) => (90 + i) % 2));
   });
+
+  test('applyMasks and density over a large arena (native passes): pruned weights +0, kept ones bit-exact, exact count', () => {
+    const m = new Sequential(new Linear(211, 97, { seed: 7 }), new ReLU(), new Linear(97, 13, { seed: 8 }));
+    const arena = ParameterArena.attach(m);
+    const n = arena.prunableLength;
+    expect(n).toBeGreaterThan(1 << 14);
+    const before = arena.values.slice();
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      arena.masks[i] = (i * 2654435761) % 7 < 3 ? 1 : 0;
+      kept += arena.masks[i];
+    }
+    arena.activateMasks();
+    const wrong: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const ok = arena.masks[i] === 0 ? Object.is(arena.values[i], 0) : arena.values[i] === before[i];
+      if (!ok) wrong.push(i);
+    }
+    expect(wrong).toEqual([]);
+    // parameters outside the prunable block are untouched
+    expect(Array.from(arena.values.subarray(n))).toEqual(Array.from(before.subarray(n)));
+    expect(arena.density()).toBe(kept / n);
+  });
 });
+

@@ -5,6 +5,10 @@ import * as o from '../../lib/ops';
 import { grad } from '../../lib/autograd';
 import type { InputSpec, OpCase } from './cases';
 
+// Module constants: global lookups (Math.x) are slow in jest's vm context, and these run per element.
+const { imul, sqrt, log, cos, floor, abs } = Math;
+const TWO_PI = 2 * Math.PI;
+
 /** Seed of this run's inputs: PAI_TEST_SEED, else fresh; printed in failure messages. */
 export const TEST_SEED = process.env.PAI_TEST_SEED ? Number(process.env.PAI_TEST_SEED) : (Date.now() % 1_000_000_007) >>> 0;
 
@@ -14,14 +18,14 @@ export function rng(seed: number): () => number {
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
 function gaussian(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  return sqrt(-2 * log(1 - r())) * cos(TWO_PI * r());
 }
 
 /** Values of one input: never all zeros; 'distinct' values are at least 1/size apart (no ties in max). */
@@ -45,7 +49,7 @@ export function inputValues(spec: InputSpec, r: () => number): Float64Array {
     case 'distinct': {
       const perm = Array.from({ length: size }, (_, i) => i);
       for (let i = size - 1; i > 0; i--) {
-        const j = Math.floor(r() * (i + 1));
+        const j = floor(r() * (i + 1));
         [perm[i], perm[j]] = [perm[j], perm[i]];
       }
       for (let i = 0; i < size; i++) v[i] = ((perm[i] + 0.25 + 0.5 * r()) / size) * 4 - 2;
@@ -108,7 +112,7 @@ export function mismatch(actual: ArrayLike<number>, expected: ArrayLike<number>,
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i];
     const b = expected[i];
-    const err = Math.abs(a - b) / (1 + Math.abs(b));
+    const err = abs(a - b) / (1 + abs(b));
     if (!(err <= tol) && (err > worstErr || Number.isNaN(err) || worst < 0)) {
       worst = i;
       worstErr = Number.isNaN(err) ? Infinity : err;

@@ -1,5 +1,8 @@
 import type { HostArray } from '../backend';
 
+// A module constant, not Math.sqrt in the loops (global lookups are slow under jest's vm context).
+const { sqrt } = Math;
+
 /** Reference training-mode batch norm over x [n, c, hw] with biased batch statistics. */
 export function batchNormTrainForward(
   x: HostArray,
@@ -29,7 +32,7 @@ export function batchNormTrainForward(
         v += d * d;
       }
     }
-    const is = 1 / Math.sqrt(v / count + eps);
+    const is = 1 / sqrt(v / count + eps);
     mean[ch] = mu;
     invstd[ch] = is;
     const scale = (gamma ? gamma[ch] : 1) * is;
@@ -55,7 +58,7 @@ export function batchNormEvalForward(
   out: HostArray,
 ): void {
   for (let ch = 0; ch < c; ch++) {
-    const scale = (gamma ? gamma[ch] : 1) / Math.sqrt(runVar[ch] + eps);
+    const scale = (gamma ? gamma[ch] : 1) / sqrt(runVar[ch] + eps);
     const shift = (beta ? beta[ch] : 0) - runMean[ch] * scale;
     for (let b = 0; b < n; b++) {
       const base = (b * c + ch) * hw;

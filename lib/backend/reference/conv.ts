@@ -11,7 +11,7 @@ function forEachTap(g: Conv2dGeometry, tap: (xi: number, wi: number, yi: number)
   const opg = o / groups;
   for (let b = 0; b < n; b++) {
     for (let oc = 0; oc < o; oc++) {
-      const grp = Math.floor(oc / opg);
+      const grp = (oc - (oc % opg)) / opg;
       for (let ci = 0; ci < cpg; ci++) {
         const ic = grp * cpg + ci;
         const xPlane = (b * c + ic) * h * w;

@@ -1,5 +1,10 @@
 import type { HostArray, Pool2dGeometry } from '../backend';
 
+// Module constants, not Math.x / Infinity in the loops: under a vm context (jest) every
+// global lookup is a slow property access on the context's global object.
+const { floor, ceil } = Math;
+const NEG_INF = -Infinity;
+
 /** Reference max pooling with the flat (h, w)-plane index of each maximum; padding is -inf. */
 export function maxPool2dForward(x: HostArray, g: Pool2dGeometry, out: HostArray, argmax: Int32Array): void {
   const { n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow } = g;
@@ -7,7 +12,7 @@ export function maxPool2dForward(x: HostArray, g: Pool2dGeometry, out: HostArray
     const xb = p * h * w;
     for (let y = 0; y < oh; y++) {
       for (let xo = 0; xo < ow; xo++) {
-        let best = -Infinity;
+        let best = NEG_INF;
         let arg = -1;
         for (let ky = 0; ky < kh; ky++) {
           const iy = y * sh - ph + ky;
@@ -91,7 +96,7 @@ export function avgPool2dBackward(gy: HostArray, g: Pool2dGeometry, gx: HostArra
 
 /** Start and end (exclusive) of adaptive window i of `out` windows over `size` pixels. */
 function adaptiveRange(i: number, size: number, out: number): [number, number] {
-  return [Math.floor((i * size) / out), Math.ceil(((i + 1) * size) / out)];
+  return [floor((i * size) / out), ceil(((i + 1) * size) / out)];
 }
 
 /** Visits every (output, input, 1 / window area) triple of adaptive average pooling. */

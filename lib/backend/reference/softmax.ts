@@ -1,14 +1,19 @@
 import type { HostArray } from '../backend';
 
+// Module constants, not Math.x / Infinity in the loops: under a vm context (jest) every
+// global lookup is a slow property access on the context's global object.
+const { exp, log } = Math;
+const NEG_INF = -Infinity;
+
 /** Reference row softmax of x [rows, cols], max-shifted for stability. */
 export function softmax(x: HostArray, rows: number, cols: number, out: HostArray): void {
   for (let r = 0; r < rows; r++) {
     const b = r * cols;
-    let m = -Infinity;
+    let m = NEG_INF;
     for (let j = 0; j < cols; j++) if (x[b + j] > m) m = x[b + j];
     let s = 0;
     for (let j = 0; j < cols; j++) {
-      const e = Math.exp(x[b + j] - m);
+      const e = exp(x[b + j] - m);
       out[b + j] = e;
       s += e;
     }
@@ -21,11 +26,11 @@ export function softmax(x: HostArray, rows: number, cols: number, out: HostArray
 export function logSoftmax(x: HostArray, rows: number, cols: number, out: HostArray): void {
   for (let r = 0; r < rows; r++) {
     const b = r * cols;
-    let m = -Infinity;
+    let m = NEG_INF;
     for (let j = 0; j < cols; j++) if (x[b + j] > m) m = x[b + j];
     let s = 0;
-    for (let j = 0; j < cols; j++) s += Math.exp(x[b + j] - m);
-    const lse = m + Math.log(s);
+    for (let j = 0; j < cols; j++) s += exp(x[b + j] - m);
+    const lse = m + log(s);
     for (let j = 0; j < cols; j++) out[b + j] = x[b + j] - lse;
   }
 }
@@ -49,11 +54,11 @@ export function softmaxCrossEntropy(
   softmax(logits, rows, cols, probs);
   for (let r = 0; r < rows; r++) {
     const b = r * cols;
-    let m = -Infinity;
+    let m = NEG_INF;
     for (let j = 0; j < cols; j++) if (logits[b + j] > m) m = logits[b + j];
     let s = 0;
-    for (let j = 0; j < cols; j++) s += Math.exp(logits[b + j] - m);
-    lossPerRow[r] = m + Math.log(s) - logits[b + labels[r]];
+    for (let j = 0; j < cols; j++) s += exp(logits[b + j] - m);
+    lossPerRow[r] = m + log(s) - logits[b + labels[r]];
   }
 }
 
