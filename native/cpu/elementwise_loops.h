@@ -53,7 +53,8 @@ void unary(UnaryOp op, const float* x, float* out, int64_t n, float alpha, float
     case UnaryOp::Exp: return map_vector([](vec::vf v) { return vec::exp(v); }, x, out, n);
     case UnaryOp::Log: return map_vector([](vec::vf v) { return vec::log(v); }, x, out, n);
     case UnaryOp::Sqrt: return map([](float v) { return __builtin_sqrtf(v); }, x, out, n);
-    case UnaryOp::Relu: return map([](float v) { return v > 0.f ? v : 0.f; }, x, out, n);
+    // NaN stays NaN (PyTorch): only values known to be <= 0 become 0.
+    case UnaryOp::Relu: return map([](float v) { return v <= 0.f ? 0.f : v; }, x, out, n);
     case UnaryOp::Step: return map([](float v) { return v > 0.f ? 1.f : 0.f; }, x, out, n);
     case UnaryOp::Square: return map([](float v) { return v * v; }, x, out, n);
     case UnaryOp::Clamp:

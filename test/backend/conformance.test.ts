@@ -64,6 +64,19 @@ for (const name of BACKENDS) {
       w.grad!.fill_(0.25);
       expect(w.grad!.toArray()).toEqual([0.25, 0.25, 0.25]);
     });
+    test('relu keeps NaN (PyTorch semantics), maps -0 and negatives to 0, and its gradient at NaN is 0', () => {
+      tidy(() => {
+        // 37 elements: past a vector width, so the native loops' tails run too.
+        const v = Array.from({ length: 37 }, (_, i) => (i % 5 === 0 ? NaN : i % 5 === 1 ? -0 : (i % 2 ? -1 : 1) * (i + 0.5)));
+        const x = fromArray(v, [37], { backend: name }).requiresGrad_();
+        const y = o.relu(x);
+        const got = Array.from(y.data());
+        const want = v.map((a) => (Number.isNaN(a) ? NaN : a > 0 ? a : 0));
+        got.forEach((a, i) => expect(Object.is(a, want[i])).toBe(true));
+        const [g] = grad(o.sum(y), [x]);
+        expect(Array.from(g!.data())).toEqual(v.map((a) => (a > 0 ? 1 : 0)));
+      });
+    });
     OP_CASES.forEach((c, index) => {
       test(c.name, () => {
         tidy(() => {

@@ -1,5 +1,9 @@
 import type { BinaryOp, HostArray, UnaryOp } from '../backend';
 
+// Module constants, not Math.x / Infinity in the loops: under a vm context (jest) every
+// global lookup is a slow property access on the context's global object.
+const { abs, exp, log, sqrt, pow } = Math;
+
 /** Reference unary kernel: out[i] = op(x[i]); out may alias x. */
 export function unary(op: UnaryOp, x: HostArray, out: HostArray, alpha: number, beta: number): void {
   const n = x.length;
@@ -8,22 +12,23 @@ export function unary(op: UnaryOp, x: HostArray, out: HostArray, alpha: number, 
       for (let i = 0; i < n; i++) out[i] = -x[i];
       return;
     case 'abs':
-      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
+      for (let i = 0; i < n; i++) out[i] = abs(x[i]);
       return;
     case 'sign':
       for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? 1 : x[i] < 0 ? -1 : 0;
       return;
     case 'exp':
-      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+      for (let i = 0; i < n; i++) out[i] = exp(x[i]);
       return;
     case 'log':
-      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
+      for (let i = 0; i < n; i++) out[i] = log(x[i]);
       return;
     case 'sqrt':
-      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]);
+      for (let i = 0; i < n; i++) out[i] = sqrt(x[i]);
       return;
     case 'relu':
-      for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+      // NaN stays NaN (PyTorch): only values known to be <= 0 become 0.
+      for (let i = 0; i < n; i++) out[i] = x[i] <= 0 ? 0 : x[i];
       return;
     case 'step':
       for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? 1 : 0;
@@ -32,7 +37,7 @@ export function unary(op: UnaryOp, x: HostArray, out: HostArray, alpha: number, 
       for (let i = 0; i < n; i++) out[i] = x[i] * x[i];
       return;
     case 'pow':
-      for (let i = 0; i < n; i++) out[i] = Math.pow(x[i], alpha);
+      for (let i = 0; i < n; i++) out[i] = pow(x[i], alpha);
       return;
     case 'clamp':
       for (let i = 0; i < n; i++) out[i] = x[i] < alpha ? alpha : x[i] > beta ? beta : x[i];
@@ -41,7 +46,7 @@ export function unary(op: UnaryOp, x: HostArray, out: HostArray, alpha: number, 
       for (let i = 0; i < n; i++) out[i] = alpha * x[i] + beta;
       return;
     case 'rsqrt':
-      for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]);
+      for (let i = 0; i < n; i++) out[i] = 1 / sqrt(x[i]);
       return;
     default:
       throw new RangeError(`unary: unknown op '${op as string}'`);
@@ -60,7 +65,7 @@ export function binaryFn(op: BinaryOp): (a: number, b: number) => number {
     case 'div':
       return (a, b) => a / b;
     case 'pow':
-      return Math.pow;
+      return pow;
     case 'max':
       return (a, b) => (a !== a || a >= b ? a : b); // NaN propagates, like torch.maximum
     case 'min':
