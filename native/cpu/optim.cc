@@ -43,6 +43,8 @@ void adam_step(float* param, const float* grad, float* m, float* v, const float*
   optim_detail::AdamScalars s;
   s.beta1 = static_cast<float>(c.beta1);
   s.beta2 = static_cast<float>(c.beta2);
+  s.one_minus_beta1 = static_cast<float>(1.0 - c.beta1);
+  s.one_minus_beta2 = static_cast<float>(1.0 - c.beta2);
   s.step_size = static_cast<float>(c.lr / (1.0 - std::pow(c.beta1, step)));
   s.inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(c.beta2, step)));
   s.eps = static_cast<float>(c.eps);

@@ -54,7 +54,7 @@ void sgd(float* param, const float* grad, float* buf, const float* mask, int64_t
 template <bool kMask>
 void adam_loop(float* __restrict param, const float* __restrict grad, float* __restrict m,
                float* __restrict v, const float* __restrict mask, int64_t n, const AdamScalars& s) {
-  const float b1 = s.beta1, b2 = s.beta2, c1 = 1.f - s.beta1, c2 = 1.f - s.beta2;
+  const float b1 = s.beta1, b2 = s.beta2, c1 = s.one_minus_beta1, c2 = s.one_minus_beta2;
   for (int64_t i = 0; i < n; ++i) {
     const float p0 = param[i];
     const float g = grad[i] + s.l2 * p0;
