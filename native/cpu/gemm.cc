@@ -20,6 +20,8 @@ using gemm::Kernel;
 constexpr double kFlopsPerThread = 4e6;
 // Columns of a B panel that is packed for one row block only (see gemm_block).
 constexpr int64_t kStreamedNc = 512;
+// Largest packed copy of a cell's A kept across column blocks (floats; 8 MB).
+constexpr int64_t kPackedAFloats = int64_t{2} << 20;
 
 const Kernel& select_kernel() {
   switch (active_isa()) {
@@ -79,7 +81,12 @@ void gemm_block(const Kernel& K, const Problem& P, int64_t i0, int64_t i1, int64
   // to stay in L2 instead of sized for reuse across row blocks from L3.
   const int64_t nc_block = i1 - i0 <= K.mc ? std::min<int64_t>(K.nc, kStreamedNc) : K.nc;
   const int64_t nc_max = balanced(j1 - j0, nc_block, K.nr);
-  float* apack = scratch(0, static_cast<size_t>(mc_max * kc_max));
+  // When there are several column blocks, A would be packed again for each of them; if the
+  // cell's whole A fits in the packed-A budget, it is packed once, on the first column
+  // block, at offset pc * rows + (ic - i0) * kc, and reused by the others.
+  const int64_t rows_padded = (i1 - i0 + K.mr - 1) / K.mr * K.mr;
+  const bool keep_a = j1 - j0 > nc_max && rows_padded * P.k <= kPackedAFloats;
+  float* apack = scratch(0, static_cast<size_t>(keep_a ? rows_padded * P.k : mc_max * kc_max));
   float* bpack = scratch(1, static_cast<size_t>(nc_max * kc_max));
   for (int64_t jc = j0; jc < j1; jc += nc_max) {
     const int64_t nc = std::min<int64_t>(nc_max, j1 - jc);
@@ -90,12 +97,13 @@ void gemm_block(const Kernel& K, const Problem& P, int64_t i0, int64_t i1, int64
       K.pack_b(P.tb, P.b, P.ldb, P.masks.b, pc, kc, jc, nc, bpack);
       for (int64_t ic = i0; ic < i1; ic += mc_max) {
         const int64_t mc = std::min<int64_t>(mc_max, i1 - ic);
-        K.pack_a(P.ta, P.a, P.lda, P.masks.a, ic, mc, pc, kc, apack);
+        float* ablock = keep_a ? apack + pc * rows_padded + (ic - i0) * kc : apack;
+        if (!keep_a || jc == j0) K.pack_a(P.ta, P.a, P.lda, P.masks.a, ic, mc, pc, kc, ablock);
         for (int64_t jr = 0; jr < nc; jr += K.nr) {
           const int cols = static_cast<int>(std::min<int64_t>(K.nr, nc - jr));
           for (int64_t ir = 0; ir < mc; ir += K.mr) {
             const int rows = static_cast<int>(std::min<int64_t>(K.mr, mc - ir));
-            K.micro(kc, apack + ir * kc, bpack + jr * kc, P.c + (ic + ir) * P.ldc + jc + jr, P.ldc,
+            K.micro(kc, ablock + ir * kc, bpack + jr * kc, P.c + (ic + ir) * P.ldc + jc + jr, P.ldc,
                     P.alpha, beta, rows, cols);
           }
         }

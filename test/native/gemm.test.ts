@@ -142,6 +142,16 @@ describe.each(ISAS)('sgemm on the %s path', (isa) => {
     }
   });
 
+  test('several row, column and depth blocks on one thread (packed A reused across column blocks)', () => {
+    cpu.setNumThreads(1);
+    try {
+      expect(check({ ta: false, tb: false, m: 20, n: 1100, k: 800, alpha: 1, beta: 0.5 }, 71)).toBeLessThanOrEqual(1);
+      expect(check({ ta: true, tb: false, m: 449, n: 4101, k: 5, alpha: -1, beta: 0 }, 72)).toBeLessThanOrEqual(1);
+    } finally {
+      cpu.setNumThreads(initial.threads);
+    }
+  });
+
   test('k = 0 and alpha = 0 scale C by beta without reading A or B', () => {
     const c = new Float32Array([1, 2, 3, 4, 5, 6]);
     cpu.sgemm(false, false, 2, 3, 0, 1, new Float32Array(0), 1, new Float32Array(0), 3, 2, c, 3, null, null);
