@@ -1,5 +1,5 @@
 /**
- * The benchmark runner: `npm run bench [-- --suite NAME[,NAME]] [--json FILE] [--quick] [--list]`.
+ * The benchmark runner: `npm run bench [-- --suite NAME[,NAME]] [--filter REGEX] [--json FILE] [--quick] [--list]`.
  * Suites are the files benchmarks/suites/*.ts, each exporting a default BenchSuite; see
  * benchmarks/README.md. Each suite prints a table; --json writes every record (BENCHMARKS.md).
  */
@@ -14,16 +14,18 @@ import type { BenchFile, BenchRecord, BenchSuite } from './harness/types';
 /** Parsed command line of the runner. */
 export interface RunOptions {
   suites: string[];
+  /** Only cases whose name matches (suites skip the others via ctx.wants). */
+  filter: RegExp | null;
   json: string | null;
   quick: boolean;
   list: boolean;
 }
 
-const USAGE = 'usage: tsx benchmarks/run.ts [--suite NAME[,NAME...]] [--json FILE] [--quick] [--list]';
+const USAGE = 'usage: tsx benchmarks/run.ts [--suite NAME[,NAME...]] [--filter REGEX] [--json FILE] [--quick] [--list]';
 
 /** Parses the runner's arguments; throws with the usage line on anything unknown. */
 export function parseArgs(argv: string[]): RunOptions {
-  const o: RunOptions = { suites: [], json: null, quick: false, list: false };
+  const o: RunOptions = { suites: [], filter: null, json: null, quick: false, list: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -33,6 +35,7 @@ export function parseArgs(argv: string[]): RunOptions {
     };
     if (a === '--suite' || a === '-s') o.suites.push(...value().split(',').filter(Boolean));
     else if (a.startsWith('--suite=')) o.suites.push(...a.slice(8).split(',').filter(Boolean));
+    else if (a === '--filter') o.filter = new RegExp(value());
     else if (a === '--json') o.json = value();
     else if (a.startsWith('--json=')) o.json = a.slice(7);
     else if (a === '--quick') o.quick = true;
@@ -80,7 +83,7 @@ export async function runBenchmarks(argv: string[], log: (s: string) => void = c
     // on stdout follows when the suite ends.
     const progress = (r: BenchRecord) =>
       process.stderr.write(`  ${r.case}: ${r.median.toPrecision(4)} ${r.metric}` + (r.ratio !== undefined ? ` (${r.ratio.toFixed(2)}x ${r.baseline?.name})` : '') + '\n');
-    const run = createSuiteRun(suite.name, opts.quick, torch, progress);
+    const run = createSuiteRun(suite.name, opts.quick, torch, progress, opts.filter);
     const t0 = Date.now();
     try {
       await suite.run(run.ctx);

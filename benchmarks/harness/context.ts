@@ -21,6 +21,7 @@ export function createSuiteRun(
   quick: boolean,
   torch: { available: boolean; reason: string },
   onRecord: (r: BenchRecord) => void = () => undefined,
+  filter: RegExp | null = null,
 ): SuiteRun {
   const records: BenchRecord[] = [];
   const notes: string[] = [];
@@ -68,6 +69,7 @@ export function createSuiteRun(
   const ctx: BenchContext = {
     suite,
     quick,
+    wants: (name) => !filter || filter.test(name),
     baselineStatus: status,
     measure: (fn, opts) => measure(fn, opts, quick),
     async compare(ours, baseline, opts): Promise<Comparison> {

@@ -103,6 +103,8 @@ export interface BenchContext {
   readonly suite: string;
   /** True with --quick: few, short repetitions (a smoke run). */
   readonly quick: boolean;
+  /** False for a case name that --filter REGEX excludes: skip measuring it. */
+  wants(caseName: string): boolean;
   /** Times fn (synchronous) and returns seconds per call. */
   measure(fn: () => void, opts?: MeasureOptions): TimeStats;
   /**

@@ -49,11 +49,13 @@ function randomMatrix(len: number): Float32Array {
 }
 
 async function runIsa(ctx: BenchContext, cpu: NativeAddon, isa: Isa, threads: number): Promise<void> {
+  if (!cases(ctx.quick).some((c) => ctx.wants(`${c.label} ${isa}`))) return;
   cpu.setIsa(isa);
   const peak = cpu.fmaPeak(isa) as number;
   ctx.note(`${isa}: measured FMA peak ${peak.toFixed(0)} GFLOP/s on ${threads} threads`);
 
   for (const c of cases(ctx.quick)) {
+    if (!ctx.wants(`${c.label} ${isa}`)) continue;
     const a = randomMatrix(c.m * c.k), b = randomMatrix(c.k * c.n), out = new Float32Array(c.m * c.n);
     const ours = () => cpu.sgemm(false, false, c.m, c.n, c.k, 1, a, c.k, b, c.n, 0, out, c.n, null, null);
     // The slow portable path gets fewer repetitions: it is a fallback, not a target.
