@@ -46,9 +46,11 @@ PAI_CUDA_TEST(unary_ops) {
     ::pai::unary(op, x.data(), want.data(), static_cast<int64_t>(x.size()), 1.7f, 0.4f);
     DeviceArray<float> dx(x), dout(x.size());
     cuda::unary(op, dx.get(), dout.get(), static_cast<int64_t>(x.size()), 1.7f, 0.4f);
-    expect_close((std::string("unary ") + name).c_str(), dout.to_host(), want, 3e-6, 1e-30);
+    // atol: affine cancels near x = -beta / alpha, where a fused and an unfused
+    // multiply-add differ by an ulp of alpha x, not of the result.
+    expect_close((std::string("unary ") + name).c_str(), dout.to_host(), want, 3e-6, 1e-6);
     cuda::unary(op, dx.get(), dx.get(), static_cast<int64_t>(x.size()), 1.7f, 0.4f);  // in place
-    expect_close((std::string("unary in place ") + name).c_str(), dx.to_host(), want, 3e-6, 1e-30);
+    expect_close((std::string("unary in place ") + name).c_str(), dx.to_host(), want, 3e-6, 1e-6);
   }
 }
 
