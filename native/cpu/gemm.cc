@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <memory>
+#include <new>
 
 #include "gemm_kernel.h"
 #include "pai/cpu_features.h"
