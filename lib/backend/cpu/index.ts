@@ -15,8 +15,6 @@ type S = HostArray;
  */
 export class CpuBackend extends ReferenceBackend {
   override readonly name = 'cpu' as const;
-  private readonly onesCache = new Map<number, Float32Array>();
-  private readonly zerosCache = new Map<number, Float32Array>();
   private readonly fn: Record<string, Fn | undefined> = {};
 
   constructor(readonly addon: NativeAddon) {
@@ -27,20 +25,6 @@ export class CpuBackend extends ReferenceBackend {
   /** Names of the native functions found in the addon. */
   nativeFunctions(): string[] {
     return Object.keys(this.fn).sort();
-  }
-
-  /** gamma = 1 when a batch norm has no affine weight and the native kernel needs one. */
-  private ones(c: number): Float32Array {
-    let o = this.onesCache.get(c);
-    if (!o) this.onesCache.set(c, (o = new Float32Array(c).fill(1)));
-    return o;
-  }
-
-  /** beta = 0 when a batch norm has no affine shift (the binding documents no null beta). */
-  private zerosVec(c: number): Float32Array {
-    let z = this.zerosCache.get(c);
-    if (!z) this.zerosCache.set(c, (z = new Float32Array(c)));
-    return z;
   }
 
   override unary(op: UnaryOp, x: unknown, out: unknown, alpha: number, beta: number): void {
@@ -247,7 +231,7 @@ export class CpuBackend extends ReferenceBackend {
   ): void {
     const f = this.fn.batchNormTrainForward;
     if (f !== undefined && x instanceof Float32Array) {
-      f(x, n, c, hw, gamma ?? this.ones(c), beta ?? this.zerosVec(c), eps, out, mean, invstd);
+      f(x, n, c, hw, gamma, beta, eps, out, mean, invstd);
     } else super.batchNormTrainForward(x, n, c, hw, gamma, beta, eps, out, mean, invstd);
   }
   override batchNormEvalForward(
@@ -263,7 +247,7 @@ export class CpuBackend extends ReferenceBackend {
     out: unknown,
   ): void {
     const f = this.fn.batchNormEvalForward;
-    if (f !== undefined && x instanceof Float32Array) f(x, n, c, hw, rm, rv, gamma ?? this.ones(c), beta ?? this.zerosVec(c), eps, out);
+    if (f !== undefined && x instanceof Float32Array) f(x, n, c, hw, rm, rv, gamma, beta, eps, out);
     else super.batchNormEvalForward(x, n, c, hw, rm, rv, gamma, beta, eps, out);
   }
   override batchNormBackward(
@@ -280,7 +264,7 @@ export class CpuBackend extends ReferenceBackend {
     gbeta: unknown,
   ): void {
     const f = this.fn.batchNormBackward;
-    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, hw, mean, invstd, gamma ?? this.ones(c), gx, ggamma, gbeta);
+    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, hw, mean, invstd, gamma, gx, ggamma, gbeta);
     else super.batchNormBackward(gy, x, n, c, hw, mean, invstd, gamma, gx, ggamma, gbeta);
   }
 
