@@ -4,6 +4,7 @@
 #include "sparse_direct.h"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "pai/parallel.h"
@@ -57,14 +58,44 @@ void for_each_vector_block(int64_t vectors, F fn) {
   }
 }
 
-// Tasks over (image, channel range), enough to keep every thread busy.
-template <typename F>
-void for_each_image_channels(int64_t n, int64_t channels, F fn) {
-  const int64_t ranges = std::min(channels, std::max<int64_t>(1, (4 * num_threads() + n - 1) / n));
-  parallel_for(0, n * ranges, 1, [&](int64_t t0, int64_t t1) {
+// Every plane [img][ch] of out ([n][channels][plane]): init(ch) plus, for ch's entries
+// [first, first + count) = range(ch), vals * the masked src planes of the image (src
+// images image_stride apart; offs relative to an image's start). Tasks are groups of
+// eight images times channel ranges, so that the kernels can take several images at once.
+template <typename Range, typename Init>
+void direct_planes(const BlockKernels& k, const DirectPlan& p, int64_t n, int64_t channels,
+                   const float* src, int64_t image_stride, const int64_t* offs,
+                   const int32_t* taps, const float* vals, const uint16_t* masks, Range range,
+                   Init init, float* out) {
+  constexpr int64_t kImages = 8;
+  const int64_t groups = (n + kImages - 1) / kImages;
+  const int64_t ranges = std::min(channels, std::max<int64_t>(1, (4 * num_threads() + groups - 1) / groups));
+  const int64_t out_image = channels * p.plane;
+  parallel_for(0, groups * ranges, 1, [&](int64_t t0, int64_t t1) {
+    alignas(64) float tile[8 * 16];
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t img = t / ranges, r = t % ranges;
-      fn(img, channels * r / ranges, channels * (r + 1) / ranges);
+      const int64_t img0 = (t / ranges) * kImages, img1 = std::min(n, img0 + kImages);
+      const int64_t rg = t % ranges;
+      for (int64_t ch = channels * rg / ranges; ch < channels * (rg + 1) / ranges; ++ch) {
+        const auto [j0, count] = range(ch);
+        const float b = init(ch);
+        for_each_vector_block(p.vectors, [&](int64_t v0, int kb) {
+          const int64_t nv = int64_t(1) << kb, batch = kImages >> kb;
+          const int64_t first = v0 * p.width, len = std::min(nv * p.width, p.plane - first);
+          // Whole blocks go straight into out; the plane's ragged last block through a tile.
+          const bool whole = len == nv * p.width;
+          for (int64_t img = img0; img < img1;) {
+            const int64_t imgs = img1 - img >= batch ? batch : 1;
+            const DirectKernels::DirectAccumulate f = imgs > 1 ? k.direct.accumulate[kb] : k.direct.accumulate_one[kb];
+            float* dst = out + img * out_image + ch * p.plane + first;
+            f(src + img * image_stride + first, image_stride, offs + j0, taps + j0, vals + j0, count,
+              masks + v0, p.vectors, b, whole ? dst : tile, whole ? out_image : nv * p.width);
+            if (!whole)
+              for (int64_t i = 0; i < imgs; ++i) std::copy(tile + i * nv * p.width, tile + i * nv * p.width + len, dst + i * out_image);
+            img += imgs;
+          }
+        });
+      }
     }
   });
 }
@@ -96,23 +127,10 @@ void direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* v
   int64_t* off = scratch<int64_t>(kOffsets, w.nnz);
   int32_t* tap = scratch<int32_t>(kTaps, w.nnz);
   survivor_taps(s, w, p, off, tap);
-  for_each_image_channels(s.n, s.o, [&](int64_t img, int64_t o0, int64_t o1) {
-    alignas(64) float tile[8 * 16];
-    const float* xi = x + img * s.c * p.plane;
-    for (int64_t o = o0; o < o1; ++o) {
-      const int64_t j0 = w.row_ptr[o], count = w.row_ptr[o + 1] - j0;
-      const float b = bias ? bias[o] : 0.f;
-      float* yo = y + (img * s.o + o) * p.plane;
-      for_each_vector_block(p.vectors, [&](int64_t v0, int kb) {
-        // Whole blocks go straight into y; the plane's ragged last block through a tile.
-        const int64_t first = v0 * p.width, full = (int64_t(1) << kb) * p.width;
-        const bool whole = first + full <= p.plane;
-        k.direct.accumulate[kb](xi + first, off + j0, tap + j0, values + j0, count,
-                                p.fwd.data() + v0, p.vectors, b, whole ? yo + first : tile);
-        if (!whole) std::copy(tile, tile + (p.plane - first), yo + first);
-      });
-    }
-  });
+  direct_planes(
+      k, p, s.n, s.o, x, s.c * p.plane, off, tap, values, p.fwd.data(),
+      [&](int64_t o) { return std::pair<int64_t, int64_t>(w.row_ptr[o], w.row_ptr[o + 1] - w.row_ptr[o]); },
+      [&](int64_t o) { return bias ? bias[o] : 0.f; }, y);
 }
 
 void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float* values,
@@ -146,21 +164,10 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
       });
     }
   });
-  for_each_image_channels(s.n, s.c, [&](int64_t img, int64_t c0, int64_t c1) {
-    alignas(64) float tile[8 * 16];
-    const float* gi = gy + img * s.o * p.plane;
-    for (int64_t ch = c0; ch < c1; ++ch) {
-      const int64_t e0 = ptr[ch], count = ptr[ch + 1] - e0;
-      float* gxc = gx + (img * s.c + ch) * p.plane;
-      for_each_vector_block(p.vectors, [&](int64_t v0, int kb) {
-        const int64_t first = v0 * p.width, full = (int64_t(1) << kb) * p.width;
-        const bool whole = first + full <= p.plane;
-        k.direct.accumulate[kb](gi + first, off + e0, tap + e0, val + e0, count,
-                                p.bwd.data() + v0, p.vectors, 0.f, whole ? gxc + first : tile);
-        if (!whole) std::copy(tile, tile + (p.plane - first), gxc + first);
-      });
-    }
-  });
+  direct_planes(
+      k, p, s.n, s.c, gy, s.o * p.plane, off, tap, val, p.bwd.data(),
+      [&](int64_t ch) { return std::pair<int64_t, int64_t>(ptr[ch], ptr[ch + 1] - ptr[ch]); },
+      [](int64_t) { return 0.f; }, gx);
 }
 
 void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const float* x,
@@ -172,18 +179,26 @@ void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const floa
   int64_t* off = scratch<int64_t>(kOffsets, w.nnz);
   int32_t* tap = scratch<int32_t>(kTaps, w.nnz);
   survivor_taps(s, w, p, off, tap);
+  // Images go through the kernel several at a time on small planes, so that each
+  // survivor's reduction is shared by about 32 vectors of work.
+  const int64_t per_call = std::max<int64_t>(1, std::min<int64_t>(8, 32 / p.vectors));
+  const int64_t padded = p.vectors * p.width;
   // Images [i0, i1) and rows [o0, o1) into acc (indexed like gvalues).
   auto images_rows = [&](int64_t i0, int64_t i1, int64_t o0, int64_t o1, float* acc) {
-    // The output-gradient plane, zero-padded to whole vectors.
-    std::vector<float> g(static_cast<size_t>(p.vectors * p.width), 0.f);
-    for (int64_t img = i0; img < i1; ++img) {
+    // The output-gradient planes of the images in a call, each zero-padded to whole vectors.
+    std::vector<float> g(static_cast<size_t>(per_call * padded), 0.f);
+    for (int64_t img = i0; img < i1; img += per_call) {
+      const int64_t nimg = std::min(per_call, i1 - img);
       const float* xi = x + img * s.c * p.plane;
       for (int64_t o = o0; o < o1; ++o) {
         const int64_t j0 = w.row_ptr[o], count = w.row_ptr[o + 1] - j0;
         if (count == 0) continue;
-        const float* go = gy + (img * s.o + o) * p.plane;
-        std::copy(go, go + p.plane, g.begin());
-        k.direct.dots(g.data(), p.vectors, xi, off + j0, tap + j0, count, p.fwd.data(), p.vectors, acc + j0);
+        for (int64_t b = 0; b < nimg; ++b) {
+          const float* go = gy + ((img + b) * s.o + o) * p.plane;
+          std::copy(go, go + p.plane, g.begin() + b * padded);
+        }
+        k.direct.dots(g.data(), p.vectors, nimg, s.c * p.plane, xi, off + j0, tap + j0, count,
+                      p.fwd.data(), p.vectors, acc + j0);
       }
     }
   };

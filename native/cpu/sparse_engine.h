@@ -53,16 +53,22 @@ using TransposeFn = void (*)(const float* src, int64_t rows, int64_t cols, int64
 // plane; per-tap lane masks (bit l of masks[tap * mstride + i] for lane l of vector i)
 // zero the lanes whose tap falls outside the image, so no padded copy is needed.
 struct DirectKernels {
-  // accumulate[k], nv = 1 << k vectors: out[0, nv * width) = init + sum_j vals[j] *
-  // masked(base + offs[j] + [0, nv * width)).
-  void (*accumulate[4])(const float* base, const int64_t* offs, const int32_t* taps,
-                        const float* vals, int64_t count, const uint16_t* masks,
-                        int64_t mstride, float init, float* out) = {};
-  // out[j] += sum over nv vectors of g * masked(base + offs[j] + ...) for j < count; g
-  // holds nv full vectors.
-  void (*dots)(const float* g, int64_t nv, const float* base, const int64_t* offs,
-               const int32_t* taps, int64_t count, const uint16_t* masks, int64_t mstride,
-               float* out) = nullptr;
+  // accumulate[k]: nv = 1 << k vectors of nimg = 8 >> k images at once (so that small
+  // planes still fill eight accumulators); accumulate_one[k]: nv = 1 << k vectors of one
+  // image. For image b < nimg: out[b * out_stride + [0, nv * width)) = init + sum_j vals[j] *
+  // masked(base + b * image_stride + offs[j] + [0, nv * width)).
+  using DirectAccumulate = void (*)(const float* base, int64_t image_stride, const int64_t* offs,
+                                    const int32_t* taps, const float* vals, int64_t count,
+                                    const uint16_t* masks, int64_t mstride, float init,
+                                    float* out, int64_t out_stride);
+  DirectAccumulate accumulate[4] = {};
+  DirectAccumulate accumulate_one[4] = {};
+  // out[j] += sum over images b < nimg and vectors i < nv of g[b][i] *
+  // masked(base + b * image_stride + offs[j] + i * width) for j < count; g holds nimg x nv
+  // full vectors. Several images per call amortize the final reduction on small planes.
+  void (*dots)(const float* g, int64_t nv, int64_t nimg, int64_t image_stride,
+               const float* base, const int64_t* offs, const int32_t* taps, int64_t count,
+               const uint16_t* masks, int64_t mstride, float* out) = nullptr;
 };
 
 // Register-blocked inner kernels of one ISA path.

@@ -80,35 +80,40 @@ inline void dots(const float* g, int64_t len, const float* base, const int64_t* 
 static_assert(8 * V::width <= kMaxBlock, "block wider than the buffers' padding");
 
 // The direct path's kernels (see DirectKernels).
-template <int NV>
-void direct_accumulate(const float* base, const int64_t* offs, const int32_t* taps,
-                       const float* vals, int64_t count, const uint16_t* masks, int64_t mstride,
-                       float init, float* out) {
-  constexpr int kSets = NV >= 8 ? 1 : 2;
-  typename V::T acc[kSets][NV];
+template <int NV, int NIMG>
+void direct_accumulate(const float* base, int64_t image_stride, const int64_t* offs,
+                       const int32_t* taps, const float* vals, int64_t count,
+                       const uint16_t* masks, int64_t mstride, float init, float* out,
+                       int64_t out_stride) {
+  // Fewer than eight accumulators: two survivors in flight, to hide the FMA latency.
+  constexpr int kSets = NV * NIMG >= 8 ? 1 : 2;
+  typename V::T acc[kSets][NIMG][NV];
   for (int s = 0; s < kSets; ++s)
-    for (int i = 0; i < NV; ++i) acc[s][i] = s == 0 ? V::set1(init) : V::zero();
+    for (int b = 0; b < NIMG; ++b)
+      for (int i = 0; i < NV; ++i) acc[s][b][i] = s == 0 ? V::set1(init) : V::zero();
   auto add = [&](int s, int64_t j) {
     const float* p = base + offs[j];
     const uint16_t* m = masks + taps[j] * mstride;
     const typename V::T v = V::set1(vals[j]);
-    for (int i = 0; i < NV; ++i)
-      acc[s][i] = V::fma(v, V::maskz_load(p + i * V::width, m[i]), acc[s][i]);
+    for (int b = 0; b < NIMG; ++b)
+      for (int i = 0; i < NV; ++i)
+        acc[s][b][i] = V::fma(v, V::maskz_load(p + b * image_stride + i * V::width, m[i]), acc[s][b][i]);
   };
   int64_t j = 0;
   for (; j + kSets <= count; j += kSets)
     for (int s = 0; s < kSets; ++s) add(s, j + s);
   for (; j < count; ++j) add(0, j);
-  for (int i = 0; i < NV; ++i) {
-    typename V::T t = acc[0][i];
-    for (int s = 1; s < kSets; ++s) t = V::add(t, acc[s][i]);
-    V::store(out + i * V::width, t);
-  }
+  for (int b = 0; b < NIMG; ++b)
+    for (int i = 0; i < NV; ++i) {
+      typename V::T t = acc[0][b][i];
+      for (int s = 1; s < kSets; ++s) t = V::add(t, acc[s][b][i]);
+      V::store(out + b * out_stride + i * V::width, t);
+    }
 }
 
-inline void direct_dots(const float* g, int64_t nv, const float* base, const int64_t* offs,
-                        const int32_t* taps, int64_t count, const uint16_t* masks,
-                        int64_t mstride, float* out) {
+inline void direct_dots(const float* g, int64_t nv, int64_t nimg, int64_t image_stride,
+                        const float* base, const int64_t* offs, const int32_t* taps,
+                        int64_t count, const uint16_t* masks, int64_t mstride, float* out) {
   constexpr int64_t w = V::width;
   constexpr int kGroup = V::group;
   // One group of survivors [j, j + n), n <= kGroup; a short group repeats its last survivor
@@ -123,11 +128,12 @@ inline void direct_dots(const float* g, int64_t nv, const float* base, const int
       p[s] = base + offs[q];
       m[s] = masks + taps[q] * mstride;
     }
-    for (int64_t i = 0; i < nv; ++i) {
-      const typename V::T gi = V::load(g + i * w);
-      for (int s = 0; s < kGroup; ++s)
-        acc[s] = V::fma(gi, V::maskz_load(p[s] + i * w, m[s][i]), acc[s]);
-    }
+    for (int64_t b = 0; b < nimg; ++b)
+      for (int64_t i = 0; i < nv; ++i) {
+        const typename V::T gi = V::load(g + (b * nv + i) * w);
+        const int64_t at = b * image_stride + i * w;
+        for (int s = 0; s < kGroup; ++s) acc[s] = V::fma(gi, V::maskz_load(p[s] + at, m[s][i]), acc[s]);
+      }
     V::sum_group(acc, dst);
   };
   int64_t j = 0;
@@ -144,11 +150,10 @@ inline void direct_dots(const float* g, int64_t nv, const float* base, const int
     const float* p = base + offs[j];
     const uint16_t* m = masks + taps[j] * mstride;
     typename V::T a[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-    int64_t i = 0;
-    for (; i + 4 <= nv; i += 4)
-      for (int u = 0; u < 4; ++u)
-        a[u] = V::fma(V::load(g + (i + u) * w), V::maskz_load(p + (i + u) * w, m[i + u]), a[u]);
-    for (; i < nv; ++i) a[0] = V::fma(V::load(g + i * w), V::maskz_load(p + i * w, m[i]), a[0]);
+    int u = 0;
+    for (int64_t b = 0; b < nimg; ++b)
+      for (int64_t i = 0; i < nv; ++i, u = (u + 1) & 3)
+        a[u] = V::fma(V::load(g + (b * nv + i) * w), V::maskz_load(p + b * image_stride + i * w, m[i]), a[u]);
     out[j] += V::sum(V::add(V::add(a[0], a[1]), V::add(a[2], a[3])));
   }
 }
@@ -161,10 +166,14 @@ inline BlockKernels make_kernels(TransposeFn transpose) {
   k.accumulate[2] = accumulate<8>;
   k.dots = dots;
   k.transpose = transpose;
-  k.direct.accumulate[0] = direct_accumulate<1>;
-  k.direct.accumulate[1] = direct_accumulate<2>;
-  k.direct.accumulate[2] = direct_accumulate<4>;
-  k.direct.accumulate[3] = direct_accumulate<8>;
+  k.direct.accumulate[0] = direct_accumulate<1, 8>;
+  k.direct.accumulate[1] = direct_accumulate<2, 4>;
+  k.direct.accumulate[2] = direct_accumulate<4, 2>;
+  k.direct.accumulate[3] = direct_accumulate<8, 1>;
+  k.direct.accumulate_one[0] = direct_accumulate<1, 1>;
+  k.direct.accumulate_one[1] = direct_accumulate<2, 1>;
+  k.direct.accumulate_one[2] = direct_accumulate<4, 1>;
+  k.direct.accumulate_one[3] = direct_accumulate<8, 1>;
   k.direct.dots = direct_dots;
   return k;
 }

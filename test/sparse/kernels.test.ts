@@ -113,6 +113,8 @@ describe('compressed conv2d equals dense-masked', () => {
     ['1x1 stride 1 (direct path)', geometry(3, 6, 5, 6, 4, 1, 1)],
     ['5x5 pad 2, grouped (direct path)', geometry(2, 6, 9, 8, 4, 5, 5, { ph: 2, pw: 2, groups: 2 })],
     ['17x17 planes, more than 16 vectors', geometry(2, 3, 17, 17, 4, 3, 3, { ph: 1, pw: 1 })],
+    ['4x4 planes, images in batches', geometry(10, 6, 4, 4, 5, 3, 3, { ph: 1, pw: 1 })],
+    ['3x3 planes, ragged batches of images', geometry(9, 3, 3, 3, 4, 3, 3, { ph: 1, pw: 1 })],
   ];
   for (const [name, g] of cases)
     test(name, () => {
