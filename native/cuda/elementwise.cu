@@ -18,7 +18,7 @@ __device__ __forceinline__ float apply_unary(int op, float x, float alpha, float
     case UnaryOp::Exp: return expf(x);
     case UnaryOp::Log: return logf(x);
     case UnaryOp::Sqrt: return sqrtf(x);
-    case UnaryOp::Relu: return x > 0.f ? x : 0.f;
+    case UnaryOp::Relu: return x <= 0.f ? 0.f : x;  // NaN stays NaN (PyTorch), -0 becomes +0
     case UnaryOp::Step: return x > 0.f ? 1.f : 0.f;
     case UnaryOp::Square: return x * x;
     case UnaryOp::Pow: return powf(x, alpha);
