@@ -23,6 +23,13 @@ export type { BackendName } from './backend';
 // ---- tensors ----
 export { Tensor, zeros, ones, full, fromArray, arange, rand, randn, tidy, keep, memory } from './tensor';
 
+// ---- ops and autograd: every op as a function (a namespace: max, log, where... would clash) ----
+export * as ops from './ops';
+export { grad, backward, noGrad, enableGrad, isGradEnabled, detectAnomaly, setDetectAnomaly } from './autograd';
+
+// ---- modules and layers (Module, Parameter, Conv2d, ..., the parameter arena) ----
+export * as nn from './nn';
+
 // ---- models ----
 export { createModel, modelNames } from './models';
 export type { CreateModelOptions, ZooModel } from './models';
