@@ -1,4 +1,5 @@
 import { selectTopK, selectTopKSegments } from '../backend/sparse/select';
+import { loadNative } from '../backend/native-loader';
 import { keepCount } from './target';
 import type { PruneSegment } from './prunable';
 
@@ -46,21 +47,13 @@ export function selectMask(
       scores.fill(POS_INF, s.offset, end);
       continue;
     }
-    const invert = opts.invert === true;
-    const keepPruned = opts.regrow === true;
-    const current = opts.current;
-    for (let i = s.offset; i < end; i++) {
-      const v = scores[i];
-      // v - v is NaN exactly for NaN and ±Infinity: one cheap test in the hot loop.
-      if (v - v !== 0) {
-        throw new RangeError(
-          `prune: the score of '${s.key}'[${i - s.offset}] is ${v}; the scorer overflowed or diverged (check the data and the model's weights)`,
-        );
-      }
-      if (invert) scores[i] = -v;
-      if (!keepPruned && current[i] === 0) scores[i] = NEG_INF;
-      else alive++;
+    assertFiniteScores(scores, s);
+    if (opts.invert) for (let i = s.offset; i < end; i++) scores[i] = -scores[i];
+    if (opts.regrow) {
+      alive += s.length;
+      continue;
     }
+    alive += excludePruned(scores, opts.current, s.offset, end);
   }
   let kept = 0;
   if (opts.scope === 'global') {
@@ -97,6 +90,62 @@ export function selectMask(
   }
   return kept;
 }
+
+/** Throws naming the tensor and index when a score is NaN or ±Infinity (one native sum when available). */
+function assertFiniteScores(scores: Float32Array, s: PruneSegment): void {
+  const end = s.offset + s.length;
+  const reduceSum = loadNative().addon?.reduceSum;
+  let check = 0;
+  if (typeof reduceSum === 'function' && s.length > NATIVE_MIN) {
+    // The sum runs in double, so it is non-finite exactly when some score is.
+    const out = new Float32Array(1);
+    reduceSum(scores.subarray(s.offset, end), 1, s.length, 1, out);
+    check = out[0] - out[0];
+  } else {
+    for (let i = s.offset; i < end; i++) check += scores[i] - scores[i];
+  }
+  if (check === 0) return;
+  for (let i = s.offset; i < end; i++) {
+    const v = scores[i];
+    if (v - v !== 0) {
+      throw new RangeError(`prune: the score of '${s.key}'[${i - s.offset}] is ${v}; the scorer overflowed or diverged (check the data and the model's weights)`);
+    }
+  }
+}
+
+/**
+ * Gives pruned weights (current mask 0) the score -Infinity so they are never selected;
+ * returns the number of live weights in [from, to). Natively: scores += log(mask), since
+ * log(1) = 0 and log(0) = -Infinity, and the live count is the mask's sum.
+ */
+function excludePruned(scores: Float32Array, current: Float32Array, from: number, to: number): number {
+  const addon = loadNative().addon;
+  const n = to - from;
+  if (addon && typeof addon.unary === 'function' && typeof addon.binary === 'function' && typeof addon.reduceSum === 'function' && n > NATIVE_MIN) {
+    const m = current.subarray(from, to);
+    if (scratch.length < n) scratch = new Float32Array(n);
+    const logMask = scratch.subarray(0, n);
+    addon.unary('log', m, logMask, 0, 0);
+    const view = scores.subarray(from, to);
+    const one = Int32Array.of(1);
+    addon.binary('add', view, one, logMask, one, view, Int32Array.of(n));
+    const total = new Float32Array(1);
+    addon.reduceSum(m, 1, n, 1, total);
+    return Math.round(total[0]);
+  }
+  let live = 0;
+  for (let i = from; i < to; i++) {
+    if (current[i] === 0) scores[i] = NEG_INF;
+    else live++;
+  }
+  return live;
+}
+
+/** Reused between calls: a fresh 60 MB array per pruning iteration costs more than the kernels. */
+let scratch = new Float32Array(0);
+
+/** Below this many elements the JS loops beat a native call. */
+const NATIVE_MIN = 1 << 16;
 
 /** Segments must tile the prunable block in order (they come from the arena). */
 function checkContiguous(segments: readonly PruneSegment[], n: number): void {
