@@ -42,7 +42,15 @@ export function memoryIo(opts: { cwd?: string; tty?: boolean; env?: NodeJS.Proce
   };
 }
 
-/** A fresh temporary directory. */
+const created: string[] = [];
+// Each test file gets its own instance of this module, so this removes that file's folders.
+afterAll(() => {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed after the test file's tests. */
 export function tempDir(prefix = 'pai-cli-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }

@@ -5,8 +5,14 @@ import * as path from 'path';
 import { ensureBuilt, ROOT } from './built-package';
 
 /** A project that depends on prune-at-init (linked), so resolution goes through package.json "exports". */
+const consumers: string[] = [];
+afterAll(() => {
+  for (const dir of consumers.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function consumer(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pai-consumer-'));
+  consumers.push(dir);
   fs.mkdirSync(path.join(dir, 'node_modules'));
   fs.symlinkSync(ROOT, path.join(dir, 'node_modules', 'prune-at-init'), 'dir');
   return dir;

@@ -6,9 +6,17 @@ import type { DataChoice } from '../../lib/experiments/config';
 /** A small synthetic dataset (1x8x8 images, 4 classes) that the small zoo nets learn in one epoch. */
 export const TINY: DataChoice = { name: 'synthetic', inputShape: [1, 8, 8], numClasses: 4, size: 256 };
 
-/** A fresh temporary directory. */
+const created: string[] = [];
+// Each test file gets its own instance of this module, so this removes that file's folders.
+afterAll(() => {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed after the test file's tests. */
 export function tempDir(prefix = 'pai-exp-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 /**
