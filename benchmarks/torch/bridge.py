@@ -12,11 +12,17 @@ A suite script defines setup(case) -> a no-argument callable that does one timed
 (and synchronizes, for GPU work), then calls serve(setup).
 """
 import json
+import os
 import sys
 import time
 import traceback
 
 import torch
+
+# After a timed batch, PyTorch's OpenMP workers keep spinning (libgomp's GOMP_SPINCOUNT:
+# milliseconds) on the cores that the next measurement of ours needs; waiting this long
+# before answering lets them go idle, so the interleaved measurements do not overlap.
+SETTLE_SECONDS = float(os.environ.get("PAI_BENCH_SETTLE", "0.05"))
 
 
 def serve(setup):
@@ -41,6 +47,7 @@ def serve(setup):
                 for _ in range(loops):
                     fn()
                 reply = {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0}
+                time.sleep(SETTLE_SECONDS)
             elif op == "release":
                 cases.pop(msg["id"], None)
                 reply = {"ok": True}

@@ -22,6 +22,13 @@ constexpr double kFlopsPerThread = 4e6;
 constexpr int64_t kStreamedNc = 512;
 // Largest packed copy of a cell's A kept across column blocks (floats; 8 MB).
 constexpr int64_t kPackedAFloats = int64_t{2} << 20;
+// Load balance: row blocks per thread (shared-B mode), cells per thread (column split).
+constexpr int64_t kRowBlocksPerThread = 4;
+constexpr int kCellsPerThread = 4;
+// Narrowest column cell worth its own packing of A.
+constexpr int64_t kMinCellColumns = 256;
+// B panels packed per task: enough work to be worth a claim.
+constexpr int64_t kPanelsPerPackTask = 4;
 
 const Kernel& select_kernel() {
   switch (active_isa()) {
@@ -73,6 +80,19 @@ int64_t balanced(int64_t len, int64_t block, int64_t unit) {
   return (size + unit - 1) / unit * unit;
 }
 
+// The packed A block (mc rows) times the packed B block (nc columns) into C at (ic, jc).
+void macro_kernel(const Kernel& K, const Problem& P, const float* ablock, const float* bblock,
+                  int64_t ic, int64_t mc, int64_t jc, int64_t nc, int64_t kc, float beta) {
+  for (int64_t jr = 0; jr < nc; jr += K.nr) {
+    const int cols = static_cast<int>(std::min<int64_t>(K.nr, nc - jr));
+    for (int64_t ir = 0; ir < mc; ir += K.mr) {
+      const int rows = static_cast<int>(std::min<int64_t>(K.mr, mc - ir));
+      K.micro(kc, ablock + ir * kc, bblock + jr * kc, P.c + (ic + ir) * P.ldc + jc + jr, P.ldc,
+              P.alpha, beta, rows, cols);
+    }
+  }
+}
+
 // C[i0:i1, j0:j1] on the calling thread.
 void gemm_block(const Kernel& K, const Problem& P, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   const int64_t kc_max = balanced(P.k, K.kc, 1);
@@ -99,39 +119,60 @@ void gemm_block(const Kernel& K, const Problem& P, int64_t i0, int64_t i1, int64
         const int64_t mc = std::min<int64_t>(mc_max, i1 - ic);
         float* ablock = keep_a ? apack + pc * rows_padded + (ic - i0) * kc : apack;
         if (!keep_a || jc == j0) K.pack_a(P.ta, P.a, P.lda, P.masks.a, ic, mc, pc, kc, ablock);
-        for (int64_t jr = 0; jr < nc; jr += K.nr) {
-          const int cols = static_cast<int>(std::min<int64_t>(K.nr, nc - jr));
-          for (int64_t ir = 0; ir < mc; ir += K.mr) {
-            const int rows = static_cast<int>(std::min<int64_t>(K.mr, mc - ir));
-            K.micro(kc, ablock + ir * kc, bpack + jr * kc, P.c + (ic + ir) * P.ldc + jc + jr, P.ldc,
-                    P.alpha, beta, rows, cols);
-          }
-        }
+        macro_kernel(K, P, ablock, bpack, ic, mc, jc, nc, kc, beta);
       }
     }
   }
 }
 
-// Threads split C into a tm x tn grid. Each thread packs the whole A rows and B columns of
-// its cell, so the split minimizes the repacked volume: splitting m repacks B, splitting n
-// repacks A (counted double when A needs a transposing pack).
-void choose_grid(const Kernel& K, const Problem& P, int threads, int* tm, int* tn) {
-  const double wa = P.ta ? 1.0 : 2.0, wb = P.tb ? 2.0 : 1.0;
-  const int64_t max_tm = (P.m + K.mr - 1) / K.mr, max_tn = (P.n + K.nr - 1) / K.nr;
-  double best = -1;
-  *tm = 1;
-  *tn = 1;
-  for (int t = threads; t >= 1 && best < 0; --t) {
-    for (int a = 1; a <= t; ++a) {
-      if (t % a || a > max_tm || t / a > max_tn) continue;
-      const double cost = (t / a) * wa * static_cast<double>(P.m) + a * wb * static_cast<double>(P.n);
-      if (best < 0 || cost < best) {
-        best = cost;
-        *tm = a;
-        *tn = t / a;
-      }
+// Several row blocks on several threads: for each B block, the threads pack its panels
+// together into one shared buffer, then take row blocks from the pool's shared counter, each
+// packing its own A block. Nothing is packed twice, and a thread that the OS deschedules
+// (a busy machine) holds up at most the one row block it is working on.
+void gemm_shared_b(const Kernel& K, const Problem& P, int threads) {
+  const int64_t kc_max = balanced(P.k, K.kc, 1);
+  const int64_t per_block = (P.m + kRowBlocksPerThread * threads - 1) / (kRowBlocksPerThread * threads);
+  const int64_t mc_max = balanced(P.m, std::max<int64_t>(4 * K.mr, std::min<int64_t>(K.mc, per_block)), K.mr);
+  const int64_t nc_max = balanced(P.n, K.nc, K.nr);
+  const int64_t row_blocks = (P.m + mc_max - 1) / mc_max;
+  float* bpack = scratch(1, static_cast<size_t>(nc_max * kc_max));  // the caller's, read by all
+  for (int64_t jc = 0; jc < P.n; jc += nc_max) {
+    const int64_t nc = std::min<int64_t>(nc_max, P.n - jc);
+    for (int64_t pc = 0; pc < P.k; pc += kc_max) {
+      const int64_t kc = std::min<int64_t>(kc_max, P.k - pc);
+      const float beta = pc == 0 ? P.beta : 1.f;
+      const int64_t panels = (nc + K.nr - 1) / K.nr;
+      parallel_for(0, panels, kPanelsPerPackTask, [&](int64_t q0, int64_t q1) {
+        const int64_t j = q0 * K.nr, cols = std::min<int64_t>(q1 * K.nr, nc) - j;
+        K.pack_b(P.tb, P.b, P.ldb, P.masks.b, pc, kc, jc + j, cols, bpack + j * kc);
+      });
+      parallel_for(0, row_blocks, 1, [&](int64_t r0, int64_t r1) {
+        float* apack = scratch(0, static_cast<size_t>(mc_max * kc_max));  // this thread's
+        for (int64_t r = r0; r < r1; ++r) {
+          const int64_t ic = r * mc_max, mc = std::min<int64_t>(mc_max, P.m - ic);
+          K.pack_a(P.ta, P.a, P.lda, P.masks.a, ic, mc, pc, kc, apack);
+          macro_kernel(K, P, apack, bpack, ic, mc, jc, nc, kc, beta);
+        }
+      });
     }
   }
+}
+
+// Threads split C into a tm x tn grid of cells, each computed by gemm_block with its own
+// packing. Used when there is a single row block: then cells split the columns, and only
+// the (small) A is packed more than once. More cells than threads let the threads that run
+// take the cells of one that the OS has descheduled.
+void choose_grid(const Kernel& K, const Problem& P, int threads, int* tm, int* tn) {
+  const int64_t max_tm = (P.m + K.mr - 1) / K.mr, max_tn = (P.n + K.nr - 1) / K.nr;
+  const int64_t wide = P.n / kMinCellColumns;
+  if (wide >= threads) {
+    *tm = 1;
+    *tn = static_cast<int>(std::min<int64_t>({wide, max_tn, int64_t{kCellsPerThread} * threads}));
+    return;
+  }
+  // Narrow products: split the rows too, as evenly as the tiles allow.
+  *tn = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(wide, max_tn)));
+  *tm = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(max_tm, (threads + *tn - 1) / *tn)));
 }
 
 // Cell boundary t of `parts` over [0, len), on multiples of `unit` so that only the last
@@ -169,12 +210,16 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   const Kernel& K = select_kernel();
   const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
   const int threads = static_cast<int>(std::max(1.0, std::min<double>(num_threads(), flops / kFlopsPerThread)));
-  int tm, tn;
-  choose_grid(K, P, threads, &tm, &tn);
-  if (tm * tn == 1) {
+  if (threads == 1) {
     gemm_block(K, P, 0, m, 0, n);
     return;
   }
+  if (m > K.mc) {
+    gemm_shared_b(K, P, threads);
+    return;
+  }
+  int tm, tn;
+  choose_grid(K, P, threads, &tm, &tn);
   parallel_for(0, tm * tn, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int ti = static_cast<int>(t / tn), tj = static_cast<int>(t % tn);

@@ -34,6 +34,8 @@ thread_local bool t_in_pool_task = false;
 constexpr int kSpinIterations = 4000;
 // More chunks than threads lets the threads that run balance the ones that do not.
 constexpr int64_t kChunksPerThread = 4;
+// The claim word has 16 bits for the chunk count (the pool has at most 1024 threads).
+constexpr int64_t kMaxChunks = 0xFFFF;
 
 using Fn = std::function<void(int64_t, int64_t)>;
 
@@ -56,8 +58,8 @@ class ThreadPool {
     const int64_t total = end - begin;
     if (total <= 0) return;
     grain = std::max<int64_t>(grain, 1);
-    const int64_t chunks =
-        std::min<int64_t>(static_cast<int64_t>(size_) * kChunksPerThread, (total + grain - 1) / grain);
+    const int64_t chunks = std::min<int64_t>(
+        {static_cast<int64_t>(size_) * kChunksPerThread, (total + grain - 1) / grain, kMaxChunks});
     if (chunks <= 1 || size_ == 1 || t_in_pool_task) {
       fn(begin, end);
       return;
@@ -68,13 +70,12 @@ class ThreadPool {
     fn_.store(&fn, std::memory_order_relaxed);
     begin_.store(begin, std::memory_order_relaxed);
     end_.store(end, std::memory_order_relaxed);
-    chunks_.store(chunks, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
     const uint64_t job = (claim_.load(std::memory_order_relaxed) >> 32) + 1;
     // Sequentially consistent, like sleeping_'s updates: either this caller sees a worker
     // going to sleep and wakes it, or that worker sees the new job before it sleeps.
-    claim_.store(job << 32, std::memory_order_seq_cst);
+    claim_.store(job << 32 | static_cast<uint64_t>(chunks) << 16, std::memory_order_seq_cst);
     if (sleeping_.load() > 0) {
       std::lock_guard<std::mutex> lk(mu_);
       wake_cv_.notify_all();
@@ -87,19 +88,22 @@ class ThreadPool {
   }
 
  private:
-  // Claims and runs chunks of `job` until none is left. A claim is a CAS on (job, next
-  // chunk), so it fails once the job has changed: a late worker never runs a chunk twice.
+  // Claims and runs chunks of `job` until none is left. The claim word holds the job, its
+  // chunk count and the next chunk, and a claim is a CAS on all three: it succeeds only for
+  // an unclaimed chunk of the current job, so a late worker never runs a chunk twice or a
+  // chunk of a job it did not see (the count must not come from a separate field, which
+  // the next job may already have overwritten while this word still names the old one).
   void work(uint64_t job) {
     for (;;) {
       uint64_t v = claim_.load(std::memory_order_acquire);
       if ((v >> 32) != job) return;
-      const int64_t c = static_cast<int64_t>(v & 0xFFFFFFFFu);
-      const int64_t chunks = chunks_.load(std::memory_order_relaxed);
+      const int64_t chunks = static_cast<int64_t>((v >> 16) & 0xFFFF), c = static_cast<int64_t>(v & 0xFFFF);
       if (c >= chunks) return;
       const Fn* fn = fn_.load(std::memory_order_relaxed);
       const int64_t b = begin_.load(std::memory_order_relaxed), e = end_.load(std::memory_order_relaxed);
       if (!claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel)) continue;
-      // The job cannot finish (and its fields cannot change) before this chunk is done.
+      // Chunk c of this job was unclaimed, so the job cannot have finished and its fields,
+      // read above, cannot yet have been replaced by the next job's.
       const int64_t lo = b + (e - b) * c / chunks, hi = b + (e - b) * (c + 1) / chunks;
       try {
         if (lo < hi) (*fn)(lo, hi);
@@ -135,9 +139,8 @@ class ThreadPool {
       if (job == seen) {
         std::unique_lock<std::mutex> lk(mu_);
         sleeping_.fetch_add(1);
-        wake_cv_.wait(lk, [&] {
-          return shutdown_.load() || (claim_.load(std::memory_order_acquire) >> 32) != seen;
-        });
+        // seq_cst, pairing with the caller's store and its read of sleeping_ (see run()).
+        wake_cv_.wait(lk, [&] { return shutdown_.load() || (claim_.load() >> 32) != seen; });
         sleeping_.fetch_sub(1);
         job = claim_.load(std::memory_order_acquire) >> 32;
       }
@@ -161,10 +164,10 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex run_mu_, mu_;
   std::condition_variable wake_cv_, done_cv_;
-  // (job id << 32) | next chunk to claim.
+  // (job id << 32) | (chunk count << 16) | next chunk to claim.
   std::atomic<uint64_t> claim_{0};
   std::atomic<const Fn*> fn_{nullptr};
-  std::atomic<int64_t> begin_{0}, end_{0}, chunks_{0}, done_{0};
+  std::atomic<int64_t> begin_{0}, end_{0}, done_{0};
   std::atomic<int> sleeping_{0};
   std::atomic<bool> shutdown_{false};
   std::exception_ptr error_;  // first exception of the current job, under mu_

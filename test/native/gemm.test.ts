@@ -137,6 +137,9 @@ describe.each(ISAS)('sgemm on the %s path', (isa) => {
     try {
       expect(check({ ta: false, tb: false, m: 211, n: 307, k: 401, alpha: 1, beta: 0 }, 5)).toBeLessThanOrEqual(1);
       expect(check({ ta: true, tb: true, m: 173, n: 89, k: 523, alpha: 1, beta: 2 }, 6)).toBeLessThanOrEqual(1);
+      // More rows than one row block: B packed once, shared by the threads.
+      expect(check({ ta: false, tb: true, m: 470, n: 150, k: 400, alpha: 0.5, beta: 0.5, masks: true }, 7)).toBeLessThanOrEqual(1);
+      expect(check({ ta: true, tb: false, m: 463, n: 37, k: 405, alpha: 1, beta: 0 }, 8)).toBeLessThanOrEqual(1);
     } finally {
       cpu.setNumThreads(initial.threads);
     }
@@ -162,7 +165,7 @@ describe.each(ISAS)('sgemm on the %s path', (isa) => {
   });
 
   test('the result does not depend on the thread count', () => {
-    const m = 150, n = 230, k = 700;
+    const m = 470, n = 230, k = 700;
     const a = randomFill(m * k, 1), b = randomFill(k * n, 2);
     const outs = [1, 2, 3].map((t) => {
       cpu.setNumThreads(t);
