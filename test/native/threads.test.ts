@@ -60,6 +60,28 @@ test('setNumThreads resizes the pool; results stay exact across many resizes', (
   }
 });
 
+test('back-to-back parallel jobs run every chunk exactly once (accumulating GEMMs)', () => {
+  // A late worker once could claim a chunk of the next job: run twice, the accumulating
+  // product below comes out wrong (and the early return let workers write freed memory).
+  const deadline = Date.now() + 2000;
+  let it = 0;
+  try {
+    while (Date.now() < deadline) {
+      it++;
+      // More threads than cores: workers get descheduled mid-claim, the case that went wrong.
+      if (it % 40 === 0) cpu.setNumThreads(2 + (it / 40) % 7);
+      const m = 1 + ((it * 131) % 500), n = 1 + ((it * 71) % 300), k = 1 + ((it * 53) % 200);
+      const a = new Float32Array(m * k).fill(0.5), b = new Float32Array(k * n).fill(2), c = new Float32Array(m * n).fill(1);
+      cpu.sgemm(false, false, m, n, k, 1, a, k, b, n, 1, c, n, null, null);
+      let bad = 0;
+      for (let i = 0; i < c.length; i++) if (c[i] !== k + 1) bad++;
+      expect([it, m, n, k, bad]).toEqual([it, m, n, k, 0]);
+    }
+  } finally {
+    cpu.setNumThreads(initial);
+  }
+});
+
 test('setNumThreads rejects counts outside [1, 1024] and keeps the pool', () => {
   cpu.setNumThreads(initial);
   expect(thrown(() => cpu.setNumThreads(0))?.name).toBe('RangeError');
