@@ -23,7 +23,7 @@ constexpr int64_t kStreamedNc = 512;
 // Largest packed copy of a cell's A kept across column blocks (floats; 8 MB).
 constexpr int64_t kPackedAFloats = int64_t{2} << 20;
 // Load balance: row blocks per thread (shared-B mode), cells per thread (column split).
-constexpr int64_t kRowBlocksPerThread = 4;
+constexpr int64_t kRowBlocksPerThread = 2;
 constexpr int kCellsPerThread = 4;
 // Narrowest column cell worth its own packing of A.
 constexpr int64_t kMinCellColumns = 256;
