@@ -104,13 +104,21 @@ void direct_planes(const BlockKernels& k, const DirectPlan& p, int64_t n, int64_
 void survivor_taps(const Conv2dShape& s, const SparsePattern& w, const DirectPlan& p,
                    int64_t* off, int32_t* tap) {
   const int64_t kk = s.kh * s.kw, cg = s.c / s.groups, og = s.o / s.groups;
+  // Divisions per column, not per survivor.
+  std::vector<int64_t> column(static_cast<size_t>(w.cols));
+  std::vector<int32_t> column_tap(static_cast<size_t>(w.cols));
+  for (int64_t col = 0; col < w.cols; ++col) {
+    column[col] = (col / kk) * p.plane + p.shift[col % kk];
+    column_tap[col] = static_cast<int32_t>(col % kk);
+  }
   parallel_for(0, w.rows, 64, [&](int64_t r0, int64_t r1) {
-    for (int64_t o = r0; o < r1; ++o)
+    for (int64_t o = r0; o < r1; ++o) {
+      const int64_t group = (o / og) * cg * p.plane;
       for (int64_t j = w.row_ptr[o]; j < w.row_ptr[o + 1]; ++j) {
-        const int64_t col = w.col_idx[j], t = col % kk;
-        off[j] = ((o / og) * cg + col / kk) * p.plane + p.shift[t];
-        tap[j] = static_cast<int32_t>(t);
+        off[j] = group + column[w.col_idx[j]];
+        tap[j] = column_tap[w.col_idx[j]];
       }
+    }
   });
 }
 
@@ -142,9 +150,11 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
   std::vector<int64_t> ptr(s.c + 1, 0);
   auto visit = [&](int64_t ch, auto&& fn) {
     const int64_t grp = ch / cg, cl = ch % cg;
-    for (int64_t col = cl * kk; col < (cl + 1) * kk; ++col)
+    for (int64_t t = 0; t < kk; ++t) {
+      const int64_t col = cl * kk + t;
       for (int64_t q = w.col_ptr[col]; q < w.col_ptr[col + 1]; ++q)
-        if (w.csc_row[q] / og == grp) fn(col % kk, w.csc_row[q], q);
+        if (s.groups == 1 || w.csc_row[q] / og == grp) fn(t, w.csc_row[q], q);
+    }
   };
   parallel_for(0, s.c, 16, [&](int64_t c0, int64_t c1) {
     for (int64_t ch = c0; ch < c1; ++ch) visit(ch, [&](int64_t, int64_t, int64_t) { ++ptr[ch + 1]; });

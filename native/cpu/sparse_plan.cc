@@ -2,21 +2,24 @@
 #include "sparse_plan.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "pai/parallel.h"
 
 namespace pai::sparse_detail {
 
 void survivor_offsets(const Grid& g, const SparsePattern& w, int64_t* off) {
-  const int64_t kw = g.s.kw;
+  // Divisions per column, not per survivor: a column's offset within its group's planes,
+  // plus the group's first plane.
+  std::vector<int64_t> column(static_cast<size_t>(w.cols));
+  for (int64_t col = 0; col < w.cols; ++col) {
+    const int64_t tap = col % g.kk, i = tap / g.s.kw, jj = tap % g.s.kw;
+    column[col] = g.plane_of(col / g.kk, i, jj) * g.xp_stride + g.shift_of(i, jj);
+  }
   parallel_for(0, w.rows, 64, [&](int64_t r0, int64_t r1) {
     for (int64_t o = r0; o < r1; ++o) {
-      const int64_t c0 = (o / g.og) * g.cg;
-      for (int64_t j = w.row_ptr[o]; j < w.row_ptr[o + 1]; ++j) {
-        const int64_t col = w.col_idx[j], tap = col % g.kk;
-        const int64_t i = tap / kw, jj = tap % kw;
-        off[j] = g.plane_of(c0 + col / g.kk, i, jj) * g.xp_stride + g.shift_of(i, jj);
-      }
+      const int64_t group = (o / g.og) * g.cg * g.phases * g.xp_stride;
+      for (int64_t j = w.row_ptr[o]; j < w.row_ptr[o + 1]; ++j) off[j] = group + column[w.col_idx[j]];
     }
   });
 }
@@ -31,20 +34,21 @@ void sum_over_items(int64_t items, int64_t n, float* out,
     parallel_for(0, rows, 1, fn_rows);
     return;
   }
-  std::vector<std::vector<float>> copies(static_cast<size_t>(std::max<int64_t>(parts - 1, 0)));
+  // The private copies live in reused scratch memory (no page faults per call).
+  float* copies = scratch<float>(kPartials, std::max<int64_t>(parts - 1, 0) * n);
   parallel_for(0, parts, 1, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       float* acc = out;
       if (p > 0) {
-        copies[p - 1].assign(static_cast<size_t>(n), 0.f);
-        acc = copies[p - 1].data();
+        acc = copies + (p - 1) * n;
+        std::fill(acc, acc + n, 0.f);
       }
       fn(items * p / parts, items * (p + 1) / parts, acc);
     }
   });
   parallel_for(0, n, 1 << 14, [&](int64_t i0, int64_t i1) {
-    for (const std::vector<float>& c : copies)
-      for (int64_t i = i0; i < i1; ++i) out[i] += c[i];
+    for (int64_t c = 0; c + 1 < parts; ++c)
+      for (int64_t i = i0; i < i1; ++i) out[i] += copies[c * n + i];
   });
 }
 

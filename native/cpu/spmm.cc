@@ -96,6 +96,19 @@ struct PlaneEntries {
 
 PlaneEntries plane_entries(const Grid& g, const SparsePattern& w, const float* values) {
   PlaneEntries e;
+  if (g.kk == 1 && g.phases == 1 && g.s.groups == 1) {
+    // One plane per column: the CSC order is already grouped by plane.
+    e.ptr.assign(w.col_ptr, w.col_ptr + w.cols + 1);
+    e.off = scratch<int64_t>(kOffsets, w.nnz);
+    e.val = scratch<float>(kValues, w.nnz);
+    parallel_for(0, w.nnz, 1 << 14, [&](int64_t q0, int64_t q1) {
+      for (int64_t q = q0; q < q1; ++q) {
+        e.off[q] = w.csc_row[q] * g.g_stride + g.g_front;
+        e.val[q] = values[w.csc_pos[q]];
+      }
+    });
+    return e;
+  }
   e.ptr.assign(g.planes + 1, 0);
   const int64_t kw = g.s.kw, c = g.s.c;
   // Visits the survivors of input channel ch (global) that belong to its group.
@@ -106,7 +119,7 @@ PlaneEntries plane_entries(const Grid& g, const SparsePattern& w, const float* v
       const int64_t p = g.plane_of(ch, i, jj), shift = g.shift_of(i, jj);
       for (int64_t q = w.col_ptr[col]; q < w.col_ptr[col + 1]; ++q) {
         const int64_t o = w.csc_row[q];
-        if (o / g.og == grp) fn(p, o * g.g_stride + g.g_front - shift, values[w.csc_pos[q]]);
+        if (g.s.groups == 1 || o / g.og == grp) fn(p, o * g.g_stride + g.g_front - shift, values[w.csc_pos[q]]);
       }
     }
   };
