@@ -58,8 +58,10 @@ async function runIsa(ctx: BenchContext, cpu: NativeAddon, isa: Isa, threads: nu
     if (!ctx.wants(`${c.label} ${isa}`)) continue;
     const a = randomMatrix(c.m * c.k), b = randomMatrix(c.k * c.n), out = new Float32Array(c.m * c.n);
     const ours = () => cpu.sgemm(false, false, c.m, c.n, c.k, 1, a, c.k, b, c.n, 0, out, c.n, null, null);
-    // The slow portable path gets fewer repetitions: it is a fallback, not a target.
-    const opts = isa === 'baseline' ? { repeat: 5, warmup: 1 } : { repeat: 11 };
+    // The slow portable path gets fewer repetitions: it is a fallback, not a target. 100 ms
+    // per measurement: the first call after the other side's turn finds cold caches (8 MB
+    // of operands at 1024^3), which must not weigh on the median.
+    const opts = isa === 'baseline' ? { repeat: 5, warmup: 1, minTimeMs: 100 } : { repeat: 11, minTimeMs: 100 };
     const r = await ctx.compare(ours, { rows: c.n, out: c.m, inner: c.k, threads }, opts);
     const flops = 2 * c.m * c.n * c.k;
     // GFLOP per CPU-second times the threads: the rate each thread would reach on a core of
