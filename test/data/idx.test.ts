@@ -13,7 +13,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const spec = { name: 'mnist-idx', numClasses: 10, fix: 'FIXME-HINT' };
+const spec = { name: 'mnist-idx', numClasses: 10, fix: 'install-hint-for-test' };
 
 /** Writes an MNIST-layout directory of n images of h x w with pixel (i, k) = (7i + 3k) mod 256 and label i mod 10. */
 function writeSplitFiles(d: string, prefix: string, n: number, h: number, w: number, gz: boolean): void {
@@ -99,7 +99,7 @@ describe('IDX datasets', () => {
   });
 
   test('missing directory and missing files name the place and the fix', () => {
-    expect(() => readIdxDataset({ ...spec, dataDir: path.join(dir, 'nowhere') })).toThrow(/nowhere: directory not found\. Fix: FIXME-HINT/);
+    expect(() => readIdxDataset({ ...spec, dataDir: path.join(dir, 'nowhere') })).toThrow(/nowhere: directory not found\. Fix: install-hint-for-test/);
     const half = path.join(dir, 'half');
     writeSplitFiles(half, 'train', 2, 2, 2, true);
     expect(() => readIdxDataset({ ...spec, dataDir: half })).toThrow(/half: neither t10k-images-idx3-ubyte\.gz nor t10k-images-idx3-ubyte/);
