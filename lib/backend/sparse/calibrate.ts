@@ -170,7 +170,7 @@ function interpolate(hi: CrossoverPoint, lo: CrossoverPoint): number {
  * and returns the interpolated crossover; null without the native kernels.
  */
 export function calibrateLayer(shape: SparseLayerShape, opts: { batch?: number; repeats?: number } = {}): Calibration | null {
-  const batch = opts.batch ?? (shape.kind === 'linear' ? 64 : 16);
+  const batch = opts.batch ?? (shape.kind === 'linear' ? 128 : 64);
   const repeats = opts.repeats ?? 3;
   const timer = shape.kind === 'linear' ? linearTimer(shape, batch, repeats) : convTimer(shape, batch, repeats);
   if (!timer) return null;
