@@ -55,9 +55,8 @@ struct Chunks {
     count = (threaded && n >= kParallelMin) ? num_threads() : 1;
     count = std::max<int64_t>(count, (n + kMaxChunk - 1) / kMaxChunk);
   }
-  int64_t begin(int64_t c) const {
-    return static_cast<int64_t>(static_cast<__int128>(n) * c / count);
-  }
+  // Chunk sizes differ by at most one; computed without the overflow of n * c.
+  int64_t begin(int64_t c) const { return n / count * c + std::min(c, n % count); }
   template <typename F>
   void each(F f) const {
     parallel_for(0, count, 1, [&](int64_t c0, int64_t c1) {
@@ -201,12 +200,15 @@ ClassifyFn pick_classify() {
   }
 }
 
-// Keys of evenly spaced entries: position j samples index floor((2j + 1) n / 2s).
+// Keys of evenly spaced entries: position j samples index about (2j + 1) n / 2s (in
+// double precision, which is exact enough for a sample and cannot overflow).
 std::vector<uint32_t> sample_keys(const float* s, int64_t n) {
   std::vector<uint32_t> out(kSampleSize);
-  for (int64_t j = 0; j < kSampleSize; ++j)
-    out[j] = score_key(s[static_cast<int64_t>(static_cast<__int128>(2 * j + 1) * n /
-                                              (2 * kSampleSize))]);
+  const double step = static_cast<double>(n) / kSampleSize;
+  for (int64_t j = 0; j < kSampleSize; ++j) {
+    const int64_t i = std::min(n - 1, static_cast<int64_t>((static_cast<double>(j) + 0.5) * step));
+    out[j] = score_key(s[i]);
+  }
   return out;
 }
 

@@ -77,7 +77,9 @@ void direct_planes(const BlockKernels& k, const DirectPlan& p, int64_t n, int64_
       const int64_t img0 = (t / ranges) * kImages, img1 = std::min(n, img0 + kImages);
       const int64_t rg = t % ranges;
       for (int64_t ch = channels * rg / ranges; ch < channels * (rg + 1) / ranges; ++ch) {
-        const auto [j0, count] = range(ch);
+        // Not a structured binding: C++17 does not let lambdas capture those.
+        const std::pair<int64_t, int64_t> entries = range(ch);
+        const int64_t j0 = entries.first, count = entries.second;
         const float b = init(ch);
         for_each_vector_block(p.vectors, [&](int64_t v0, int kb) {
           const int64_t nv = int64_t(1) << kb, batch = kImages >> kb;
