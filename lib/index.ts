@@ -27,6 +27,9 @@ export { Tensor, zeros, ones, full, fromArray, arange, rand, randn, tidy, keep, 
 export * as ops from './ops';
 export { grad, backward, noGrad, enableGrad, isGradEnabled, detectAnomaly, setDetectAnomaly } from './autograd';
 
+// ---- sparse execution: scoring, exact top-k selection, compressed weights, crossover ----
+export * as sparse from './backend/sparse';
+
 // ---- modules and layers (Module, Parameter, Conv2d, ..., the parameter arena) ----
 export * as nn from './nn';
 

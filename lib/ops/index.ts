@@ -56,3 +56,6 @@ export { batchNorm } from './batch-norm';
 export type { BatchNormOptions } from './batch-norm';
 export { dropout } from './dropout';
 export type { DropoutOptions } from './dropout';
+// Compressed sparse layers (values [nnz] over a pattern built once from a mask).
+export { sparseLinear, sparseLinearGradInput, sparseLinearGradWeight } from './sparse-linear';
+export { sparseConv2d, sparseConv2dGradInput, sparseConv2dGradWeight } from './sparse-conv2d';
