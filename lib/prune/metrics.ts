@@ -3,7 +3,7 @@ import { sum } from '../ops';
 import { noGrad } from '../autograd';
 import type { ArenaModel } from './pruner';
 import type { PruneSegment } from './prunable';
-import { isHomogeneous, withLinearizedModel } from './pruners/synflow';
+import { isHomogeneous, searchFlowScale, withLinearizedModel } from './pruners/synflow';
 
 /** One prunable tensor after pruning (density = survivors / params). */
 export interface LayerDensity {
@@ -42,16 +42,8 @@ function flowAt(model: ArenaModel, shape: readonly number[], value: number): num
 export function synapticFlow(model: ArenaModel, inputShape: readonly number[]): number {
   const homogeneous = isHomogeneous(model);
   return withLinearizedModel(model, () => {
-    let scale = 1;
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const r = flowAt(model, inputShape, scale);
-      if ((Number.isFinite(r) && r > 1e-30 && r < 1e30) || !homogeneous) return r / scale;
-      if (r === 0 && attempt >= 1) return 0; // a collapsed net: no path carries flow
-      const next = scale * (Number.isFinite(r) && r > 0 ? Math.pow(2, -Math.round(Math.log2(r))) : r === 0 ? 2 ** 60 : 2 ** -60);
-      if (!(next >= 2 ** -120 && next <= 2 ** 120)) return r / scale;
-      scale = next;
-    }
-    return flowAt(model, inputShape, scale) / scale;
+    const { r, scale } = searchFlowScale(homogeneous, 1, (s) => flowAt(model, inputShape, s));
+    return r / scale;
   });
 }
 

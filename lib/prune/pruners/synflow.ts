@@ -147,11 +147,27 @@ export function linearizedFlowGradients(
   alreadyLinearized = false,
 ): { r: number; scale: number } {
   const homogeneous = isHomogeneous(model);
+  const { r, scale } = searchFlowScale(homogeneous, initialScale, (s) => {
+    clearGrads(model);
+    return alreadyLinearized ? synapticFlowBackward(model, shape, s) : withLinearizedModel(model, () => synapticFlowBackward(model, shape, s));
+  });
+  if (!Number.isFinite(r)) {
+    clearGrads(model);
+    throw new RangeError(`synflow: the synaptic flow R overflowed (${r})${where ? ' at ' + where : ''}; the model is not homogeneous, so its input cannot be rescaled`);
+  }
+  return { r, scale };
+}
+
+/**
+ * Runs `flowAt(scale)` (the flow of the linearized net on a constant input `scale`) until the
+ * float32 result is comfortably in range, moving the input by powers of two; only a
+ * homogeneous net may be rescaled (else scale stays 1). Returns the last flow and its scale.
+ */
+export function searchFlowScale(homogeneous: boolean, initialScale: number, flowAt: (scale: number) => number): { r: number; scale: number } {
   let scale = homogeneous ? initialScale : 1;
   let r = 0;
   for (let attempt = 0; ; attempt++) {
-    clearGrads(model);
-    r = alreadyLinearized ? synapticFlowBackward(model, shape, scale) : withLinearizedModel(model, () => synapticFlowBackward(model, shape, scale));
+    r = flowAt(scale);
     const ok = Number.isFinite(r) && r > 1e-30 && r < 1e30;
     // r = 0 is usually a real collapse (no path left): one retry at a larger input tells it
     // from an underflow, and the input must stay a finite float32.
@@ -160,10 +176,6 @@ export function linearizedFlowGradients(
     const next = scale * (Number.isFinite(r) && r > 0 ? Math.pow(2, -Math.round(Math.log2(r))) : r === 0 ? 2 ** 60 : 2 ** -60);
     if (!(next >= 2 ** -120 && next <= 2 ** 120)) break;
     scale = next;
-  }
-  if (!Number.isFinite(r)) {
-    clearGrads(model);
-    throw new RangeError(`synflow: the synaptic flow R overflowed (${r})${where ? ' at ' + where : ''}; the model is not homogeneous, so its input cannot be rescaled`);
   }
   return { r, scale };
 }
