@@ -13,6 +13,7 @@
  * Every document is plain JSON (no NaN, no Infinity, no typed arrays), so it survives
  * `JSON.stringify` / `JSON.parse` unchanged and can be redrawn by `pai report`.
  */
+import type { LayerExecution } from '../nn/compress';
 
 /** The `format` tag of every results document. */
 export const RESULTS_FORMAT = 'prune-at-init/results';
@@ -173,6 +174,8 @@ export interface TrainRecord {
   /** Best test top-1 over the epochs, and its epoch. */
   best: { epoch: number; top1: number };
   seconds: number;
+  /** How each masked layer executed while training ('dense' or 'compressed', with its density). */
+  execution?: LayerExecution[];
 }
 
 /** One prune-then-train run of a grid. */

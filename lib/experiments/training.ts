@@ -42,6 +42,8 @@ export async function trainWith(model: Module, data: LoadedData, job: TrainJob):
     checkpoint: job.checkpoint,
     resume: job.resume,
     extra: job.extra,
+    sparse: s.sparse,
   });
-  return trainRecord(result.history, result.history.reduce((a, e) => a + e.seconds, 0));
+  const record = trainRecord(result.history, result.history.reduce((a, e) => a + e.seconds, 0));
+  return result.execution.length ? { ...record, execution: result.execution } : record;
 }

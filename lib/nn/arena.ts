@@ -6,6 +6,18 @@ import { Parameter } from './parameter';
 import { DeviceMirror } from './device-mirror';
 import { layerMasksGradient } from './masked';
 import { loadNative } from '../backend/native-loader';
+import { CompressedBlock, type CompressedMember } from './compressed-block';
+
+/**
+ * A contiguous run of trainable values the optimizer updates in one fused pass: a run of the
+ * arena (with its masks when pruned), or the block of compressed survivors.
+ */
+export interface OptimizerSegment {
+  values: Float32Array;
+  grads: Float32Array;
+  /** 0/1 masks of the run, or null (unpruned parameters, compressed survivors). */
+  mask: Float32Array | null;
+}
 
 /** Where one parameter lives in the arena. */
 export interface ArenaEntry {
@@ -42,6 +54,8 @@ export class ParameterArena {
   readonly entries: readonly ArenaEntry[];
   private active = false;
   private mirror: DeviceMirror | null = null;
+  private block: CompressedBlock | null = null;
+  private layoutVersion = 0;
   private readonly owners: Map<string, Module>;
 
   private constructor(entries: ArenaEntry[], total: number, prunableLength: number, values: Float32Array, owners: Map<string, Module>) {
@@ -116,7 +130,10 @@ export class ParameterArena {
    * optimizer reads one buffer. Returns `grads`.
    */
   gatherGrads(): Float32Array {
+    this.block?.gatherGrads();
     for (const e of this.entries) {
+      // A compressed weight's gradient is its survivors' (in the block); its dense run is unused.
+      if (e.param.compressed) continue;
       const g = e.param.grad;
       if (!g) {
         this.grads.fill(0, e.offset, e.offset + e.length);
@@ -135,6 +152,7 @@ export class ParameterArena {
    * re-applies new masks.
    */
   activateMasks(): void {
+    this.checkDense('activateMasks');
     this.active = true;
     this.bindMasks();
     this.applyMasks();
@@ -168,6 +186,7 @@ export class ParameterArena {
    */
   moveTo(device: Device): void {
     if (device === this.device) return;
+    this.checkDense('moveTo');
     if (this.mirror) this.mirror.download(this.values);
     const old = this.mirror;
     this.mirror = device === 'cpu' ? null : new DeviceMirror(device, this.values, this.masks);
@@ -196,7 +215,115 @@ export class ParameterArena {
 
   /** Sets pruned weights (mask 0) to exactly +0 over the prunable block; kept weights are untouched. */
   applyMasks(): void {
+    this.checkDense('applyMasks');
     zeroPruned(this.values.subarray(0, this.prunableLength), this.masks);
+  }
+
+  /**
+   * Runs the given prunable weights compressed: their layers compute with the survivors only
+   * (see lib/nn/compress.ts, which chooses them). The masks must be active and the model on
+   * the cpu; the pattern is then fixed until {@link decompress}. Build optimizers afterwards.
+   */
+  compress(keys: ReadonlySet<string>): void {
+    if (this.block) throw new Error('ParameterArena.compress: the model is already compressed. Fix: call decompress() first');
+    if (!this.active) throw new Error('ParameterArena.compress: the model has no active masks. Fix: prune it (or activateMasks()) first');
+    if (this.device !== 'cpu') throw new Error(`ParameterArena.compress: compressed layers run on the cpu; the model is on '${this.device}'`);
+    const inputs = this.prunableParameters()
+      .filter((e) => keys.has(e.key))
+      .map((e) => ({ key: e.key, param: e.param, denseOffset: e.offset, mask: this.masks.subarray(e.offset, e.offset + e.length) }));
+    const unknown = [...keys].filter((k) => !inputs.some((i) => i.key === k));
+    if (unknown.length) throw new RangeError(`ParameterArena.compress: not prunable parameters: ${unknown.join(', ')}`);
+    if (inputs.length === 0) return;
+    this.block = CompressedBlock.build(inputs);
+    this.layoutVersion++;
+  }
+
+  /** Ends compressed execution (the dense weights already hold the trained survivors). */
+  decompress(): void {
+    if (!this.block) return;
+    this.block.scatterTo(this.values);
+    this.block.release();
+    this.block = null;
+    this.layoutVersion++;
+  }
+
+  /** The compressed weights, in arena order (empty when none). */
+  get compressed(): readonly CompressedMember[] {
+    return this.block ? this.block.members : [];
+  }
+
+  /** Changes whenever {@link compress} or {@link decompress} changes what the optimizer updates. */
+  get layout(): number {
+    return this.layoutVersion;
+  }
+
+  /**
+   * What an optimizer updates, in order: the prunable runs (with masks once pruned), the
+   * compressed survivors, then the unprunable parameters. Without compression these are the
+   * prunable block and the rest, as two runs.
+   */
+  optimizerSegments(): OptimizerSegment[] {
+    const segs: OptimizerSegment[] = [];
+    const run = (from: number, to: number, masked: boolean): void => {
+      if (to > from) segs.push({ values: this.values.subarray(from, to), grads: this.grads.subarray(from, to), mask: masked && this.active ? this.masks.subarray(from, to) : null });
+    };
+    let start = 0;
+    for (const e of this.prunableParameters()) {
+      if (!e.param.compressed) continue;
+      run(start, e.offset, true);
+      start = e.offset + e.length;
+    }
+    run(start, this.prunableLength, true);
+    if (this.block && this.block.values.length > 0) segs.push({ values: this.block.values, grads: this.block.grads, mask: null });
+    run(this.prunableLength, this.values.length, false);
+    return segs;
+  }
+
+  /** Total length of {@link optimizerSegments}: the size of an optimizer's state buffers. */
+  get trainableLength(): number {
+    return this.optimizerSegments().reduce((s, g) => s + g.values.length, 0);
+  }
+
+  /**
+   * An optimizer-state array in segment layout as one of arena layout (`values.length`,
+   * zeros at pruned entries of compressed weights): checkpoints store this form, so they
+   * load whether or not the resumed run compresses the same layers.
+   */
+  toArenaLayout(state: Float32Array): Float32Array {
+    const out = new Float32Array(this.values.length);
+    this.forEachSegment(state, (seg, part, denseFrom) => (denseFrom === null ? this.block!.scatter(part, out) : out.set(part, denseFrom)));
+    return out;
+  }
+
+  /** The inverse of {@link toArenaLayout}: the survivors and dense runs of an arena-layout array. */
+  fromArenaLayout(dense: Float32Array): Float32Array {
+    if (dense.length !== this.values.length) throw new RangeError(`fromArenaLayout: ${dense.length} elements, the arena has ${this.values.length}`);
+    const out = new Float32Array(this.trainableLength);
+    this.forEachSegment(out, (seg, part, denseFrom) => (denseFrom === null ? this.block!.gather(dense, part) : part.set(dense.subarray(denseFrom, denseFrom + part.length))));
+    return out;
+  }
+
+  private forEachSegment(state: Float32Array, fn: (seg: OptimizerSegment, part: Float32Array, denseFrom: number | null) => void): void {
+    let at = 0;
+    for (const seg of this.optimizerSegments()) {
+      const part = state.subarray(at, at + seg.values.length);
+      fn(seg, part, seg.values.buffer === this.values.buffer ? seg.values.byteOffset / 4 - this.values.byteOffset / 4 : null);
+      at += seg.values.length;
+    }
+  }
+
+  /** After an optimizer step: the dense views of compressed weights take the updated survivors. */
+  afterStep(): void {
+    this.block?.scatterTo(this.values);
+  }
+
+  /** After the dense values were written from outside (a loaded state dict): compressed layers re-read them. */
+  refreshCompressed(): void {
+    this.block?.gatherFrom(this.values);
+  }
+
+  private checkDense(fn: string): void {
+    if (this.block) throw new Error(`ParameterArena.${fn}: the model runs compressed layers, whose pattern is fixed. Fix: call decompressModel(model) first`);
   }
 
   /** Fraction of prunable weights kept (mask 1), in [0, 1]. */

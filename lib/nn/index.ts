@@ -3,7 +3,10 @@ export type { StateDict, StateValue, LoadStateDictOptions, LoadStateDictResult }
 export { Parameter } from './parameter';
 export type { ParameterOptions } from './parameter';
 export { ParameterArena } from './arena';
-export type { ArenaEntry } from './arena';
+export type { ArenaEntry, OptimizerSegment } from './arena';
+export { compressModel, decompressModel, layerExecutions, SPARSE_MODES } from './compress';
+export type { CompressOptions, LayerExecution } from './compress';
+export type { CompressedParameter, CompressedMember } from './compressed-block';
 export { effectiveWeight, maskedConv2d, maskedLinear, setMaskExecution, maskExecution } from './masked';
 export type { MaskExecution } from './masked';
 export { fanIn, kaimingNormal_, defaultLayerSeed } from './init';

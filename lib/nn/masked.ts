@@ -1,11 +1,33 @@
 import type { Tensor } from '../tensor';
 import { isGradEnabled } from '../autograd';
 import { conv2d, linear, mul, type Conv2dOptions } from '../ops';
+import { sparseConv2d } from '../ops/sparse-conv2d';
+import { sparseLinear } from '../ops/sparse-linear';
 import type { Parameter } from './parameter';
+
+/** The input shape a layer saw, reported to a {@link traceLayerInputs} observer. */
+export type LayerInput = { weight: Parameter; kind: 'conv2d'; x: readonly number[]; opts: Conv2dOptions } | { weight: Parameter; kind: 'linear'; x: readonly number[] };
+
+let observer: ((l: LayerInput) => void) | null = null;
+
+/**
+ * Runs `fn` while every masked layer reports its weight and input shape to `observe`
+ * (how compressModel learns the activation sizes that the crossover depends on).
+ */
+export function traceLayerInputs<T>(observe: (l: LayerInput) => void, fn: () => T): T {
+  const previous = observer;
+  observer = observe;
+  try {
+    return fn();
+  } finally {
+    observer = previous;
+  }
+}
 
 /**
  * How masked layers compute: every Conv2d and Linear goes through this file, so switching
- * between execution modes is a change in this one place.
+ * between execution modes is a change in this one place. A weight that compressModel()
+ * compressed runs the sparse kernels on its survivors; the others run one of the modes below.
  * - 'fused' (default): the mask is handed to the op, which multiplies it in while packing the
  *   weight (no weight ⊙ mask tensor) and returns an already masked weight gradient.
  * - 'multiply': weight * mask as a tensor of its own and the plain kernels, with the arena's
@@ -55,6 +77,9 @@ export function effectiveWeight(p: Parameter): Tensor {
 
 /** conv2d of a (possibly masked) weight parameter, in the current execution mode. */
 export function maskedConv2d(x: Tensor, weight: Parameter, bias: Tensor | null, opts: Conv2dOptions): Tensor {
+  observer?.({ weight, kind: 'conv2d', x: x.shape, opts });
+  const c = weight.compressed;
+  if (c) return sparseConv2d(x, c.weight, c.values, bias, opts);
   const mask = weight.mask;
   if (fuses(mask)) return conv2d(x, weight, bias, { ...opts, mask });
   return conv2d(x, effectiveWeight(weight), bias, opts);
@@ -62,6 +87,9 @@ export function maskedConv2d(x: Tensor, weight: Parameter, bias: Tensor | null, 
 
 /** linear of a (possibly masked) weight parameter, in the current execution mode. */
 export function maskedLinear(x: Tensor, weight: Parameter, bias: Tensor | null): Tensor {
+  observer?.({ weight, kind: 'linear', x: x.shape });
+  const c = weight.compressed;
+  if (c) return sparseLinear(x, c.weight, c.values, bias);
   const mask = weight.mask;
   if (fuses(mask)) return linear(x, weight, bias, { mask });
   return linear(x, effectiveWeight(weight), bias);

@@ -256,6 +256,7 @@ export abstract class Module {
     for (const [target, data] of plan) writeInto(target, data);
     // Parameters on a device were written there; the arena's host copy must follow.
     this.arena?.syncFromDevice();
+    this.arena?.refreshCompressed();
     for (const m of this.modules()) m.afterLoadStateDict();
     return { missingKeys, unexpectedKeys };
   }

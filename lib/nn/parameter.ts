@@ -1,4 +1,5 @@
 import { Tensor } from '../tensor';
+import type { CompressedParameter } from './compressed-block';
 
 /** Options of {@link Parameter.over}. */
 export interface ParameterOptions {
@@ -16,6 +17,11 @@ export class Parameter extends Tensor {
   mask: Tensor | null = null;
   /** Whether pruning may remove entries (conv and linear weights). */
   prunable = false;
+  /**
+   * Set while the model runs this weight compressed ({@link compressModel}): its layer then
+   * computes with the survivors only, and this dense view is kept equal to them.
+   */
+  compressed: CompressedParameter | null = null;
 
   /** A parameter over `storage` without copying (e.g. a window of the parameter arena). */
   static over(storage: Float32Array, shape: readonly number[], opts: ParameterOptions = {}): Parameter {

@@ -1,6 +1,7 @@
 import { Tensor, tidy } from '../tensor';
 import { crossEntropy } from '../ops';
 import type { Module } from '../nn/module';
+import { compressModel, decompressModel, layerExecutions, type CompressOptions, type LayerExecution } from '../nn/compress';
 import type { Device } from '../backend';
 import { checkBatch, type Batch, type BatchSource } from './batches';
 import { type CheckpointMeta, type EpochRecord, loadCheckpoint, saveCheckpoint } from './checkpoint';
@@ -54,6 +55,15 @@ export interface TrainOptions {
   resume?: string;
   /** Stored in the checkpoint metadata as is. */
   extra?: Record<string, unknown>;
+  /**
+   * Sparse execution of a pruned model while it trains: 'auto' compresses each layer below
+   * its measured crossover density, 'compressed' every masked layer, 'dense' none (see
+   * compressModel). Applied only when `optimizer` is a config (train builds the optimizer
+   * after compressing); the model is decompressed when training ends. Default: unchanged.
+   */
+  sparse?: CompressOptions['sparse'];
+  /** Further compression options (input shape, whether to calibrate missing crossovers). */
+  compress?: Omit<CompressOptions, 'sparse'>;
 }
 
 /** What {@link train} returns. */
@@ -63,6 +73,8 @@ export interface TrainResult {
   final: EpochRecord | null;
   globalStep: number;
   optimizer: Optimizer;
+  /** How each masked layer executed (all 'dense' unless `sparse` compressed some). */
+  execution: LayerExecution[];
 }
 
 function specOf(model: Module): CheckpointMeta['model'] {
@@ -83,23 +95,44 @@ export async function train(model: Module, opts: TrainOptions): Promise<TrainRes
   validateLrSchedule(schedule);
   const every = opts.checkpoint?.every ?? 1;
   if (opts.checkpoint && (!Number.isInteger(every) || every < 1)) throw new RangeError(`train: checkpoint.every must be a positive integer, got ${every}`);
-  const optimizer = opts.optimizer instanceof Optimizer ? opts.optimizer : createOptimizer(model, opts.optimizer);
-  if (optimizer.arena !== model.arena) throw new Error('train: the optimizer was built over another model\'s parameter arena');
-  const config = optimizer.config;
-  const baseLr = config.lr;
   let history: EpochRecord[] = [];
   let startEpoch = 0;
   let globalStep = 0;
-  if (opts.resume) {
-    const ck = loadCheckpoint(opts.resume, model);
-    if (ck.meta.optimizer.kind !== config.kind) {
-      throw new Error(`train: ${opts.resume} was trained with ${ck.meta.optimizer.kind}, not ${config.kind}; resume with the same optimizer`);
+  // The checkpoint is loaded before compressing: it may set the masks, which fixes the pattern.
+  const ck = opts.resume ? loadCheckpoint(opts.resume, model) : null;
+  const compress = opts.sparse !== undefined && !(opts.optimizer instanceof Optimizer);
+  const execution = compress ? compressModel(model, { ...opts.compress, sparse: opts.sparse }) : null;
+  try {
+    const optimizer = opts.optimizer instanceof Optimizer ? opts.optimizer : createOptimizer(model, opts.optimizer);
+    if (optimizer.arena !== model.arena) throw new Error('train: the optimizer was built over another model\'s parameter arena');
+    if (ck) {
+      if (ck.meta.optimizer.kind !== optimizer.config.kind) {
+        throw new Error(`train: ${opts.resume} was trained with ${ck.meta.optimizer.kind}, not ${optimizer.config.kind}; resume with the same optimizer`);
+      }
+      optimizer.loadState(ck.optimizerState);
+      history = ck.meta.history;
+      startEpoch = ck.meta.epoch;
+      globalStep = ck.meta.globalStep;
     }
-    optimizer.loadState(ck.optimizerState);
-    history = ck.meta.history;
-    startEpoch = ck.meta.epoch;
-    globalStep = ck.meta.globalStep;
+    const r = await trainEpochs(model, opts, optimizer, schedule, every, history, startEpoch, globalStep);
+    return { ...r, execution: execution ?? layerExecutions(model) };
+  } finally {
+    if (compress) decompressModel(model);
   }
+}
+
+async function trainEpochs(
+  model: Module,
+  opts: TrainOptions,
+  optimizer: Optimizer,
+  schedule: LrSchedule,
+  every: number,
+  history: EpochRecord[],
+  startEpoch: number,
+  globalStep: number,
+): Promise<Omit<TrainResult, 'execution'>> {
+  const config = optimizer.config;
+  const baseLr = config.lr;
   const stepsPerEpoch = opts.train.numBatches ?? null;
   if ((schedule.warmupEpochs ?? 0) > 0 && stepsPerEpoch === null) {
     throw new RangeError('train: a warm-up schedule needs the number of batches per epoch (BatchSource.numBatches)');

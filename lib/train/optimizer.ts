@@ -1,5 +1,5 @@
 import type { Module } from '../nn/module';
-import type { ParameterArena } from '../nn/arena';
+import type { OptimizerSegment, ParameterArena } from '../nn/arena';
 import { adamStep, sgdStep } from './fused-step';
 
 /** SGD hyper-parameters (PyTorch `torch.optim.SGD`). */
@@ -48,6 +48,7 @@ export abstract class Optimizer {
     if (!(lr >= 0) || !Number.isFinite(lr)) throw new RangeError(`Optimizer: lr must be a finite number >= 0, got ${lr}`);
     this.arena = arena;
     this.lr = lr;
+    this.layout = arena.layout;
   }
 
   /** The hyper-parameters as data (lr is the base rate given at construction). */
@@ -56,12 +57,16 @@ export abstract class Optimizer {
   /** One update of every parameter from its current gradient. */
   step(): void {
     const a = this.arena;
+    this.checkLayout();
     a.gatherGrads();
-    const p = a.prunableLength;
-    const n = a.values.length;
     this.stepCount++;
-    if (p > 0) this.update(0, p, a.masksActive ? a.masks : null);
-    if (n > p) this.update(p, n, null);
+    let at = 0;
+    // Segments are re-read each step: masks activated after this optimizer was built apply too.
+    for (const seg of a.optimizerSegments()) {
+      this.update(seg, at);
+      at += seg.values.length;
+    }
+    a.afterStep();
     a.syncToDevice();
   }
 
@@ -71,10 +76,41 @@ export abstract class Optimizer {
       e.param.grad?.dispose();
       e.param.grad = null;
     }
+    for (const m of this.arena.compressed) {
+      const v = m.compressed.values;
+      v.grad?.dispose();
+      v.grad = null;
+    }
   }
 
-  /** Updates arena elements [from, to) with the given mask (covering the same range) or none. */
-  protected abstract update(from: number, to: number, mask: Float32Array | null): void;
+  /**
+   * Updates one segment; its state is elements [at, at + seg.values.length) of the state
+   * buffers (which have {@link ParameterArena.trainableLength} elements: nnz per compressed layer).
+   */
+  protected abstract update(seg: OptimizerSegment, at: number): void;
+
+  /** The arena's compression layout when this optimizer was built (its state's layout). */
+  private readonly layout: number;
+
+  private checkLayout(): void {
+    if (this.arena.layout !== this.layout) {
+      throw new Error(
+        `${this.config.kind}: the model was compressed or decompressed after this optimizer was built. ` +
+          'Fix: build the optimizer after compressModel()/decompressModel() (train() does this when given an optimizer config)',
+      );
+    }
+  }
+
+  /** A new state buffer: one float per trainable value (nnz per compressed layer). */
+  protected stateBuffer(): Float32Array {
+    return new Float32Array(this.arena.trainableLength);
+  }
+
+  /** A state buffer in arena layout (what checkpoints store; independent of compression). */
+  protected exportState(b: Float32Array): Float32Array {
+    this.checkLayout();
+    return this.arena.compressed.length ? this.arena.toArenaLayout(b) : b.slice();
+  }
 
   /** Copies of the state buffers and the step count. */
   abstract state(): OptimizerState;
@@ -82,12 +118,14 @@ export abstract class Optimizer {
   /** Restores state saved by {@link state} (buffers must have the arena's length). */
   abstract loadState(s: OptimizerState): void;
 
+  /** A saved state buffer (arena layout) in this optimizer's segment layout. */
   protected checkBuffer(name: string, b: Float32Array | undefined): Float32Array {
     if (!b) throw new RangeError(`${this.config.kind}: optimizer state has no '${name}' buffer`);
     if (b.length !== this.arena.values.length) {
       throw new RangeError(`${this.config.kind}: '${name}' has ${b.length} elements, the arena ${this.arena.values.length}`);
     }
-    return b;
+    this.checkLayout();
+    return this.arena.compressed.length ? this.arena.fromArenaLayout(b) : b;
   }
 }
 
@@ -109,13 +147,13 @@ export class SGD extends Optimizer {
     const nesterov = cfg.nesterov ?? false;
     if (nesterov && (momentum <= 0 || dampening !== 0)) throw new RangeError('SGD: Nesterov momentum requires momentum > 0 and dampening 0');
     this.config = { kind: 'sgd', lr: cfg.lr, momentum, dampening, weightDecay, nesterov };
-    if (momentum !== 0) this.momentumBuf = new Float32Array(this.arena.values.length);
+    if (momentum !== 0) this.momentumBuf = this.stateBuffer();
   }
 
-  protected override update(from: number, to: number, mask: Float32Array | null): void {
-    const a = this.arena;
+  protected override update(seg: OptimizerSegment, at: number): void {
     const c = this.config;
-    sgdStep(a.values.subarray(from, to), a.grads.subarray(from, to), this.momentumBuf?.subarray(from, to) ?? null, mask, {
+    const n = seg.values.length;
+    sgdStep(seg.values, seg.grads, this.momentumBuf?.subarray(at, at + n) ?? null, seg.mask, {
       lr: this.lr,
       momentum: c.momentum!,
       dampening: c.dampening!,
@@ -126,7 +164,7 @@ export class SGD extends Optimizer {
   }
 
   override state(): OptimizerState {
-    return { step: this.stepCount, buffers: this.momentumBuf ? { momentum: this.momentumBuf.slice() } : {} };
+    return { step: this.stepCount, buffers: this.momentumBuf ? { momentum: this.exportState(this.momentumBuf) } : {} };
   }
 
   override loadState(s: OptimizerState): void {
@@ -151,14 +189,14 @@ export class Adam extends Optimizer {
     const wd = cfg.weightDecay ?? (kind === 'adamw' ? 0.01 : 0);
     check('Adam weightDecay', wd, wd >= 0, '>= 0');
     this.config = { kind, lr: cfg.lr, betas: [b1, b2], eps, weightDecay: wd };
-    this.m = new Float32Array(this.arena.values.length);
-    this.v = new Float32Array(this.arena.values.length);
+    this.m = this.stateBuffer();
+    this.v = this.stateBuffer();
   }
 
-  protected override update(from: number, to: number, mask: Float32Array | null): void {
-    const a = this.arena;
+  protected override update(seg: OptimizerSegment, at: number): void {
     const c = this.config;
-    adamStep(a.values.subarray(from, to), a.grads.subarray(from, to), this.m.subarray(from, to), this.v.subarray(from, to), mask, {
+    const n = seg.values.length;
+    adamStep(seg.values, seg.grads, this.m.subarray(at, at + n), this.v.subarray(at, at + n), seg.mask, {
       lr: this.lr,
       beta1: c.betas![0],
       beta2: c.betas![1],
@@ -170,7 +208,7 @@ export class Adam extends Optimizer {
   }
 
   override state(): OptimizerState {
-    return { step: this.stepCount, buffers: { exp_avg: this.m.slice(), exp_avg_sq: this.v.slice() } };
+    return { step: this.stepCount, buffers: { exp_avg: this.exportState(this.m), exp_avg_sq: this.exportState(this.v) } };
   }
 
   override loadState(s: OptimizerState): void {

@@ -1,0 +1,129 @@
+/**
+ * The compressed weights of a model as one block: the survivors of every compressed layer,
+ * CSR order, in one Float32Array (each layer's trainable [nnz] values a view of it), with a
+ * gradient block of the same layout. The optimizer updates this block, so its state has nnz
+ * entries per compressed layer; the dense arena views are kept equal to it after every step
+ * (the pruned entries stay exactly 0), so state dicts, checkpoints and metrics read them as
+ * before.
+ */
+import { compressWeight, type CompressedWeight } from '../backend/sparse/compressed';
+import type { SparsePattern } from '../backend/sparse/pattern';
+import { Parameter } from './parameter';
+
+/** What a compressed layer computes with: the fixed pattern and its trainable survivors. */
+export interface CompressedParameter {
+  /** Dense shape and CSR/CSC pattern, built once from the mask. */
+  readonly weight: CompressedWeight;
+  /** The surviving values [nnz] (a view of the block), the parameter gradients land on. */
+  readonly values: Parameter;
+}
+
+/** One compressed weight in the block. */
+export interface CompressedMember {
+  /** State-dict key of the dense weight. */
+  readonly key: string;
+  /** The dense parameter (a view of the arena), whose `compressed` field points here. */
+  readonly dense: Parameter;
+  /** First element of the dense weight in the arena. */
+  readonly denseOffset: number;
+  /** First element of the survivors in the block. */
+  readonly offset: number;
+  readonly compressed: CompressedParameter;
+}
+
+/** A dense weight to compress: its key, parameter, arena offset and 0/1 mask. */
+export interface CompressionInput {
+  key: string;
+  param: Parameter;
+  denseOffset: number;
+  mask: Float32Array;
+}
+
+/** The survivors of a model's compressed layers (see the file comment). */
+export class CompressedBlock {
+  readonly values: Float32Array;
+  readonly grads: Float32Array;
+  readonly members: readonly CompressedMember[];
+
+  private constructor(values: Float32Array, members: CompressedMember[]) {
+    this.values = values;
+    this.grads = new Float32Array(values.length);
+    this.members = members;
+  }
+
+  /**
+   * Builds the patterns (O(weights) once) and copies the survivors out of the dense
+   * weights; sets each dense parameter's `compressed` field, which its layer then uses.
+   */
+  static build(inputs: readonly CompressionInput[]): CompressedBlock {
+    const built = inputs.map((i) => ({ i, c: compressWeight(i.param.data() as Float32Array, i.mask, i.param.shape) }));
+    const total = built.reduce((s, b) => s + b.c.weight.pattern.nnz, 0);
+    const values = new Float32Array(total);
+    const members: CompressedMember[] = [];
+    let offset = 0;
+    for (const { i, c } of built) {
+      const nnz = c.weight.pattern.nnz;
+      values.set(c.values, offset);
+      const compressed: CompressedParameter = { weight: c.weight, values: Parameter.over(values.subarray(offset, offset + nnz), [nnz]) };
+      i.param.compressed = compressed;
+      members.push({ key: i.key, dense: i.param, denseOffset: i.denseOffset, offset, compressed });
+      offset += nnz;
+    }
+    return new CompressedBlock(values, members);
+  }
+
+  /** Copies each layer's [nnz] gradient into `grads` (zeros where a layer got none). */
+  gatherGrads(): void {
+    for (const m of this.members) {
+      const nnz = m.compressed.weight.pattern.nnz;
+      const g = m.compressed.values.grad;
+      if (g) this.grads.set(g.data() as Float32Array, m.offset);
+      else this.grads.fill(0, m.offset, m.offset + nnz);
+    }
+  }
+
+  /** Writes the block's survivors into the dense arena `dense` (pruned entries untouched, i.e. 0). */
+  scatterTo(dense: Float32Array): void {
+    this.scatter(this.values, dense);
+  }
+
+  /** Re-reads the survivors from the dense arena after it was written from outside (a loaded state dict). */
+  gatherFrom(dense: Float32Array): void {
+    this.gather(dense, this.values);
+  }
+
+  /** Scatters a block-layout array `src` into the arena-layout array `dst` at the survivors. */
+  scatter(src: Float32Array, dst: Float32Array): void {
+    for (const m of this.members) scatterMember(m.compressed.weight.pattern, src, m.offset, dst, m.denseOffset);
+  }
+
+  /** Gathers the survivors of the arena-layout array `src` into the block-layout `dst`. */
+  gather(src: Float32Array, dst: Float32Array): void {
+    for (const m of this.members) gatherMember(m.compressed.weight.pattern, src, m.denseOffset, dst, m.offset);
+  }
+
+  /** Ends compressed execution: the dense parameters compute again (their values are current). */
+  release(): void {
+    for (const m of this.members) {
+      m.dense.compressed = null;
+      m.compressed.values.grad?.dispose();
+      m.compressed.values.grad = null;
+    }
+  }
+}
+
+function scatterMember(p: SparsePattern, src: Float32Array, from: number, dst: Float32Array, base: number): void {
+  const { rows, cols, rowPtr, colIdx } = p;
+  for (let r = 0; r < rows; r++) {
+    const row = base + r * cols;
+    for (let j = rowPtr[r]; j < rowPtr[r + 1]; j++) dst[row + colIdx[j]] = src[from + j];
+  }
+}
+
+function gatherMember(p: SparsePattern, src: Float32Array, base: number, dst: Float32Array, to: number): void {
+  const { rows, cols, rowPtr, colIdx } = p;
+  for (let r = 0; r < rows; r++) {
+    const row = base + r * cols;
+    for (let j = rowPtr[r]; j < rowPtr[r + 1]; j++) dst[to + j] = src[row + colIdx[j]];
+  }
+}
