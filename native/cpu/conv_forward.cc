@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "conv_few_pixels.h"
 #include "conv_gemm.h"
 #include "conv_lowering.h"
 #include "pai/conv.h"
@@ -167,6 +168,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* weight, c
     depthwise_forward(s, x, weight, mask, bias, out);
     return;
   }
+  if (few_pixels_forward(s, x, weight, mask, bias, out)) return;
   const MicroKernel& mk = micro_kernel();
   LoweredConv lc;
   lc.patch = patch_of(s);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "conv_few_pixels.h"
 #include "conv_gemm.h"
 #include "conv_lowering.h"
 #include "pai/conv.h"
@@ -140,6 +141,8 @@ void conv2d_grad_input(const Conv2dShape& s, const float* gy, const float* weigh
   using namespace conv_detail;
   if (s.c == s.groups) {
     depthwise_grad_input(s, gy, weight, mask, gx);
+  } else if (few_pixels_grad_input(s, gy, weight, mask, gx)) {
+    return;
   } else if (s.sh == 1 && s.sw == 1 && s.ph <= s.dh * (s.kh - 1) && s.pw <= s.dw * (s.kw - 1) &&
              s.c / s.groups >= micro_kernel().mr) {
     // (With fewer input channels than a panel has rows, most of each tile would be

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "conv_few_pixels.h"
 #include "conv_gemm.h"
 #include "conv_lowering.h"
 #include "pai/conv.h"
@@ -70,6 +71,7 @@ void conv2d_grad_weight(const Conv2dShape& s, const float* x, const float* gy, c
     depthwise_grad_weight(s, x, gy, mask, gw);
     return;
   }
+  if (few_pixels_grad_weight(s, x, gy, mask, gw)) return;
   if (grad_weight_padded(s, x, gy, mask, gw)) return;
   const MicroKernel& mk = micro_kernel();
   const PatchShape ps = patch_of(s);

@@ -59,6 +59,12 @@ const cases: [string, Shape][] = [
   ['wide map, groups 2 (padded tiles per group)', shape({ n: 2, c: 4, h: 9, w: 20, o: 6, kh: 3, kw: 3, ph: 1, pw: 1, groups: 2 })],
   ['wide map, stride 2 (phase tiles)', shape({ n: 1, c: 8, h: 32, w: 32, o: 9, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 })],
   ['first-layer shape (short reduction, large map)', shape({ n: 2, c: 3, h: 17, w: 13, o: 6, kh: 3, kw: 3, ph: 1, pw: 1 })],
+  // Few batch pixels (n * oh * ow <= 16: the matrix-vector kernels of conv_few_pixels).
+  ['few pixels: batch 1, 2x2 map, 37 -> 13 channels', shape({ n: 1, c: 37, h: 2, w: 2, o: 13, kh: 3, kw: 3, ph: 1, pw: 1 })],
+  ['few pixels: batch 1, 4x4 map, taps past one chunk', shape({ n: 1, c: 131, h: 4, w: 4, o: 7, kh: 3, kw: 3, ph: 1, pw: 1 })],
+  ['few pixels: batch 3, stride 2, groups 2', shape({ n: 3, c: 6, h: 3, w: 4, o: 10, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, groups: 2 })],
+  ['few pixels: dilation 2, 1x3 output, 5 rows', shape({ n: 1, c: 11, h: 5, w: 7, o: 5, kh: 3, kw: 2, pw: 1, dh: 2, dw: 3 })],
+  ['few pixels: batch 2, 1x1 output, 16 + 1 rows', shape({ n: 2, c: 29, h: 3, w: 3, o: 17, kh: 3, kw: 3 })],
 ];
 
 const sizes = (s: Shape) => ({

@@ -1,0 +1,145 @@
+// Dispatch and data movement of the few-pixel convolutions (see conv_few_pixels.h): the
+// transposed patch matrix colT[q][k] of a group, gy regrouped as [channel][q], and the
+// scatter of results back to NCHW. The products run in the AVX-512 kernels, split over
+// the pool by weight rows (forward, weight gradient) or by taps (input gradient), so no
+// thread ever writes another's outputs.
+#include "conv_few_pixels.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "conv_lowering.h"
+#include "pai/cpu_features.h"
+#include "pai/parallel.h"
+
+namespace pai::conv_detail {
+namespace {
+
+constexpr int64_t kRowBlock = 4;   // weight rows per kernel block
+constexpr int64_t kTapBlock = 64;  // taps per input-gradient block
+
+bool suits(const Conv2dShape& s) {
+  return active_isa() == Isa::Avx512 && s.c != s.groups &&
+         s.n * s.out_h() * s.out_w() <= kFewPixels;
+}
+
+// Calls visit(q, k, offset) for every (batch pixel q, tap k) of group g whose input
+// position lies inside the image; offset indexes x (or gx) of shape [n, c, h, w].
+template <typename F>
+void each_patch_entry(const Conv2dShape& s, int64_t g, F visit) {
+  const int64_t cg = s.c / s.groups, oh = s.out_h(), ow = s.out_w();
+  for (int64_t b = 0; b < s.n; ++b)
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        const int64_t q = (b * oh + oy) * ow + ox;
+        for (int64_t ci = 0; ci < cg; ++ci) {
+          const int64_t plane = ((b * s.c) + g * cg + ci) * s.h;
+          for (int64_t ky = 0; ky < s.kh; ++ky) {
+            const int64_t iy = oy * s.sh - s.ph + ky * s.dh;
+            if (iy < 0 || iy >= s.h) continue;
+            for (int64_t kx = 0; kx < s.kw; ++kx) {
+              const int64_t ix = ox * s.sw - s.pw + kx * s.dw;
+              if (ix < 0 || ix >= s.w) continue;
+              visit(q, (ci * s.kh + ky) * s.kw + kx, (plane + iy) * s.w + ix);
+            }
+          }
+        }
+      }
+}
+
+// colT[q][k] = x at tap k of batch pixel q of group g (0 in the padding).
+void gather_patches(const Conv2dShape& s, const float* x, int64_t g, int64_t taps, float* colT) {
+  std::memset(colT, 0, sizeof(float) * s.n * s.out_h() * s.out_w() * taps);
+  each_patch_entry(s, g, [&](int64_t q, int64_t k, int64_t at) { colT[q * taps + k] = x[at]; });
+}
+
+// rows[c][q] = t[b, ch0 + c, pix] for q = b * plane + pix: an NCHW tensor's channels
+// [ch0, ch0 + count) as rows over the batch pixels.
+void channels_as_rows(const float* t, int64_t n, int64_t channels, int64_t ch0, int64_t count,
+                      int64_t plane, float* rows) {
+  const int64_t p = n * plane;
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t c = 0; c < count; ++c)
+      std::memcpy(rows + c * p + b * plane, t + (b * channels + ch0 + c) * plane,
+                  sizeof(float) * plane);
+}
+
+// Runs fn(r0, r1) over [0, rows) in blocks of kRowBlock rows, spread over the pool.
+template <typename F>
+void over_row_blocks(int64_t rows, F fn) {
+  const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
+  parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+    fn(b0 * kRowBlock, std::min(rows, b1 * kRowBlock));
+  });
+}
+
+}  // namespace
+
+bool few_pixels_forward(const Conv2dShape& s, const float* x, const float* weight,
+                        const float* mask, const float* bias, float* out) {
+  if (!suits(s)) return false;
+  const int64_t og = s.o / s.groups, taps = (s.c / s.groups) * s.kh * s.kw;
+  const int64_t plane = s.out_h() * s.out_w(), p = s.n * plane;
+  float* colT = workspace(0, p * taps);
+  float* y = workspace(1, og * p);
+  for (int64_t g = 0; g < s.groups; ++g) {
+    gather_patches(s, x, g, taps, colT);
+    const float* wg = weight + g * og * taps;
+    const float* mg = mask ? mask + g * og * taps : nullptr;
+    over_row_blocks(og, [&](int64_t r0, int64_t r1) {
+      few_rows_dot_avx512(wg + r0 * taps, mg ? mg + r0 * taps : nullptr, taps, r1 - r0, colT, p,
+                          y + r0 * p);
+    });
+    for (int64_t b = 0; b < s.n; ++b)
+      for (int64_t r = 0; r < og; ++r) {
+        const float add = bias ? bias[g * og + r] : 0.f;
+        float* dst = out + (b * s.o + g * og + r) * plane;
+        const float* src = y + r * p + b * plane;
+        for (int64_t i = 0; i < plane; ++i) dst[i] = src[i] + add;
+      }
+  }
+  return true;
+}
+
+bool few_pixels_grad_input(const Conv2dShape& s, const float* gy, const float* weight,
+                           const float* mask, float* gx) {
+  if (!suits(s)) return false;
+  const int64_t og = s.o / s.groups, taps = (s.c / s.groups) * s.kh * s.kw;
+  const int64_t plane = s.out_h() * s.out_w(), p = s.n * plane;
+  float* dcolT = workspace(0, p * taps);
+  float* rows = workspace(1, og * p);
+  std::memset(gx, 0, sizeof(float) * s.x_size());
+  for (int64_t g = 0; g < s.groups; ++g) {
+    channels_as_rows(gy, s.n, s.o, g * og, og, plane, rows);
+    const float* wg = weight + g * og * taps;
+    const float* mg = mask ? mask + g * og * taps : nullptr;
+    const int64_t blocks = (taps + kTapBlock - 1) / kTapBlock;
+    parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+      few_taps_gather_avx512(wg, mg, taps, og, rows, p, b0 * kTapBlock,
+                             std::min(taps, b1 * kTapBlock), dcolT);
+    });
+    each_patch_entry(s, g, [&](int64_t q, int64_t k, int64_t at) { gx[at] += dcolT[q * taps + k]; });
+  }
+  return true;
+}
+
+bool few_pixels_grad_weight(const Conv2dShape& s, const float* x, const float* gy,
+                            const float* mask, float* gw) {
+  if (!suits(s)) return false;
+  const int64_t og = s.o / s.groups, taps = (s.c / s.groups) * s.kh * s.kw;
+  const int64_t plane = s.out_h() * s.out_w(), p = s.n * plane;
+  float* colT = workspace(0, p * taps);
+  float* rows = workspace(1, og * p);
+  for (int64_t g = 0; g < s.groups; ++g) {
+    gather_patches(s, x, g, taps, colT);
+    channels_as_rows(gy, s.n, s.o, g * og, og, plane, rows);
+    const int64_t at = g * og * taps;
+    over_row_blocks(og, [&](int64_t r0, int64_t r1) {
+      few_outer_avx512(rows + r0 * p, p, colT, taps, mask ? mask + at + r0 * taps : nullptr,
+                       r1 - r0, gw + at + r0 * taps);
+    });
+  }
+  return true;
+}
+
+}  // namespace pai::conv_detail

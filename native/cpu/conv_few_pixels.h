@@ -1,0 +1,40 @@
+// Internal: convolutions whose output has few pixels over the whole batch (n * oh * ow at
+// most kFewPixels), such as the last layers of a VGG at batch 1 (SynFlow's all-ones input).
+// There the products are matrix-vector-like: the forward and the input gradient are bound
+// by streaming the weights once, the weight gradient by writing it once. The general path
+// packs the weights (a second full copy) and pads the short reduction of the weight
+// gradient to a whole block; these kernels read the weights in place, the mask multiplied
+// in as they are loaded, over a small transposed patch matrix colT[q][k] kept in cache.
+#pragma once
+#include <cstdint>
+
+#include "pai/conv.h"
+
+namespace pai::conv_detail {
+
+// Largest batch-pixel count (n * oh * ow) the few-pixel kernels take.
+constexpr int64_t kFewPixels = 16;
+
+// Each returns false, doing nothing, where the shape or the ISA does not suit (the caller
+// then runs the general path); otherwise it computes exactly what the conv2d_* entry does.
+bool few_pixels_forward(const Conv2dShape& s, const float* x, const float* weight,
+                        const float* mask, const float* bias, float* out);
+bool few_pixels_grad_input(const Conv2dShape& s, const float* gy, const float* weight,
+                           const float* mask, float* gx);
+bool few_pixels_grad_weight(const Conv2dShape& s, const float* x, const float* gy,
+                            const float* mask, float* gw);
+
+// AVX-512 kernels over one group, with row-major operands: w and m are [rows][taps],
+// colT and dcolT are [p][taps], gy_rows is [rows][p]; m may be null.
+// y[r * p + q] = sum_k (w * m)[r][k] colT[q][k], for r < rows.
+void few_rows_dot_avx512(const float* w, const float* m, int64_t taps, int64_t rows,
+                         const float* colT, int64_t p, float* y);
+// dcolT[q][k] = sum_r gy_rows[r][q] (w * m)[r][k], for k in [k0, k1).
+void few_taps_gather_avx512(const float* w, const float* m, int64_t taps, int64_t rows,
+                            const float* gy_rows, int64_t p, int64_t k0, int64_t k1,
+                            float* dcolT);
+// gw[r][k] = sum_q gy_rows[r][q] colT[q][k], times m[r][k] (exactly 0 where m is 0).
+void few_outer_avx512(const float* gy_rows, int64_t p, const float* colT, int64_t taps,
+                      const float* m, int64_t rows, float* gw);
+
+}  // namespace pai::conv_detail

@@ -1,0 +1,171 @@
+// AVX-512 kernels of the few-pixel convolutions (see conv_few_pixels.h). Each keeps a
+// 4 x 4 block of vector accumulators in registers: 4 weight rows by 4 pixels (forward),
+// 4 pixels by 64 taps (input gradient) or 4 rows by 64 taps (weight gradient).
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "conv_few_pixels.h"
+
+namespace pai::conv_detail {
+namespace {
+
+constexpr int kBlock = 4;        // rows, pixels or vectors per register block
+constexpr int64_t kChunk = 1024;  // taps per forward chunk: 4 masked rows stay in L1
+
+// Lanes of the vector at offset `at` of a run of `len` elements that exist.
+inline __mmask16 lanes(int64_t at, int64_t len) {
+  const int64_t rem = len - at;
+  if (rem >= 16) return static_cast<__mmask16>(0xffff);
+  return rem > 0 ? static_cast<__mmask16>((1u << rem) - 1) : static_cast<__mmask16>(0);
+}
+
+}  // namespace
+
+void few_rows_dot_avx512(const float* w, const float* m, int64_t taps, int64_t rows,
+                         const float* colT, int64_t p, float* y) {
+  alignas(64) float wm[kBlock * kChunk];
+  // Vector partial sums per (row, pixel) across chunks; padded so a last pixel block
+  // that overhangs p has somewhere to go.
+  __m512 part[kBlock][kFewPixels + kBlock];
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+    const int nr = static_cast<int>(std::min<int64_t>(kBlock, rows - r0));
+    for (auto& row : part)
+      for (auto& v : row) v = _mm512_setzero_ps();
+    for (int64_t k0 = 0; k0 < taps; k0 += kChunk) {
+      const int64_t kc = std::min(kChunk, taps - k0);
+      const float* wr[kBlock];
+      for (int r = 0; r < kBlock; ++r) {
+        const int rr = r < nr ? r : 0;  // missing rows repeat row 0; their sums are dropped
+        const float* src = w + (r0 + rr) * taps + k0;
+        if (!m) {
+          wr[r] = src;
+          continue;
+        }
+        float* d = wm + rr * kChunk;
+        if (r < nr) {
+          const float* ms = m + (r0 + r) * taps + k0;
+          for (int64_t k = 0; k < kc; k += 16) {
+            const __mmask16 l = lanes(k, kc);
+            _mm512_mask_storeu_ps(d + k, l, _mm512_mul_ps(_mm512_maskz_loadu_ps(l, src + k),
+                                                          _mm512_maskz_loadu_ps(l, ms + k)));
+          }
+        }
+        wr[r] = d;
+      }
+      for (int64_t q0 = 0; q0 < p; q0 += kBlock) {
+        const float* cq[kBlock];
+        for (int j = 0; j < kBlock; ++j) cq[j] = colT + std::min(q0 + j, p - 1) * taps + k0;
+        __m512 acc[kBlock][kBlock];
+#pragma GCC unroll 4
+        for (int r = 0; r < kBlock; ++r)
+#pragma GCC unroll 4
+          for (int j = 0; j < kBlock; ++j) acc[r][j] = part[r][q0 + j];
+        for (int64_t k = 0; k < kc; k += 16) {
+          const __mmask16 l = lanes(k, kc);
+          __m512 wv[kBlock], cv[kBlock];
+#pragma GCC unroll 4
+          for (int r = 0; r < kBlock; ++r) wv[r] = _mm512_maskz_loadu_ps(l, wr[r] + k);
+#pragma GCC unroll 4
+          for (int j = 0; j < kBlock; ++j) cv[j] = _mm512_maskz_loadu_ps(l, cq[j] + k);
+#pragma GCC unroll 4
+          for (int r = 0; r < kBlock; ++r)
+#pragma GCC unroll 4
+            for (int j = 0; j < kBlock; ++j) acc[r][j] = _mm512_fmadd_ps(wv[r], cv[j], acc[r][j]);
+        }
+#pragma GCC unroll 4
+        for (int r = 0; r < kBlock; ++r)
+#pragma GCC unroll 4
+          for (int j = 0; j < kBlock; ++j) part[r][q0 + j] = acc[r][j];
+      }
+    }
+    for (int r = 0; r < nr; ++r)
+      for (int64_t q = 0; q < p; ++q) y[(r0 + r) * p + q] = _mm512_reduce_add_ps(part[r][q]);
+  }
+}
+
+void few_taps_gather_avx512(const float* w, const float* m, int64_t taps, int64_t rows,
+                            const float* gy_rows, int64_t p, int64_t k0, int64_t k1,
+                            float* dcolT) {
+  for (int64_t ks = k0; ks < k1; ks += 16 * kBlock) {
+    const int64_t kn = std::min<int64_t>(16 * kBlock, k1 - ks);
+    __mmask16 l[kBlock];
+    for (int v = 0; v < kBlock; ++v) l[v] = lanes(16 * v, kn);
+    for (int64_t q0 = 0; q0 < p; q0 += kBlock) {
+      const int nq = static_cast<int>(std::min<int64_t>(kBlock, p - q0));
+      __m512 acc[kBlock][kBlock];
+#pragma GCC unroll 4
+      for (int j = 0; j < kBlock; ++j)
+#pragma GCC unroll 4
+        for (int v = 0; v < kBlock; ++v) acc[j][v] = _mm512_setzero_ps();
+      for (int64_t r = 0; r < rows; ++r) {
+        const float* wr = w + r * taps + ks;
+        __m512 wv[kBlock];
+#pragma GCC unroll 4
+        for (int v = 0; v < kBlock; ++v) wv[v] = _mm512_maskz_loadu_ps(l[v], wr + 16 * v);
+        if (m) {
+          const float* mr = m + r * taps + ks;
+#pragma GCC unroll 4
+          for (int v = 0; v < kBlock; ++v)
+            wv[v] = _mm512_mul_ps(wv[v], _mm512_maskz_loadu_ps(l[v], mr + 16 * v));
+        }
+        const float* g = gy_rows + r * p + q0;
+#pragma GCC unroll 4
+        for (int j = 0; j < kBlock; ++j) {
+          const __m512 gj = _mm512_set1_ps(g[std::min(j, nq - 1)]);
+#pragma GCC unroll 4
+          for (int v = 0; v < kBlock; ++v) acc[j][v] = _mm512_fmadd_ps(gj, wv[v], acc[j][v]);
+        }
+      }
+      for (int j = 0; j < nq; ++j)
+        for (int v = 0; v < kBlock; ++v)
+          _mm512_mask_storeu_ps(dcolT + (q0 + j) * taps + ks + 16 * v, l[v], acc[j][v]);
+    }
+  }
+}
+
+void few_outer_avx512(const float* gy_rows, int64_t p, const float* colT, int64_t taps,
+                      const float* m, int64_t rows, float* gw) {
+  const __m512 zero = _mm512_setzero_ps();
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+    const int nr = static_cast<int>(std::min<int64_t>(kBlock, rows - r0));
+    const float* g[kBlock];
+    for (int r = 0; r < kBlock; ++r) g[r] = gy_rows + (r0 + std::min(r, nr - 1)) * p;
+    for (int64_t ks = 0; ks < taps; ks += 16 * kBlock) {
+      const int64_t kn = std::min<int64_t>(16 * kBlock, taps - ks);
+      __mmask16 l[kBlock];
+      for (int v = 0; v < kBlock; ++v) l[v] = lanes(16 * v, kn);
+      __m512 acc[kBlock][kBlock];
+#pragma GCC unroll 4
+      for (int r = 0; r < kBlock; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < kBlock; ++v) acc[r][v] = zero;
+      for (int64_t q = 0; q < p; ++q) {
+        const float* c = colT + q * taps + ks;
+        __m512 cv[kBlock];
+#pragma GCC unroll 4
+        for (int v = 0; v < kBlock; ++v) cv[v] = _mm512_maskz_loadu_ps(l[v], c + 16 * v);
+#pragma GCC unroll 4
+        for (int r = 0; r < kBlock; ++r) {
+          const __m512 gr = _mm512_set1_ps(g[r][q]);
+#pragma GCC unroll 4
+          for (int v = 0; v < kBlock; ++v) acc[r][v] = _mm512_fmadd_ps(gr, cv[v], acc[r][v]);
+        }
+      }
+      for (int r = 0; r < nr; ++r) {
+        float* d = gw + (r0 + r) * taps + ks;
+        for (int v = 0; v < kBlock; ++v) {
+          __m512 out = acc[r][v];
+          if (m) {
+            // Pruned entries are exactly 0, whatever the product (NaN and inf included).
+            const __m512 mv = _mm512_maskz_loadu_ps(l[v], m + (r0 + r) * taps + ks + 16 * v);
+            out = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(mv, zero, _CMP_NEQ_UQ), out, mv);
+          }
+          _mm512_mask_storeu_ps(d + 16 * v, l[v], out);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace pai::conv_detail
