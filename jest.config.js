@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  setupFiles: ['<rootDir>/test/cache-dir.setup.ts'],
+  globalSetup: '<rootDir>/test/global-setup.js',
   // Transpile only (each file on its own, no type check: `tsc --noEmit` does that). ts-jest
   // reads tsconfig.json and takes isolatedModules from these overrides, which is the
   // supported spelling of its deprecated `isolatedModules` option.
