@@ -23,7 +23,17 @@ export function trainSummary(r: TrainResults): string[] {
     ...formatTable(['epoch', 'lr', 'train loss', 'train top-1', 'test loss', 'test top-1', 'test top-5', 'time'], rows, [true, true, true, true, true, true, true, true]),
     '',
     `${r.model.name} (${what}): test top-1 ${percent(r.train.final.top1)}, best ${percent(r.train.best.top1)} at epoch ${r.train.best.epoch}, in ${duration(r.train.seconds)}${r.resumed ? ' (resumed)' : ''}.`,
+    ...executionLine(r),
   ];
+}
+
+/** "sparse auto: 2 of 4 layers compressed (conv2.weight, fc1.weight)" when the run was pruned. */
+function executionLine(r: TrainResults): string[] {
+  const layers = r.train.execution;
+  if (!r.prune || !layers?.length) return [];
+  const compressed = layers.filter((l) => l.mode === 'compressed');
+  const names = compressed.length > 0 && compressed.length <= 4 ? ` (${compressed.map((l) => l.key).join(', ')})` : '';
+  return [`sparse ${r.settings.sparse}: ${compressed.length} of ${layers.length} layers compressed${names}, the others dense-masked.`];
 }
 
 /** The run's model and data from `--from DIR` (a prune output), checked against explicit flags. */
