@@ -293,6 +293,47 @@ export interface Backend {
     count: number,
   ): void;
 
+  // ---- ReLU fusion (optional: without them the ops compose relu, mul and batchNorm) ----
+  /** gx[i] = out[i] > 0 ? gy[i] : 0 for i < size: ReLU's gradient read off its output (NaN passes none). */
+  reluBackward?(gy: Storage, out: Storage, gx: Storage, size: number): void;
+  /**
+   * Training-mode batch norm then ReLU in one output pass: out = max(((x - mean) - meanLo)
+   * invstd gamma + beta, 0) with the biased batch variance. Writes mean, meanLo (batch mean
+   * minus mean, the low part of a float pair) and invstd [c] for the backward.
+   */
+  batchNormReluTrainForward?(
+    x: Storage,
+    n: number,
+    c: number,
+    hw: number,
+    gamma: Storage | null,
+    beta: Storage | null,
+    eps: number,
+    out: Storage,
+    mean: Storage,
+    meanLo: Storage,
+    invstd: Storage,
+  ): void;
+  /**
+   * Gradient of batchNormReluTrainForward, the ReLU mask recomputed from x, the saved
+   * statistics and the same gamma / beta; ggamma / gbeta may be null.
+   */
+  batchNormReluBackward?(
+    gy: Storage,
+    x: Storage,
+    n: number,
+    c: number,
+    hw: number,
+    mean: Storage,
+    meanLo: Storage,
+    invstd: Storage,
+    gamma: Storage | null,
+    beta: Storage | null,
+    gx: Storage,
+    ggamma: Storage | null,
+    gbeta: Storage | null,
+  ): void;
+
   // ---- random numbers (Philox-4x32-10, native/BINDINGS.md) ----
   philoxUniform(seedLo: number, seedHi: number, offset: number, out: Storage): void;
   philoxNormal(seedLo: number, seedHi: number, offset: number, mean: number, std: number, out: Storage): void;

@@ -33,7 +33,7 @@ export class ResNetBlock extends Module {
 
   override forward(x: Tensor): Tensor {
     const { conv1, bn1, conv2, bn2, shortcut } = this.parts;
-    const y = relu(bn1.forward(conv1.forward(x)));
+    const y = bn1.forwardRelu(conv1.forward(x));
     return relu(add(bn2.forward(conv2.forward(y)), shortcut.forward(x)));
   }
 }
@@ -69,7 +69,7 @@ export class ResNet extends Module {
 
   override forward(x: Tensor): Tensor {
     const { conv, bn, blocks, fc } = this.parts;
-    const y = blocks.forward(relu(bn.forward(conv.forward(x))));
+    const y = blocks.forward(bn.forwardRelu(conv.forward(x)));
     return fc.forward(globalAvgPool2d(y).flatten(1));
   }
 }

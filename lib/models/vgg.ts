@@ -31,7 +31,7 @@ export class VggConvBlock extends Module {
 
   override forward(x: Tensor): Tensor {
     const y = this.conv.forward(x);
-    return relu(this.bn ? this.bn.forward(y) : y);
+    return this.bn ? this.bn.forwardRelu(y) : relu(y);
   }
 }
 

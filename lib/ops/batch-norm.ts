@@ -22,11 +22,51 @@ export interface BatchNormOptions {
   eps?: number;
 }
 
-function checkChannelVector(name: string, t: Tensor | null | undefined, x: Tensor, c: number): void {
+function checkChannelVector(op: string, name: string, t: Tensor | null | undefined, x: Tensor, c: number): void {
   if (t === null || t === undefined) return;
-  checkTensor('batchNorm', name, t);
-  checkSame('batchNorm', x, t, 'x', name);
-  if (t.size !== c) throw new RangeError(`batchNorm: ${name} ${formatShape(t.shape)} must have ${c} entries, one per channel of x ${formatShape(x.shape)}`);
+  checkTensor(op, name, t);
+  checkSame(op, x, t, 'x', name);
+  if (t.size !== c) throw new RangeError(`${op}: ${name} ${formatShape(t.shape)} must have ${c} entries, one per channel of x ${formatShape(x.shape)}`);
+}
+
+/** Checked batch-norm arguments: x viewed as [n, c, hw], options with defaults filled in. */
+export interface BatchNormArgs {
+  n: number;
+  c: number;
+  hw: number;
+  eps: number;
+  momentum: number;
+  gamma: Tensor | null;
+  beta: Tensor | null;
+  runningMean: Tensor | null;
+  runningVar: Tensor | null;
+}
+
+/** Validates batchNorm's inputs for `op` (errors name it); throws where training sees one value per channel. */
+export function batchNormArgs(op: string, x: Tensor, opts: BatchNormOptions): BatchNormArgs {
+  checkTensor(op, 'x', x);
+  if (x.ndim < 2) throw new RangeError(`${op}: x ${formatShape(x.shape)} must be [n, c] or [n, c, h, w]`);
+  const [n, c] = x.shape;
+  const hw = x.size / (n * c || 1);
+  const { runningMean, runningVar, weight, bias } = opts;
+  checkChannelVector(op, 'runningMean', runningMean, x, c);
+  checkChannelVector(op, 'runningVar', runningVar, x, c);
+  checkChannelVector(op, 'weight', weight, x, c);
+  checkChannelVector(op, 'bias', bias, x, c);
+  if (opts.training && n * hw <= 1) {
+    throw new RangeError(`${op}: training needs more than one value per channel, got x ${formatShape(x.shape)}. Fix: use a batch larger than 1, or evaluation mode.`);
+  }
+  return {
+    n,
+    c,
+    hw,
+    eps: opts.eps ?? 1e-5,
+    momentum: opts.momentum ?? 0.1,
+    gamma: weight ?? null,
+    beta: bias ?? null,
+    runningMean: runningMean ?? null,
+    runningVar: runningVar ?? null,
+  };
 }
 
 /**
@@ -35,28 +75,13 @@ function checkChannelVector(name: string, t: Tensor | null | undefined, x: Tenso
  * statistics in place with the unbiased one; evaluation uses the running statistics.
  */
 export function batchNorm(x: Tensor, opts: BatchNormOptions): Tensor {
-  checkTensor('batchNorm', 'x', x);
-  if (x.ndim < 2) throw new RangeError(`batchNorm: x ${formatShape(x.shape)} must be [n, c] or [n, c, h, w]`);
-  const [n, c] = x.shape;
-  const hw = x.size / (n * c || 1);
-  const { runningMean: rm, runningVar: rv, weight, bias } = opts;
-  checkChannelVector('runningMean', rm, x, c);
-  checkChannelVector('runningVar', rv, x, c);
-  checkChannelVector('weight', weight, x, c);
-  checkChannelVector('bias', bias, x, c);
-  const eps = opts.eps ?? 1e-5;
-  const momentum = opts.momentum ?? 0.1;
-  const gamma = weight ?? null;
-  const beta = bias ?? null;
+  const { n, c, hw, eps, momentum, gamma, beta, runningMean: rm, runningVar: rv } = batchNormArgs('batchNorm', x, opts);
   const be = x.backend;
   const out = newTensor(be, x.dtype, x.shape, x.size);
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
   const gammaS = gamma ? gamma.storage('batchNorm') : null;
   const betaS = beta ? beta.storage('batchNorm') : null;
   if (opts.training) {
-    if (n * hw <= 1) {
-      throw new RangeError(`batchNorm: training needs more than one value per channel, got x ${formatShape(x.shape)}. Fix: use a batch larger than 1, or evaluation mode.`);
-    }
     const mean = newTensor(be, x.dtype, [c], c);
     const invstd = newTensor(be, x.dtype, [c], c);
     be.batchNormTrainForward(x.storage('batchNorm'), n, c, hw, gammaS, betaS, eps, out.storage('batchNorm'), mean.storage('batchNorm'), invstd.storage('batchNorm'));

@@ -11,7 +11,7 @@ export { exp } from './exp';
 export { log } from './log';
 export { sqrt } from './sqrt';
 export { clamp } from './clamp';
-export { relu } from './relu';
+export { relu, reluGrad } from './relu';
 export { affine } from './affine';
 export { where } from './where';
 export { maskedFill } from './masked-fill';
@@ -54,6 +54,7 @@ export { avgPool2d, avgPool2dBackward } from './avg-pool2d';
 export { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, globalAvgPool2d } from './adaptive-avg-pool2d';
 export { batchNorm } from './batch-norm';
 export type { BatchNormOptions } from './batch-norm';
+export { batchNormRelu } from './batch-norm-relu';
 export { dropout } from './dropout';
 export type { DropoutOptions } from './dropout';
 // Compressed sparse layers (values [nnz] over a pattern built once from a mask).

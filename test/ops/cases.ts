@@ -40,6 +40,16 @@ function bn(x: Tensor, gamma: Tensor | null, beta: Tensor | null, training: bool
   return [y, rm, rv];
 }
 
+/** batchNormRelu with fresh running statistics, like bn. */
+function bnRelu(x: Tensor, gamma: Tensor | null, beta: Tensor | null, training: boolean): Tensor[] {
+  const ch = x.shape[1];
+  const opts = { backend: x.backend, dtype: x.dtype };
+  const rm = training ? zeros([ch], opts) : o.affine(ones([ch], opts), 0.3, 0);
+  const rv = training ? ones([ch], opts) : o.affine(ones([ch], opts), 1.7, 0);
+  const y = o.batchNormRelu(x, { runningMean: rm, runningVar: rv, weight: gamma, bias: beta, training, momentum: 0.2, eps: 1e-3 });
+  return [y, rm, rv];
+}
+
 const LABELS_5 = Int32Array.of(2, 0, 4, 4, 1);
 
 /** Every op, with several geometries for the spatial ones. */
@@ -70,6 +80,9 @@ export const OP_CASES: OpCase[] = [
   { name: 'clamp', inputs: [n([17])], run: ([a]) => o.clamp(a, -0.5, 0.7) },
   { name: 'clamp min only', inputs: [n([5])], run: ([a]) => o.clamp(a, 0.1) },
   { name: 'relu', inputs: [n([3, 7])], run: ([a]) => o.relu(a) },
+  // Past the cpu backend's small-array JS path, so the native reluBackward runs too.
+  { name: 'relu [17,19]', inputs: [n([17, 19])], run: ([a]) => o.relu(a) },
+  { name: 'reluGrad', inputs: [n([17, 19]), c([17, 19])], run: ([g, out]) => o.reluGrad(g, out) },
   { name: 'where', inputs: [c([3, 1], 'mask'), n([3, 4]), n([4])], run: ([m, a, b]) => o.where(m, a, b) },
   { name: 'maskedFill', inputs: [n([2, 5]), c([5], 'mask')], run: ([a, m]) => o.maskedFill(a, m, -3) },
   { name: 'maximum', inputs: [n([3, 5]), n([5])], run: ([a, b]) => o.maximum(a, b) },
@@ -166,6 +179,11 @@ export const OP_CASES: OpCase[] = [
   { name: 'batchNorm train 2-D', inputs: [n([7, 3]), n([3]), n([3])], run: ([x, g, b]) => bn(x, g, b, true) },
   { name: 'batchNorm train no affine', inputs: [n([2, 5, 3, 1])], run: ([x]) => bn(x, null, null, true) },
   { name: 'batchNorm eval', inputs: [n([2, 3, 2, 5]), n([3]), n([3])], run: ([x, g, b]) => bn(x, g, b, false) },
+  { name: 'batchNormRelu train 4-D affine', inputs: [n([3, 2, 5, 3]), n([2]), n([2])], run: ([x, g, b]) => bnRelu(x, g, b, true) },
+  { name: 'batchNormRelu train batch 1', inputs: [n([1, 3, 7, 1]), n([3]), n([3])], run: ([x, g, b]) => bnRelu(x, g, b, true) },
+  { name: 'batchNormRelu train 2-D', inputs: [n([7, 3]), n([3]), n([3])], run: ([x, g, b]) => bnRelu(x, g, b, true) },
+  { name: 'batchNormRelu train no affine', inputs: [n([2, 5, 3, 1])], run: ([x]) => bnRelu(x, null, null, true) },
+  { name: 'batchNormRelu eval', inputs: [n([2, 3, 2, 5]), n([3]), n([3])], run: ([x, g, b]) => bnRelu(x, g, b, false) },
   // randomness
   { name: 'dropout p=0.3', inputs: [n([4, 9])], run: ([x]) => o.dropout(x, 0.3, { seed: 77 }) },
 ];

@@ -268,6 +268,49 @@ export class CpuBackend extends ReferenceBackend {
     else super.batchNormBackward(gy, x, n, c, hw, mean, invstd, gamma, gx, ggamma, gbeta);
   }
 
+  override reluBackward(gy: unknown, out: unknown, gx: unknown, size: number): void {
+    const f = this.fn.reluBackward;
+    // Small tensors: a JS loop beats the binding's argument checks.
+    if (f !== undefined && gy instanceof Float32Array && size > SMALL_FLAT) f(gy, out, gx, size);
+    else super.reluBackward(gy, out, gx, size);
+  }
+  override batchNormReluTrainForward(
+    x: unknown,
+    n: number,
+    c: number,
+    hw: number,
+    gamma: unknown,
+    beta: unknown,
+    eps: number,
+    out: unknown,
+    mean: unknown,
+    meanLo: unknown,
+    invstd: unknown,
+  ): void {
+    const f = this.fn.batchNormReluTrainForward;
+    if (f !== undefined && x instanceof Float32Array) f(x, n, c, hw, gamma, beta, eps, out, mean, meanLo, invstd);
+    else super.batchNormReluTrainForward(x, n, c, hw, gamma, beta, eps, out, mean, meanLo, invstd);
+  }
+  override batchNormReluBackward(
+    gy: unknown,
+    x: unknown,
+    n: number,
+    c: number,
+    hw: number,
+    mean: unknown,
+    meanLo: unknown,
+    invstd: unknown,
+    gamma: unknown,
+    beta: unknown,
+    gx: unknown,
+    ggamma: unknown,
+    gbeta: unknown,
+  ): void {
+    const f = this.fn.batchNormReluBackward;
+    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, hw, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta);
+    else super.batchNormReluBackward(gy, x, n, c, hw, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta);
+  }
+
   override philoxUniform(seedLo: number, seedHi: number, offset: number, out: unknown): void {
     const f = this.fn.philoxUniform;
     if (f !== undefined && out instanceof Float32Array) f(seedLo, seedHi, offset, out);

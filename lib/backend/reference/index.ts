@@ -18,6 +18,7 @@ import * as conv from './conv';
 import * as masked from './masked';
 import * as pool from './pool';
 import * as bn from './batchnorm';
+import * as bnRelu from './batchnorm-relu';
 import { philoxNormal, philoxUniform } from './philox';
 
 type S = HostArray;
@@ -284,6 +285,56 @@ export class ReferenceBackend implements Backend {
     count: number,
   ): void {
     bn.batchNormUpdateRunning(rm as S, rv as S, mean as S, invstd as S, c, momentum, eps, count);
+  }
+
+  reluBackward(gy: unknown, out: unknown, gx: unknown, size: number): void {
+    bnRelu.reluBackward(gy as S, out as S, gx as S, size);
+  }
+  batchNormReluTrainForward(
+    x: unknown,
+    n: number,
+    c: number,
+    hw: number,
+    gamma: unknown,
+    beta: unknown,
+    eps: number,
+    out: unknown,
+    mean: unknown,
+    meanLo: unknown,
+    invstd: unknown,
+  ): void {
+    bnRelu.batchNormReluTrainForward(x as S, n, c, hw, gamma as S | null, beta as S | null, eps, out as S, mean as S, meanLo as S, invstd as S);
+  }
+  batchNormReluBackward(
+    gy: unknown,
+    x: unknown,
+    n: number,
+    c: number,
+    hw: number,
+    mean: unknown,
+    meanLo: unknown,
+    invstd: unknown,
+    gamma: unknown,
+    beta: unknown,
+    gx: unknown,
+    ggamma: unknown,
+    gbeta: unknown,
+  ): void {
+    bnRelu.batchNormReluBackward(
+      gy as S,
+      x as S,
+      n,
+      c,
+      hw,
+      mean as S,
+      meanLo as S,
+      invstd as S,
+      gamma as S | null,
+      beta as S | null,
+      gx as S,
+      ggamma as S | null,
+      gbeta as S | null,
+    );
   }
 
   philoxUniform(seedLo: number, seedHi: number, offset: number, out: unknown): void {

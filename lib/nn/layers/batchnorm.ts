@@ -1,5 +1,5 @@
 import { Tensor } from '../../tensor';
-import { batchNorm } from '../../ops';
+import { batchNorm, batchNormRelu } from '../../ops';
 import { Module } from '../module';
 import { Parameter } from '../parameter';
 import { checkPositive } from './linear';
@@ -60,6 +60,18 @@ abstract class BatchNorm extends Module {
   protected abstract checkInput(x: Tensor): void;
 
   override forward(x: Tensor): Tensor {
+    return this.normalize(x, batchNorm);
+  }
+
+  /**
+   * relu(forward(x)) as one fused op in training (the statistics, running-statistics update
+   * and gradients are forward's); Sequential calls it for a batch norm followed by a ReLU.
+   */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalize(x, batchNormRelu);
+  }
+
+  private normalize(x: Tensor, op: typeof batchNorm): Tensor {
     this.checkInput(x);
     if (x.shape[1] !== this.numFeatures) {
       throw new RangeError(`${this.constructor.name}: input has ${x.shape[1]} channels, expected ${this.numFeatures}`);
@@ -68,7 +80,7 @@ abstract class BatchNorm extends Module {
       this.numBatchesTracked++;
       this.getBuffer('num_batches_tracked')!.fill_(this.numBatchesTracked);
     }
-    return batchNorm(x, {
+    return op(x, {
       runningMean: this.runningMean,
       runningVar: this.runningVar,
       weight: this.weight,

@@ -1,5 +1,7 @@
 import type { Tensor } from '../../tensor';
 import { Module } from '../module';
+import { ReLU } from './activation';
+import { BatchNorm1d, BatchNorm2d } from './batchnorm';
 
 /** Applies its children in order; their state-dict keys are their indices ("0.weight", ...), as in PyTorch. */
 export class Sequential extends Module {
@@ -25,9 +27,27 @@ export class Sequential extends Module {
 
   override forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this.layers) y = m.forward(y);
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) {
+      const m = layers[i];
+      // A batch norm followed by a ReLU runs as one fused op (same result, fewer passes).
+      if (i + 1 < layers.length && fusesWithRelu(m) && isPlainRelu(layers[i + 1])) {
+        y = m.forwardRelu(y);
+        i++;
+      } else y = m.forward(y);
+    }
     return y;
   }
+}
+
+/** A batch norm with the stock forward (not overridden or patched), so forwardRelu matches it. */
+function fusesWithRelu(m: Module): m is BatchNorm1d | BatchNorm2d {
+  return (m instanceof BatchNorm2d || m instanceof BatchNorm1d) && m.forward === BatchNorm2d.prototype.forward;
+}
+
+/** A ReLU with the stock forward. */
+function isPlainRelu(m: Module): boolean {
+  return m instanceof ReLU && m.forward === ReLU.prototype.forward;
 }
 
 /** Returns its input unchanged (PyTorch `nn.Identity`). */

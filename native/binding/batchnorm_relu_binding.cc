@@ -1,0 +1,87 @@
+// batchNormReluTrainForward / batchNormReluBackward over x viewed as [n, c, hw], and
+// reluBackward; gamma and beta (and the gradients ggamma / gbeta) may be null.
+#include <cmath>
+
+#include "args.h"
+#include "pai/batchnorm_relu.h"
+#include "registry.h"
+
+namespace {
+
+using pai::binding::Args;
+
+constexpr int64_t kMaxDim = (int64_t{1} << 31) - 1;
+constexpr double kMaxElements = 4294967296.0;
+
+struct Dims {
+  int64_t n, c, hw;
+  int64_t size() const { return n * c * hw; }
+};
+
+Dims read_dims(const Args& args, size_t first) {
+  Dims d;
+  d.n = args.integer(first, "n", 1, kMaxDim);
+  d.c = args.integer(first + 1, "c", 1, kMaxDim);
+  d.hw = args.integer(first + 2, "hw", 1, kMaxDim);
+  if (double(d.n) * d.c * d.hw > kMaxElements) args.range_error("n", "n * c * hw exceeds 2^32");
+  return d;
+}
+
+template <typename T>
+T* optional(const Args& args, size_t i, const char* name, int64_t len) {
+  return args.is_null(i) ? nullptr : args.array<float>(i, name, len);
+}
+
+Napi::Value TrainForward(const Napi::CallbackInfo& info) {
+  Args args(info, "batchNormReluTrainForward", 11);
+  const Dims d = read_dims(args, 1);
+  const float* x = args.array<float>(0, "x", d.size());
+  const float* gamma = optional<const float>(args, 4, "gamma", d.c);
+  const float* beta = optional<const float>(args, 5, "beta", d.c);
+  const double eps = args.number(6, "eps");
+  if (!(eps >= 0) || !std::isfinite(eps)) args.range_error("eps", "must be a finite number >= 0");
+  float* out = args.array<float>(7, "out", d.size());
+  float* mean = args.array<float>(8, "mean", d.c);
+  float* mean_lo = args.array<float>(9, "meanLo", d.c);
+  float* invstd = args.array<float>(10, "invstd", d.c);
+  pai::batch_norm_relu_train_forward(x, d.n, d.c, d.hw, gamma, beta, static_cast<float>(eps), out,
+                                     mean, mean_lo, invstd);
+  return info.Env().Undefined();
+}
+
+Napi::Value Backward(const Napi::CallbackInfo& info) {
+  Args args(info, "batchNormReluBackward", 13);
+  const Dims d = read_dims(args, 2);
+  const float* gy = args.array<float>(0, "gy", d.size());
+  const float* x = args.array<float>(1, "x", d.size());
+  const float* mean = args.array<float>(5, "mean", d.c);
+  const float* mean_lo = args.array<float>(6, "meanLo", d.c);
+  const float* invstd = args.array<float>(7, "invstd", d.c);
+  const float* gamma = optional<const float>(args, 8, "gamma", d.c);
+  const float* beta = optional<const float>(args, 9, "beta", d.c);
+  float* gx = args.array<float>(10, "gx", d.size());
+  float* ggamma = optional<float>(args, 11, "ggamma", d.c);
+  float* gbeta = optional<float>(args, 12, "gbeta", d.c);
+  pai::batch_norm_relu_backward(gy, x, d.n, d.c, d.hw, mean, mean_lo, invstd, gamma, beta, gx,
+                                ggamma, gbeta);
+  return info.Env().Undefined();
+}
+
+Napi::Value ReluBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "reluBackward", 4);
+  const int64_t n = args.integer(3, "n", 0, static_cast<int64_t>(kMaxElements));
+  const float* gy = args.array<float>(0, "gy", n);
+  const float* out = args.array<float>(1, "out", n);
+  float* gx = args.array<float>(2, "gx", n);
+  pai::relu_backward(gy, out, gx, n);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+PAI_BINDING(batchnorm_relu) {
+  exports.Set("batchNormReluTrainForward",
+              Napi::Function::New(env, TrainForward, "batchNormReluTrainForward"));
+  exports.Set("batchNormReluBackward", Napi::Function::New(env, Backward, "batchNormReluBackward"));
+  exports.Set("reluBackward", Napi::Function::New(env, ReluBackward, "reluBackward"));
+}

@@ -1,0 +1,120 @@
+// Fused batch norm + ReLU drivers (training mode). Same walk as batchnorm.cc: rows
+// (b, ch) of x in memory order split across the threads, per-row sums merged per channel
+// in double, then one elementwise pass. Forward: the moments pass of batchnorm.cc, then one
+// pass that normalizes, applies the affine and the ReLU. Backward: one pass for the masked
+// gradient sums, one pass writing gx; the ReLU mask is recomputed from x, so neither the
+// output nor a mask is read.
+#define PAI_VEC_BYTES 16
+#define PAI_BATCHNORM_RELU_TABLE kBatchNormReluBaseline
+#include "batchnorm_relu_loops.h"
+#undef PAI_BATCHNORM_RELU_TABLE
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "batchnorm_kernels.h"
+#include "pai/batchnorm_relu.h"
+#include "pai/cpu_features.h"
+#include "pai/parallel.h"
+
+namespace pai {
+namespace batchnorm_relu_detail {
+
+const BatchNormReluKernels& batchnorm_relu_kernels() {
+  switch (active_isa()) {
+    case Isa::Avx512: return kBatchNormReluAvx512;
+    case Isa::Avx2: return kBatchNormReluAvx2;
+    default: return kBatchNormReluBaseline;
+  }
+}
+
+}  // namespace batchnorm_relu_detail
+
+namespace {
+
+// Runs f(row) for rows [0, rows) of hw elements each, in parallel.
+template <class F>
+void for_rows(int64_t rows, int64_t hw, F f) {
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(hw, 1));
+  parallel_for(0, rows, grain, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) f(r);
+  });
+}
+
+// The per-channel affine of the forward, rebuilt identically by the backward.
+float channel_scale(const float* gamma, const float* invstd, int64_t ch) {
+  return (gamma ? gamma[ch] : 1.f) * invstd[ch];
+}
+
+}  // namespace
+
+void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t hw,
+                                   const float* gamma, const float* beta, float eps, float* out,
+                                   float* mean, float* mean_lo, float* invstd) {
+  const auto& moments = batchnorm_detail::batchnorm_kernels();
+  const auto& k = batchnorm_relu_detail::batchnorm_relu_kernels();
+  std::vector<double> row_mean(n * c), row_m2(n * c);
+  for_rows(n * c, hw, [&](int64_t r) { moments.row_moments(x + r * hw, hw, &row_mean[r], &row_m2[r]); });
+  std::vector<float> scale(c);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    // Chan et al.: merge (count, mean, M2) of each row into the running triple.
+    double count = 0.0, mu = 0.0, m2 = 0.0;
+    for (int64_t b = 0; b < n; ++b) {
+      const double rm = row_mean[b * c + ch], rm2 = row_m2[b * c + ch];
+      const double total = count + static_cast<double>(hw);
+      const double delta = rm - mu;
+      mu += delta * static_cast<double>(hw) / total;
+      m2 += rm2 + delta * delta * count * static_cast<double>(hw) / total;
+      count = total;
+    }
+    const double var = std::max(m2, 0.0) / count;
+    invstd[ch] = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
+    mean[ch] = static_cast<float>(mu);
+    mean_lo[ch] = static_cast<float>(mu - mean[ch]);
+    scale[ch] = channel_scale(gamma, invstd, ch);
+  }
+  for_rows(n * c, hw, [&](int64_t r) {
+    const int64_t ch = r % c;
+    k.normalize_relu(x + r * hw, hw, mean[ch], mean_lo[ch], scale[ch], beta ? beta[ch] : 0.f, out + r * hw);
+  });
+}
+
+void batch_norm_relu_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_t hw,
+                              const float* mean, const float* mean_lo, const float* invstd,
+                              const float* gamma, const float* beta, float* gx, float* ggamma,
+                              float* gbeta) {
+  const auto& k = batchnorm_relu_detail::batchnorm_relu_kernels();
+  const double count = static_cast<double>(n) * static_cast<double>(hw);
+  std::vector<float> scale(c);
+  for (int64_t ch = 0; ch < c; ++ch) scale[ch] = channel_scale(gamma, invstd, ch);
+  std::vector<double> row_g(n * c, 0.0), row_gd(n * c, 0.0);  // sum g, sum g (x - mean)
+  for_rows(n * c, hw, [&](int64_t r) {
+    const int64_t ch = r % c;
+    k.masked_gradient_sums(gy + r * hw, x + r * hw, hw, mean[ch], mean_lo[ch], scale[ch],
+                           beta ? beta[ch] : 0.f, &row_g[r], &row_gd[r]);
+  });
+  std::vector<float> a(c), bcoef(c), ccoef(c);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    double sg = 0.0, sgd = 0.0;
+    for (int64_t b = 0; b < n; ++b) {
+      sg += row_g[b * c + ch];
+      sgd += row_gd[b * c + ch];
+    }
+    const double is = invstd[ch];
+    const double sgx = sgd * is;  // sum g xhat
+    if (ggamma) ggamma[ch] = static_cast<float>(sgx);
+    if (gbeta) gbeta[ch] = static_cast<float>(sg);
+    const double kk = (gamma ? gamma[ch] : 1.0) * is;
+    a[ch] = static_cast<float>(kk);
+    bcoef[ch] = static_cast<float>(-kk * is * sgx / count);
+    ccoef[ch] = static_cast<float>(-kk * sg / count);
+  }
+  for_rows(n * c, hw, [&](int64_t r) {
+    const int64_t ch = r % c;
+    k.masked_combine(gy + r * hw, x + r * hw, hw, mean[ch], mean_lo[ch], scale[ch],
+                     beta ? beta[ch] : 0.f, a[ch], bcoef[ch], ccoef[ch], gx + r * hw);
+  });
+}
+
+}  // namespace pai

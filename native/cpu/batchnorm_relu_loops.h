@@ -1,0 +1,112 @@
+// Internal: the fused batch norm + ReLU row loops, compiled once per ISA path. Define
+// PAI_VEC_BYTES and PAI_BATCHNORM_RELU_TABLE before including (see elementwise_loops.h for
+// the scheme). Rows are walked in whole vectors; the tail goes through a zero-padded
+// vector, so every element's pre-activation comes from the same vector code.
+#include <cstdint>
+
+#include "batchnorm_relu_kernels.h"
+#include "elementwise_math.h"
+
+namespace pai::batchnorm_relu_detail {
+namespace {
+
+using vec::kLanes;
+using vec::vf;
+using vec::vi;
+
+constexpr int64_t kBlock = 2048;  // float partial sums per block, then double
+
+struct Affine {
+  float mu_hi, mu_lo, scale, shift;
+};
+
+inline vf centred(vf x, const Affine& p) { return (x - p.mu_hi) - p.mu_lo; }
+
+// The pre-activation from the centred input. The empty asm hides the product from the
+// optimizer, so no pass may contract it with the addition into an FMA in one loop and not
+// in another (the backward's mask must reproduce the forward's exactly).
+inline vf preact(vf d, const Affine& p) {
+  vf prod = d * p.scale;
+  __asm__("" : "+x"(prod));
+  return prod + p.shift;
+}
+
+inline vf keep_if(vi mask, vf v) { return vec::as_float(mask & vec::as_int(v)); }
+
+inline float lanes_sum(vf v) {
+  float s = 0.f;
+  for (int j = 0; j < kLanes; ++j) s += v[j];
+  return s;
+}
+
+// Copies x[0, len) (len < kLanes) into a zero-padded vector.
+inline vf load_partial(const float* x, int64_t len) {
+  float tmp[kLanes] = {};
+  for (int64_t j = 0; j < len; ++j) tmp[j] = x[j];
+  return vec::load(tmp);
+}
+
+inline void store_partial(float* out, vf v, int64_t len) {
+  float tmp[kLanes];
+  vec::store(tmp, v);
+  for (int64_t j = 0; j < len; ++j) out[j] = tmp[j];
+}
+
+// NaN stays NaN (as the relu kernel): only values known to be <= 0 become 0.
+inline vf relu_of(vf y) { return keep_if(~(y <= 0.f), y); }
+
+void normalize_relu(const float* x, int64_t len, float mu_hi, float mu_lo, float scale,
+                    float shift, float* out) {
+  const Affine p{mu_hi, mu_lo, scale, shift};
+  int64_t i = 0;
+  for (; i + kLanes <= len; i += kLanes)
+    vec::store(out + i, relu_of(preact(centred(vec::load(x + i), p), p)));
+  if (i < len) store_partial(out + i, relu_of(preact(centred(load_partial(x + i, len - i), p), p)), len - i);
+}
+
+void masked_gradient_sums(const float* gy, const float* x, int64_t len, float mu_hi, float mu_lo,
+                          float scale, float shift, double* sg, double* sgd) {
+  const Affine p{mu_hi, mu_lo, scale, shift};
+  double tg = 0.0, tgd = 0.0;
+  auto add = [&](vf gv, vf xv, vf& ag, vf& agd) {
+    const vf d = centred(xv, p);
+    const vf g = keep_if(preact(d, p) > 0.f, gv);
+    ag += g;
+    agd += g * d;
+  };
+  for (int64_t b0 = 0; b0 < len; b0 += kBlock) {
+    const int64_t b1 = b0 + kBlock < len ? b0 + kBlock : len;
+    vf ag = {}, agd = {};
+    int64_t i = b0;
+    for (; i + kLanes <= b1; i += kLanes) add(vec::load(gy + i), vec::load(x + i), ag, agd);
+    // Zero-padded gy contributes 0 to both sums.
+    if (i < b1) add(load_partial(gy + i, b1 - i), load_partial(x + i, b1 - i), ag, agd);
+    tg += lanes_sum(ag);
+    tgd += lanes_sum(agd);
+  }
+  *sg += tg;
+  *sgd += tgd;
+}
+
+void masked_combine(const float* gy, const float* x, int64_t len, float mu_hi, float mu_lo,
+                    float scale, float shift, float a, float b, float c, float* gx) {
+  const Affine p{mu_hi, mu_lo, scale, shift};
+  auto value = [&](vf gv, vf xv) {
+    const vf d = centred(xv, p);
+    return a * keep_if(preact(d, p) > 0.f, gv) + (b * d + c);
+  };
+  int64_t i = 0;
+  for (; i + kLanes <= len; i += kLanes) vec::store(gx + i, value(vec::load(gy + i), vec::load(x + i)));
+  if (i < len) store_partial(gx + i, value(load_partial(gy + i, len - i), load_partial(x + i, len - i)), len - i);
+}
+
+void relu_backward(const float* gy, const float* out, float* gx, int64_t len) {
+  for (int64_t i = 0; i < len; ++i) gx[i] = out[i] > 0.f ? gy[i] : 0.f;
+}
+
+}  // namespace
+
+const BatchNormReluKernels PAI_BATCHNORM_RELU_TABLE{normalize_relu, masked_gradient_sums,
+                                                    masked_combine, relu_backward};
+
+}  // namespace pai::batchnorm_relu_detail

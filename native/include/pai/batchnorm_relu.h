@@ -1,0 +1,31 @@
+// Batch normalization fused with the ReLU that follows it (training mode), and ReLU's
+// gradient from its output, over float32 buffers. x is viewed as [n, c, hw] as in
+// pai/batchnorm.h. The fused forward saves no mask: the backward recomputes the
+// pre-activation from x and the saved statistics, bit for bit as the forward computed it.
+#pragma once
+#include <cstdint>
+
+namespace pai {
+
+// gx[i] = out[i] > 0 ? gy[i] : 0 for i < n (ReLU's gradient read off its output; a NaN
+// output passes no gradient). gx may alias gy.
+void relu_backward(const float* gy, const float* out, float* gx, int64_t n);
+
+// out = max(y, 0) with y = ((x - mean) - mean_lo) * (gamma invstd) + beta, the biased batch
+// variance and invstd = 1 / sqrt(var + eps). Writes mean [c] (float), mean_lo [c] (the
+// batch mean minus the float mean, so x - mean stays exact for data far from 0) and invstd
+// [c] for the backward. gamma / beta may be null (1 and 0).
+void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t hw,
+                                   const float* gamma, const float* beta, float eps, float* out,
+                                   float* mean, float* mean_lo, float* invstd);
+
+// Gradient of batch_norm_relu_train_forward: with g = y > 0 ? gy : 0 (y recomputed from x),
+// xhat = ((x - mean) - mean_lo) invstd and m = n hw, gx = gamma invstd (g - sum(g) / m -
+// xhat sum(g xhat) / m), ggamma = sum(g xhat), gbeta = sum(g) per channel. ggamma / gbeta
+// may be null; gamma / beta must be what the forward was given.
+void batch_norm_relu_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_t hw,
+                              const float* mean, const float* mean_lo, const float* invstd,
+                              const float* gamma, const float* beta, float* gx, float* ggamma,
+                              float* gbeta);
+
+}  // namespace pai
