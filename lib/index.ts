@@ -32,6 +32,8 @@ export * as sparse from './backend/sparse';
 
 // ---- modules and layers (Module, Parameter, Conv2d, ..., the parameter arena) ----
 export * as nn from './nn';
+export { compressModel, decompressModel } from './nn/compress';
+export type { CompressOptions, LayerExecution } from './nn/compress';
 
 // ---- models ----
 export { createModel, modelNames } from './models';
