@@ -1,4 +1,5 @@
-// Fused batch norm + ReLU drivers (training mode). Same walk as batchnorm.cc: rows
+// Fused batch norm + ReLU drivers (training mode). Short rows go to the span path
+// (batchnorm_relu_span.cc); long rows take the walk of batchnorm.cc: rows
 // (b, ch) of x in memory order split across the threads, per-row sums merged per channel
 // in double, then one elementwise pass. Forward: the moments pass of batchnorm.cc, then one
 // pass that normalizes, applies the affine and the ReLU. Backward: one pass for the masked
@@ -52,6 +53,10 @@ float channel_scale(const float* gamma, const float* invstd, int64_t ch) {
 void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t hw,
                                    const float* gamma, const float* beta, float eps, float* out,
                                    float* mean, float* mean_lo, float* invstd) {
+  if (batchnorm_relu_detail::use_span_path(c, hw)) {
+    batchnorm_relu_detail::span_train_forward(x, n, c, hw, gamma, beta, eps, out, mean, mean_lo, invstd);
+    return;
+  }
   const auto& moments = batchnorm_detail::batchnorm_kernels();
   const auto& k = batchnorm_relu_detail::batchnorm_relu_kernels();
   std::vector<double> row_mean(n * c), row_m2(n * c);
@@ -84,6 +89,10 @@ void batch_norm_relu_backward(const float* gy, const float* x, int64_t n, int64_
                               const float* mean, const float* mean_lo, const float* invstd,
                               const float* gamma, const float* beta, float* gx, float* ggamma,
                               float* gbeta) {
+  if (batchnorm_relu_detail::use_span_path(c, hw)) {
+    batchnorm_relu_detail::span_backward(gy, x, n, c, hw, mean, mean_lo, invstd, gamma, beta, gx, ggamma, gbeta);
+    return;
+  }
   const auto& k = batchnorm_relu_detail::batchnorm_relu_kernels();
   const double count = static_cast<double>(n) * static_cast<double>(hw);
   std::vector<float> scale(c);

@@ -7,6 +7,13 @@
 
 namespace pai::batchnorm_relu_detail {
 
+// Per-element parameters of a sample's [c, hw] span (each channel's value repeated hw
+// times): the small-hw path walks a whole sample as one vector stream instead of c short
+// rows.
+struct SpanParams {
+  const float *mu_hi, *mu_lo, *scale, *shift;
+};
+
 struct BatchNormReluKernels {
   // out[i] = max(y[i], 0) (NaN stays NaN).
   void (*normalize_relu)(const float* x, int64_t len, float mu_hi, float mu_lo, float scale,
@@ -20,9 +27,31 @@ struct BatchNormReluKernels {
                          float scale, float shift, float a, float b, float c, float* gx);
   // gx[i] = out[i] > 0 ? gy[i] : 0.
   void (*relu_backward)(const float* gy, const float* out, float* gx, int64_t len);
+
+  // Span versions (parameters per element): s1[i] += x[i] - k[i], s2[i] += (x[i] - k[i])^2.
+  void (*span_shifted_moments)(const float* x, const float* k, int64_t len, float* s1, float* s2);
+  void (*span_normalize_relu)(const float* x, const SpanParams& p, int64_t len, float* out);
+  // ag[i] += g[i], agd[i] += g[i] d[i].
+  void (*span_masked_gradient_sums)(const float* gy, const float* x, const SpanParams& p,
+                                    int64_t len, float* ag, float* agd);
+  void (*span_masked_combine)(const float* gy, const float* x, const SpanParams& p,
+                              const float* a, const float* b, const float* c, int64_t len,
+                              float* gx);
 };
 
 const BatchNormReluKernels& batchnorm_relu_kernels();  // for the active ISA
+
+// Whether [n, c, hw] runs on the span path (batchnorm_relu_span.cc): short rows, where a
+// call per row costs more than its elements, and a sample small enough that its
+// per-element parameters stay in cache.
+bool use_span_path(int64_t c, int64_t hw);
+void span_train_forward(const float* x, int64_t n, int64_t c, int64_t hw, const float* gamma,
+                        const float* beta, float eps, float* out, float* mean, float* mean_lo,
+                        float* invstd);
+void span_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_t hw,
+                   const float* mean, const float* mean_lo, const float* invstd,
+                   const float* gamma, const float* beta, float* gx, float* ggamma,
+                   float* gbeta);
 extern const BatchNormReluKernels kBatchNormReluBaseline, kBatchNormReluAvx2,
     kBatchNormReluAvx512;
 

@@ -104,9 +104,69 @@ void relu_backward(const float* gy, const float* out, float* gx, int64_t len) {
   for (int64_t i = 0; i < len; ++i) gx[i] = out[i] > 0.f ? gy[i] : 0.f;
 }
 
+// Runs f(i, count) over [0, len) in whole vectors, then once for a partial tail.
+template <class F>
+inline void span_loop(int64_t len, F f) {
+  int64_t i = 0;
+  for (; i + kLanes <= len; i += kLanes) f(i, kLanes);
+  if (i < len) f(i, len - i);
+}
+
+inline vf load_n(const float* p, int64_t count) { return count == kLanes ? vec::load(p) : load_partial(p, count); }
+inline void store_n(float* p, vf v, int64_t count) {
+  if (count == kLanes) vec::store(p, v);
+  else store_partial(p, v, count);
+}
+
+inline vf centred(vf x, const SpanParams& p, int64_t i, int64_t n) {
+  return (x - load_n(p.mu_hi + i, n)) - load_n(p.mu_lo + i, n);
+}
+
+// As preact above, with per-element scale and shift: the same operations on the same
+// values, so both paths give the same bits.
+inline vf preact(vf d, const SpanParams& p, int64_t i, int64_t n) {
+  vf prod = d * load_n(p.scale + i, n);
+  __asm__("" : "+x"(prod));
+  return prod + load_n(p.shift + i, n);
+}
+
+void span_shifted_moments(const float* x, const float* k, int64_t len, float* s1, float* s2) {
+  span_loop(len, [&](int64_t i, int64_t n) {
+    const vf d = load_n(x + i, n) - load_n(k + i, n);
+    store_n(s1 + i, load_n(s1 + i, n) + d, n);
+    store_n(s2 + i, load_n(s2 + i, n) + d * d, n);
+  });
+}
+
+void span_normalize_relu(const float* x, const SpanParams& p, int64_t len, float* out) {
+  span_loop(len, [&](int64_t i, int64_t n) {
+    store_n(out + i, relu_of(preact(centred(load_n(x + i, n), p, i, n), p, i, n)), n);
+  });
+}
+
+void span_masked_gradient_sums(const float* gy, const float* x, const SpanParams& p, int64_t len,
+                               float* ag, float* agd) {
+  span_loop(len, [&](int64_t i, int64_t n) {
+    const vf d = centred(load_n(x + i, n), p, i, n);
+    const vf g = keep_if(preact(d, p, i, n) > 0.f, load_n(gy + i, n));
+    store_n(ag + i, load_n(ag + i, n) + g, n);
+    store_n(agd + i, load_n(agd + i, n) + g * d, n);
+  });
+}
+
+void span_masked_combine(const float* gy, const float* x, const SpanParams& p, const float* a,
+                         const float* b, const float* c, int64_t len, float* gx) {
+  span_loop(len, [&](int64_t i, int64_t n) {
+    const vf d = centred(load_n(x + i, n), p, i, n);
+    const vf g = keep_if(preact(d, p, i, n) > 0.f, load_n(gy + i, n));
+    store_n(gx + i, load_n(a + i, n) * g + (load_n(b + i, n) * d + load_n(c + i, n)), n);
+  });
+}
+
 }  // namespace
 
-const BatchNormReluKernels PAI_BATCHNORM_RELU_TABLE{normalize_relu, masked_gradient_sums,
-                                                    masked_combine, relu_backward};
+const BatchNormReluKernels PAI_BATCHNORM_RELU_TABLE{
+    normalize_relu,       masked_gradient_sums,      masked_combine,     relu_backward,
+    span_shifted_moments, span_normalize_relu, span_masked_gradient_sums, span_masked_combine};
 
 }  // namespace pai::batchnorm_relu_detail

@@ -1,6 +1,6 @@
 // Native fused batch norm + ReLU (train forward with saved statistics, backward with the
 // ReLU mask recomputed from x) and reluBackward, against float64 loops on every ISA path:
-// [n, c] and NCHW views, odd sizes, a large offset with a small spread, null gamma / beta.
+// [n, c] and NCHW views, both the per-row and the per-sample span path, odd sizes, a large offset with a small spread, null gamma / beta.
 import { addon, expectClose, expectThrows, onEveryIsa, randomArray } from './kernel-check';
 
 /** Forward statistics and output of relu(batchNorm(x)) in float64. */
@@ -67,6 +67,11 @@ const cases: [number, number, number, number, number][] = [
   [3, 2, 5003, 0, 1],
   [13, 3, 17, 100, 0.01],
   [5, 1, 1, 0, 1],
+  // Rows of 128 and more take the per-row path; shorter ones the per-sample span path.
+  [4, 3, 130, 0, 1],
+  [2, 5, 257, -0.2, 1],
+  [3, 2, 300, 100, 0.01],
+  [9, 1000, 1, 0, 1],
 ];
 
 describe.each(cases)('batch norm + relu n %d c %d hw %d (offset %s, spread %s)', (n, c, hw, offset, spread) => {
