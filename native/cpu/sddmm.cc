@@ -6,6 +6,7 @@
 
 #include "pai/parallel.h"
 #include "pai/sparse.h"
+#include "sparse_batch_minor.h"
 #include "sparse_direct.h"
 #include "sparse_engine.h"
 #include "sparse_plan.h"
@@ -48,7 +49,8 @@ void grad_weight(const Grid& g, const SparsePattern& w, const float* x, const fl
 
 void sparse_conv2d_grad_weight(const Conv2dShape& s, const SparsePattern& w, const float* x,
                                const float* gy, float* gvalues) {
-  if (direct_eligible(s)) direct_grad_weight(s, w, x, gy, gvalues);
+  if (batch_minor_eligible(s)) batch_minor_grad_weight(s, w, x, gy, gvalues);
+  else if (direct_eligible(s)) direct_grad_weight(s, w, x, gy, gvalues);
   else grad_weight(Grid(s), w, x, gy, gvalues);
 }
 

@@ -5,6 +5,7 @@
 
 #include "pai/parallel.h"
 #include "pai/sparse.h"
+#include "sparse_batch_minor.h"
 #include "sparse_direct.h"
 #include "sparse_engine.h"
 #include "sparse_plan.h"
@@ -180,13 +181,15 @@ Conv2dShape linear_shape(const SparsePattern& w, int64_t batch) {
 
 void sparse_conv2d_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
                            const float* x, const float* bias, float* y) {
-  if (sparse_detail::direct_eligible(s)) sparse_detail::direct_forward(s, w, values, x, bias, y);
+  if (sparse_detail::batch_minor_eligible(s)) sparse_detail::batch_minor_forward(s, w, values, x, bias, y);
+  else if (sparse_detail::direct_eligible(s)) sparse_detail::direct_forward(s, w, values, x, bias, y);
   else forward(sparse_detail::Grid(s), w, values, x, bias, y);
 }
 
 void sparse_conv2d_grad_input(const Conv2dShape& s, const SparsePattern& w,
                               const float* values, const float* gy, float* gx) {
-  if (sparse_detail::direct_eligible(s)) sparse_detail::direct_grad_input(s, w, values, gy, gx);
+  if (sparse_detail::batch_minor_eligible(s)) sparse_detail::batch_minor_grad_input(s, w, values, gy, gx);
+  else if (sparse_detail::direct_eligible(s)) sparse_detail::direct_grad_input(s, w, values, gy, gx);
   else grad_input(sparse_detail::Grid(s), w, values, gy, gx);
 }
 

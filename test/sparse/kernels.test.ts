@@ -115,6 +115,11 @@ describe('compressed conv2d equals dense-masked', () => {
     ['17x17 planes, more than 16 vectors', geometry(2, 3, 17, 17, 4, 3, 3, { ph: 1, pw: 1 })],
     ['4x4 planes, images in batches', geometry(10, 6, 4, 4, 5, 3, 3, { ph: 1, pw: 1 })],
     ['3x3 planes, ragged batches of images', geometry(9, 3, 3, 3, 4, 3, 3, { ph: 1, pw: 1 })],
+    // Batch >= 16 and output planes of <= 4 pixels: the batch-minor path (images in lanes).
+    ['2x2 planes, batch 37 (batch-minor path)', geometry(37, 12, 2, 2, 10, 3, 3, { ph: 1, pw: 1 })],
+    ['stride 2 to 2x2, grouped, batch 16 (batch-minor path)', geometry(16, 6, 4, 3, 4, 3, 3, { sh: 2, sw: 2, ph: 1, pw: 1, groups: 2 })],
+    ['1x1 output, dilation 2, batch 70 (batch-minor path)', geometry(70, 3, 5, 5, 5, 3, 3, { dh: 2, dw: 2 })],
+    ['1x2 output, 1x1 kernel, batch 33 (batch-minor path)', geometry(33, 7, 1, 2, 9, 1, 1)],
   ];
   for (const [name, g] of cases)
     test(name, () => {
