@@ -116,4 +116,32 @@ describe('training loop', () => {
     }
     fs.rmSync(dir, { recursive: true });
   }, 120000);
+
+  test('compressed training resumes exactly, from a compressed or a dense-masked checkpoint', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pai-resume-sparse-'));
+    const data = toyTask(32, [3, 4, 4], 3, 16);
+    const opts = { train: data, optimizer: { kind: 'sgd' as const, lr: 0.05, momentum: 0.9, weightDecay: 1e-3 } };
+    const make = () => {
+      const m = createModel('resnet20', { inputShape: [3, 4, 4], numClasses: 3, seed: 5 });
+      for (let i = 0; i < m.arena.prunableLength; i++) m.arena.masks[i] = (i * 13) % 7 < 2 ? 1 : 0;
+      m.arena.activateMasks();
+      return m;
+    };
+    const straight = make();
+    const r = await train(straight, { ...opts, epochs: 3, sparse: 'compressed' });
+    expect(r.execution.filter((l) => l.mode === 'compressed').length).toBeGreaterThan(10);
+    for (const firstMode of ['compressed', 'dense'] as const) {
+      const file = path.join(dir, `${firstMode}.safetensors`);
+      await train(make(), { ...opts, epochs: 1, sparse: firstMode, checkpoint: { path: file } });
+      const resumed = createModel('resnet20', { inputShape: [3, 4, 4], numClasses: 3, seed: 77 });
+      await train(resumed, { ...opts, epochs: 3, sparse: 'compressed', resume: file });
+      expect(resumed.arena.compressed).toEqual([]);
+      const a = straight.arena.values;
+      const b = resumed.arena.values;
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      expect(worst).toBeLessThan(firstMode === 'compressed' ? 1e-6 : 1e-4);
+    }
+    fs.rmSync(dir, { recursive: true });
+  }, 120000);
 });
