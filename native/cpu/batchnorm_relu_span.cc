@@ -2,8 +2,7 @@
 // each sample's [c, hw] block is one contiguous stream with per-element parameters, so
 // the loops run in whole vectors instead of one call and one tail per (b, ch) row.
 // Sums are kept per element across samples (float over blocks of kSampleBlock samples,
-// then double), folded per channel at the end; the batch is split into one contiguous
-// range per thread, so results do not depend on scheduling.
+// then double), folded per channel at the end.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -14,7 +13,7 @@
 namespace pai::batchnorm_relu_detail {
 namespace {
 
-constexpr int64_t kSampleBlock = 16;   // samples summed in float before the double flush
+constexpr int64_t kSampleBlock = 16;   // samples summed in float before the double fold
 constexpr int64_t kMaxSpan = 1 << 18;  // elements of one sample's per-element parameters
 constexpr int64_t kMaxShortRow = 128;
 
@@ -26,42 +25,33 @@ std::vector<float> expand(const std::vector<float>& per_channel, int64_t hw) {
   return out;
 }
 
-// Per-element sums over the batch of two float streams produced by add(b, s1, s2), one
-// contiguous sample range per thread; returns the per-channel totals in double.
+// Per-element sums over the batch of two float streams produced by add(b, s1, s2):
+// blocks of kSampleBlock samples summed in float, each into its own slot, claimed
+// dynamically by the threads (a static split stalls on a descheduled thread), then
+// folded per channel in double in a fixed order, so results do not depend on scheduling.
 template <class Add>
 void per_channel_sums(int64_t n, int64_t c, int64_t hw, Add add, std::vector<double>* t1,
                       std::vector<double>* t2) {
   const int64_t len = c * hw;
-  const int64_t tasks = std::min<int64_t>(num_threads(), n);
-  std::vector<double> d1(tasks * len, 0.0), d2(tasks * len, 0.0);
-  parallel_for(0, tasks, 1, [&](int64_t t0, int64_t t1_) {
-    std::vector<float> f1(len), f2(len);
-    for (int64_t t = t0; t < t1_; ++t) {
-      const int64_t b0 = n * t / tasks, b1 = n * (t + 1) / tasks;
-      double* e1 = d1.data() + t * len;
-      double* e2 = d2.data() + t * len;
-      std::fill(f1.begin(), f1.end(), 0.f);
-      std::fill(f2.begin(), f2.end(), 0.f);
-      for (int64_t b = b0; b < b1; ++b) {
-        add(b, f1.data(), f2.data());
-        if ((b - b0 + 1) % kSampleBlock == 0 || b + 1 == b1) {
-          for (int64_t i = 0; i < len; ++i) {
-            e1[i] += f1[i];
-            e2[i] += f2[i];
-            f1[i] = f2[i] = 0.f;
-          }
-        }
-      }
-    }
+  const int64_t blocks = (n + kSampleBlock - 1) / kSampleBlock;
+  std::vector<float> f1(blocks * len, 0.f), f2(blocks * len, 0.f);
+  parallel_for(0, blocks, 1, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k)
+      for (int64_t b = k * kSampleBlock; b < std::min(n, (k + 1) * kSampleBlock); ++b)
+        add(b, f1.data() + k * len, f2.data() + k * len);
   });
   t1->assign(c, 0.0);
   t2->assign(c, 0.0);
-  for (int64_t t = 0; t < tasks; ++t)
-    for (int64_t ch = 0; ch < c; ++ch)
+  for (int64_t k = 0; k < blocks; ++k)
+    for (int64_t ch = 0; ch < c; ++ch) {
+      double a1 = 0.0, a2 = 0.0;
       for (int64_t i = 0; i < hw; ++i) {
-        (*t1)[ch] += d1[t * len + ch * hw + i];
-        (*t2)[ch] += d2[t * len + ch * hw + i];
+        a1 += f1[k * len + ch * hw + i];
+        a2 += f2[k * len + ch * hw + i];
       }
+      (*t1)[ch] += a1;
+      (*t2)[ch] += a2;
+    }
 }
 
 // Runs f(b) for every sample, in parallel chunks of at least ~16k elements.
