@@ -46,7 +46,8 @@ function candidates(root: string): string[] {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const prebuilt: string = require('node-gyp-build').resolve(root);
-    if (!out.includes(prebuilt)) out.push(prebuilt);
+    // node-gyp-build picks by tags only, so it could return the CUDA addon shipped beside ours.
+    if (!path.basename(prebuilt).includes('cuda') && !out.includes(prebuilt)) out.push(prebuilt);
   } catch {
     // No prebuild matches this platform: the error below lists what was looked for.
   }
