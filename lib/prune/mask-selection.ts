@@ -20,6 +20,12 @@ export interface SelectMaskOptions {
   regrow?: boolean;
   /** Sanity check "invert": keep the lowest-ranked weights instead (rank inversion, not 1/score). */
   invert?: boolean;
+  /**
+   * Live weights per segment when the scores were written finished by writeSegmentScores
+   * (pruned at -Infinity unless regrow, inverted, checked, non-participating at +Infinity):
+   * the selection then goes straight to the threshold.
+   */
+  prepared?: Float64Array | null;
 }
 
 /**
@@ -41,7 +47,15 @@ export function selectMask(
     throw new RangeError(`selectMask: scores (${scores.length}), mask (${mask.length}) and current mask (${opts.current.length}) must have one length`);
   }
   let alive = 0;
-  for (const s of segments) {
+  const prepared = opts.prepared ?? null;
+  if (prepared !== null) {
+    if (prepared.length !== segments.length) throw new RangeError(`selectMask: prepared has ${prepared.length} entries for ${segments.length} segments`);
+    segments.forEach((s, i) => {
+      if (!(prepared[i] >= 0)) throw new RangeError(`selectMask: the scores of '${s.key}' were not written (prepared[${i}] = ${prepared[i]})`);
+      if (s.participates) alive += prepared[i];
+    });
+  }
+  for (const s of prepared === null ? segments : []) {
     const end = s.offset + s.length;
     if (!s.participates) {
       scores.fill(POS_INF, s.offset, end);
@@ -76,7 +90,8 @@ export function selectMask(
         return;
       }
       let aliveHere = s.length;
-      if (!opts.regrow) {
+      if (prepared !== null) aliveHere = prepared[i];
+      else if (!opts.regrow) {
         aliveHere = 0;
         for (let j = s.offset; j < s.offset + s.length; j++) if (opts.current[j] !== 0) aliveHere++;
       }

@@ -6,6 +6,8 @@ import { selectMask, type PruneScope } from './mask-selection';
 import { scheduledDensity, type PruneSchedule } from './schedule';
 import { targetDensity, type PruneTarget } from './target';
 import { finishForce } from './pruners/force';
+import { loadNative } from '../backend/native-loader';
+import type { ParameterArena } from '../nn/arena';
 
 /** Progress of the pruning loop, after each iteration. */
 export interface PruneProgress {
@@ -94,6 +96,9 @@ export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise
     extra: opts.extra ?? {},
     signal: opts.signal,
     state: new Map(),
+    excludePruned: !pruner.regrows,
+    invert: opts.invert === true,
+    prepared: null,
   };
   const wasTraining = model.training;
   let survivors = 0;
@@ -105,11 +110,12 @@ export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise
     for (let k = 1; k <= iterations; k++) {
       opts.signal?.throwIfAborted();
       ctx.iteration = k;
+      ctx.prepared = null;
       await pruner.score(ctx);
       const dk = scheduledDensity(schedule, density, k, iterations);
       // The new mask is written over the current one: selectMask reads it before selecting.
-      survivors = selectMask(scores, segments, dk, arena.masks, { scope, current: arena.masks, regrow: pruner.regrows, invert: opts.invert });
-      if (!pruner.regrows) arena.activateMasks();
+      survivors = selectMask(scores, segments, dk, arena.masks, { scope, current: arena.masks, regrow: pruner.regrows, invert: opts.invert, prepared: ctx.prepared });
+      if (!pruner.regrows) applySelection(arena);
       opts.onProgress?.({ iteration: k, iterations, density: participating ? survivors / participating : 1 });
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -131,4 +137,19 @@ export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise
     segments,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/**
+ * Makes a new selection take effect: pruned weights set to exactly 0 in one native pass
+ * when the masks are already bound to the layers on the cpu (every iteration after the
+ * first), else through the arena (which also binds the masks and syncs a device copy).
+ */
+function applySelection(arena: ParameterArena): void {
+  const zero = loadNative().addon?.pruneZeroMasked;
+  const dense = arena.prunableParameters().every((e) => !e.param.compressed);
+  if (typeof zero === 'function' && arena.masksActive && arena.device === 'cpu' && dense) {
+    zero(arena.values.subarray(0, arena.prunableLength), arena.masks);
+  } else {
+    arena.activateMasks();
+  }
 }

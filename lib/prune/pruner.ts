@@ -25,6 +25,16 @@ export interface ScoreContext {
   signal?: AbortSignal;
   /** Per-run state a scorer may keep between iterations (e.g. FORCE's dense θ₀). */
   state: Map<string, unknown>;
+  /** Set by the loop: pruned weights compete no more (false for FORCE, which regrows). */
+  excludePruned?: boolean;
+  /** Set by the loop: the sanity check 'invert' (the selection keeps the lowest scores). */
+  invert?: boolean;
+  /**
+   * Live weights per segment when the scorer wrote finished scores through
+   * writeSegmentScores (lib/prune/segment-scores.ts); null when the selection must still
+   * exclude pruned weights, invert and check the scores itself. Reset by the loop.
+   */
+  prepared?: Float64Array | null;
 }
 
 /** A pruning method: a scorer plugged into the pruning loop, with the reference defaults. */

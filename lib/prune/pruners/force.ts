@@ -1,4 +1,4 @@
-import { scoreKernel } from '../../backend/sparse/select';
+import { writeArenaScores } from '../segment-scores';
 import { accumulateLossGradients, clearGrads } from '../gradients';
 import type { Pruner, ScoreContext } from '../pruner';
 
@@ -40,7 +40,7 @@ export const forcePruner: Pruner = {
     await accumulateLossGradients(ctx.model, ctx.data, { signal: ctx.signal, where: 'force', maxBatches: batches, epoch: ctx.iteration - 1 });
     const grads = ctx.arena.gatherGrads().subarray(0, ctx.arena.prunableLength);
     clearGrads(ctx.model);
-    scoreKernel('absprod', theta0, grads, ctx.scores);
+    writeArenaScores(ctx, 'absprod', theta0, grads);
   },
 };
 

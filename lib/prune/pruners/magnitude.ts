@@ -1,4 +1,4 @@
-import { scoreKernel } from '../../backend/sparse/select';
+import { writeArenaScores } from '../segment-scores';
 import type { Pruner } from '../pruner';
 
 /** Magnitude pruning at initialization: score |θ| (one kernel over the arena). */
@@ -9,6 +9,6 @@ export const magPruner: Pruner = {
   defaultIterations: 1,
   defaultScope: 'global',
   score(ctx) {
-    scoreKernel('abs', ctx.arena.prunableValues, null, ctx.scores);
+    writeArenaScores(ctx, 'abs', ctx.arena.prunableValues, null);
   },
 };

@@ -1,4 +1,4 @@
-import { scoreKernel } from '../../backend/sparse/select';
+import { writeArenaScores } from '../segment-scores';
 import { accumulateLossGradients, clearGrads } from '../gradients';
 import type { Pruner, ScoreContext } from '../pruner';
 
@@ -12,7 +12,7 @@ export async function snipScores(ctx: ScoreContext, where: string): Promise<void
   await accumulateLossGradients(ctx.model, ctx.data, { signal: ctx.signal, where });
   const grads = ctx.arena.gatherGrads();
   clearGrads(ctx.model);
-  scoreKernel('absprod', ctx.arena.prunableValues, grads.subarray(0, ctx.arena.prunableLength), ctx.scores);
+  writeArenaScores(ctx, 'absprod', ctx.arena.prunableValues, grads.subarray(0, ctx.arena.prunableLength));
 }
 
 /** SNIP (Lee et al., 2019): one shot. */

@@ -1,6 +1,6 @@
 import { full, tidy } from '../../tensor';
 import { sum } from '../../ops';
-import { scoreKernel } from '../../backend/sparse/select';
+import { beginSegmentScores, writeSegmentScores } from '../segment-scores';
 import { clearGrads } from '../gradients';
 import { loadNative } from '../../backend/native-loader';
 import type { ArenaModel, Pruner, ScoreContext } from '../pruner';
@@ -108,7 +108,9 @@ const SCALE_KEY = 'synflow.inputScale';
  * scaled by a power of two chosen from the previous iteration's R so that the computed
  * flow stays near 1, and an iteration whose flow left the float32 range is redone at a
  * corrected scale. Scores are then all multiplied by the same power of two, which leaves
- * the ranking (and the exact counts) unchanged. Returns R of the unscaled input (float64).
+ * the ranking (and the exact counts) unchanged. The scores are written finished for the
+ * selection (see writeSegmentScores): pruned weights at -Infinity unless ctx.excludePruned
+ * is false. Returns R of the unscaled input (float64).
  */
 export function synflowScores(ctx: ScoreContext): number {
   const { model, arena } = ctx;
@@ -121,12 +123,11 @@ export function synflowScores(ctx: ScoreContext): number {
   // |θ| ⊙ |∂R/∂θ| of the linearized net equals |θ ⊙ ∂R/∂θ|: signs do not change magnitudes.
   // Scored tensor by tensor straight from the gradients (no gather pass over the arena).
   const values = arena.prunableValues;
-  for (const e of arena.prunableParameters()) {
-    const out = ctx.scores.subarray(e.offset, e.offset + e.length);
+  beginSegmentScores(ctx);
+  arena.prunableParameters().forEach((e, i) => {
     const g = e.param.grad;
-    if (g) scoreKernel('absprod', values.subarray(e.offset, e.offset + e.length), g.data() as Float32Array, out);
-    else out.fill(0);
-  }
+    writeSegmentScores(ctx, i, 'absprod', values.subarray(e.offset, e.offset + e.length), g ? (g.data() as Float32Array) : null);
+  });
   clearGrads(model);
   return r / scale;
 }
