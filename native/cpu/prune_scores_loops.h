@@ -61,7 +61,10 @@ int32_t PAI_CAT(score_chunk_, PAI_PRUNE_LOOPS_NAME)(ScoreKind kind, const float*
 }
 
 void PAI_CAT(zero_chunk_, PAI_PRUNE_LOOPS_NAME)(float* values, const float* mask, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) values[i] = mask[i] != 0.f ? values[i] : 0.f;
+  // Only entries that change are stored (masked stores where the ISA has them), so the
+  // cache lines of weights pruned in earlier iterations, or kept, are not written back.
+  for (int64_t i = 0; i < n; ++i)
+    if (mask[i] == 0.f && __builtin_bit_cast(uint32_t, values[i]) != 0u) values[i] = 0.f;
 }
 
 #undef PAI_CAT
