@@ -50,18 +50,17 @@ float channel_scale(const float* gamma, const float* invstd, int64_t ch) {
 
 }  // namespace
 
-void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t hw,
-                                   const float* gamma, const float* beta, float eps, float* out,
-                                   float* mean, float* mean_lo, float* invstd) {
-  if (batchnorm_relu_detail::use_span_path(c, hw)) {
-    batchnorm_relu_detail::span_train_forward(x, n, c, hw, gamma, beta, eps, out, mean, mean_lo, invstd);
+namespace batchnorm_relu_detail {
+
+void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
+                      float* mean_lo, float* invstd) {
+  if (use_span_path(c, hw)) {
+    span_statistics(x, n, c, hw, eps, mean, mean_lo, invstd);
     return;
   }
   const auto& moments = batchnorm_detail::batchnorm_kernels();
-  const auto& k = batchnorm_relu_detail::batchnorm_relu_kernels();
   std::vector<double> row_mean(n * c), row_m2(n * c);
   for_rows(n * c, hw, [&](int64_t r) { moments.row_moments(x + r * hw, hw, &row_mean[r], &row_m2[r]); });
-  std::vector<float> scale(c);
   for (int64_t ch = 0; ch < c; ++ch) {
     // Chan et al.: merge (count, mean, M2) of each row into the running triple.
     double count = 0.0, mu = 0.0, m2 = 0.0;
@@ -77,8 +76,22 @@ void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t
     invstd[ch] = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
     mean[ch] = static_cast<float>(mu);
     mean_lo[ch] = static_cast<float>(mu - mean[ch]);
-    scale[ch] = channel_scale(gamma, invstd, ch);
   }
+}
+
+}  // namespace batchnorm_relu_detail
+
+void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t hw,
+                                   const float* gamma, const float* beta, float eps, float* out,
+                                   float* mean, float* mean_lo, float* invstd) {
+  batchnorm_relu_detail::train_statistics(x, n, c, hw, eps, mean, mean_lo, invstd);
+  if (batchnorm_relu_detail::use_span_path(c, hw)) {
+    batchnorm_relu_detail::span_normalize_relu(x, n, c, hw, gamma, beta, mean, mean_lo, invstd, out);
+    return;
+  }
+  const auto& k = batchnorm_relu_detail::batchnorm_relu_kernels();
+  std::vector<float> scale(c);
+  for (int64_t ch = 0; ch < c; ++ch) scale[ch] = channel_scale(gamma, invstd, ch);
   for_rows(n * c, hw, [&](int64_t r) {
     const int64_t ch = r % c;
     k.normalize_relu(x + r * hw, hw, mean[ch], mean_lo[ch], scale[ch], beta ? beta[ch] : 0.f, out + r * hw);

@@ -45,9 +45,11 @@ const BatchNormReluKernels& batchnorm_relu_kernels();  // for the active ISA
 // call per row costs more than its elements, and a sample small enough that its
 // per-element parameters stay in cache.
 bool use_span_path(int64_t c, int64_t hw);
-void span_train_forward(const float* x, int64_t n, int64_t c, int64_t hw, const float* gamma,
-                        const float* beta, float eps, float* out, float* mean, float* mean_lo,
-                        float* invstd);
+void span_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
+                     float* mean_lo, float* invstd);
+void span_normalize_relu(const float* x, int64_t n, int64_t c, int64_t hw, const float* gamma,
+                         const float* beta, const float* mean, const float* mean_lo,
+                         const float* invstd, float* out);
 void span_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_t hw,
                    const float* mean, const float* mean_lo, const float* invstd,
                    const float* gamma, const float* beta, float* gx, float* ggamma,

@@ -83,9 +83,8 @@ Expanded expand_affine(int64_t c, int64_t hw, const float* mean, const float* me
 
 bool use_span_path(int64_t c, int64_t hw) { return hw < kMaxShortRow && c * hw <= kMaxSpan; }
 
-void span_train_forward(const float* x, int64_t n, int64_t c, int64_t hw, const float* gamma,
-                        const float* beta, float eps, float* out, float* mean, float* mean_lo,
-                        float* invstd) {
+void span_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
+                     float* mean_lo, float* invstd) {
   const auto& k = batchnorm_relu_kernels();
   const int64_t len = c * hw;
   // Deviations from the first sample's channel means: small, so their float sums and
@@ -110,6 +109,13 @@ void span_train_forward(const float* x, int64_t n, int64_t c, int64_t hw, const 
     mean[ch] = static_cast<float>(mu);
     mean_lo[ch] = static_cast<float>(mu - mean[ch]);
   }
+}
+
+void span_normalize_relu(const float* x, int64_t n, int64_t c, int64_t hw, const float* gamma,
+                         const float* beta, const float* mean, const float* mean_lo,
+                         const float* invstd, float* out) {
+  const auto& k = batchnorm_relu_kernels();
+  const int64_t len = c * hw;
   const Expanded e = expand_affine(c, hw, mean, mean_lo, invstd, gamma, beta);
   const SpanParams p = e.params();
   for_samples(n, len, [&](int64_t b) { k.span_normalize_relu(x + b * len, p, len, out + b * len); });
