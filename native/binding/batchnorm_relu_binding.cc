@@ -1,6 +1,8 @@
-// batchNormReluTrainForward / batchNormReluBackward over x viewed as [n, c, hw], and
-// reluBackward; gamma and beta (and the gradients ggamma / gbeta) may be null.
+// batchNormReluTrainForward / batchNormReluBackward over x viewed as [n, c, hw], their
+// 2x2 max-pooled versions over x [n, c, h, w], and reluBackward; gamma and beta (and the
+// gradients ggamma / gbeta) may be null.
 #include <cmath>
+#include <string>
 
 #include "args.h"
 #include "pai/batchnorm_relu.h"
@@ -67,6 +69,57 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Dims of a pooled call: n, c, h, w with h and w even; size() is the full input's.
+Dims read_pool_dims(const Args& args, size_t first, int64_t* h, int64_t* w) {
+  Dims d;
+  d.n = args.integer(first, "n", 1, kMaxDim);
+  d.c = args.integer(first + 1, "c", 1, kMaxDim);
+  *h = args.integer(first + 2, "h", 2, kMaxDim);
+  *w = args.integer(first + 3, "w", 2, kMaxDim);
+  if (*h % 2) args.range_error("h", "must be even (2x2 windows, stride 2), got " + std::to_string(*h));
+  if (*w % 2) args.range_error("w", "must be even (2x2 windows, stride 2), got " + std::to_string(*w));
+  if (double(d.n) * d.c * *h * *w > kMaxElements) args.range_error("n", "n * c * h * w exceeds 2^32");
+  d.hw = *h * *w;
+  return d;
+}
+
+Napi::Value PoolTrainForward(const Napi::CallbackInfo& info) {
+  Args args(info, "batchNormReluMaxPoolTrainForward", 12);
+  int64_t h, w;
+  const Dims d = read_pool_dims(args, 1, &h, &w);
+  const float* x = args.array<float>(0, "x", d.size());
+  const float* gamma = optional<const float>(args, 5, "gamma", d.c);
+  const float* beta = optional<const float>(args, 6, "beta", d.c);
+  const double eps = args.number(7, "eps");
+  if (!(eps >= 0) || !std::isfinite(eps)) args.range_error("eps", "must be a finite number >= 0");
+  float* out = args.array<float>(8, "out", d.size() / 4);
+  float* mean = args.array<float>(9, "mean", d.c);
+  float* mean_lo = args.array<float>(10, "meanLo", d.c);
+  float* invstd = args.array<float>(11, "invstd", d.c);
+  pai::batch_norm_relu_max_pool_train_forward(x, d.n, d.c, h, w, gamma, beta, static_cast<float>(eps),
+                                              out, mean, mean_lo, invstd);
+  return info.Env().Undefined();
+}
+
+Napi::Value PoolBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "batchNormReluMaxPoolBackward", 14);
+  int64_t h, w;
+  const Dims d = read_pool_dims(args, 2, &h, &w);
+  const float* gy = args.array<float>(0, "gy", d.size() / 4);
+  const float* x = args.array<float>(1, "x", d.size());
+  const float* mean = args.array<float>(6, "mean", d.c);
+  const float* mean_lo = args.array<float>(7, "meanLo", d.c);
+  const float* invstd = args.array<float>(8, "invstd", d.c);
+  const float* gamma = optional<const float>(args, 9, "gamma", d.c);
+  const float* beta = optional<const float>(args, 10, "beta", d.c);
+  float* gx = args.array<float>(11, "gx", d.size());
+  float* ggamma = optional<float>(args, 12, "ggamma", d.c);
+  float* gbeta = optional<float>(args, 13, "gbeta", d.c);
+  pai::batch_norm_relu_max_pool_backward(gy, x, d.n, d.c, h, w, mean, mean_lo, invstd, gamma, beta,
+                                         gx, ggamma, gbeta);
+  return info.Env().Undefined();
+}
+
 Napi::Value ReluBackward(const Napi::CallbackInfo& info) {
   Args args(info, "reluBackward", 4);
   const int64_t n = args.integer(3, "n", 0, static_cast<int64_t>(kMaxElements));
@@ -83,5 +136,9 @@ PAI_BINDING(batchnorm_relu) {
   exports.Set("batchNormReluTrainForward",
               Napi::Function::New(env, TrainForward, "batchNormReluTrainForward"));
   exports.Set("batchNormReluBackward", Napi::Function::New(env, Backward, "batchNormReluBackward"));
+  exports.Set("batchNormReluMaxPoolTrainForward",
+              Napi::Function::New(env, PoolTrainForward, "batchNormReluMaxPoolTrainForward"));
+  exports.Set("batchNormReluMaxPoolBackward",
+              Napi::Function::New(env, PoolBackward, "batchNormReluMaxPoolBackward"));
   exports.Set("reluBackward", Napi::Function::New(env, ReluBackward, "reluBackward"));
 }

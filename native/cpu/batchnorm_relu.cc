@@ -34,14 +34,7 @@ const BatchNormReluKernels& batchnorm_relu_kernels() {
 
 namespace {
 
-// Runs f(row) for rows [0, rows) of hw elements each, in parallel.
-template <class F>
-void for_rows(int64_t rows, int64_t hw, F f) {
-  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(hw, 1));
-  parallel_for(0, rows, grain, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) f(r);
-  });
-}
+using batchnorm_relu_detail::for_rows;
 
 // The per-channel affine of the forward, rebuilt identically by the backward.
 float channel_scale(const float* gamma, const float* invstd, int64_t ch) {
@@ -76,6 +69,26 @@ void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float ep
     invstd[ch] = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
     mean[ch] = static_cast<float>(mu);
     mean_lo[ch] = static_cast<float>(mu - mean[ch]);
+  }
+}
+
+void gradient_coefficients(int64_t n, int64_t c, double count, const double* row_g,
+                           const double* row_gd, const float* invstd, const float* gamma,
+                           float* ggamma, float* gbeta, float* a, float* b, float* cc) {
+  for (int64_t ch = 0; ch < c; ++ch) {
+    double sg = 0.0, sgd = 0.0;
+    for (int64_t bi = 0; bi < n; ++bi) {
+      sg += row_g[bi * c + ch];
+      sgd += row_gd[bi * c + ch];
+    }
+    const double is = invstd[ch];
+    const double sgx = sgd * is;  // sum g xhat
+    if (ggamma) ggamma[ch] = static_cast<float>(sgx);
+    if (gbeta) gbeta[ch] = static_cast<float>(sg);
+    const double kk = (gamma ? gamma[ch] : 1.0) * is;
+    a[ch] = static_cast<float>(kk);
+    b[ch] = static_cast<float>(-kk * is * sgx / count);
+    cc[ch] = static_cast<float>(-kk * sg / count);
   }
 }
 
@@ -117,21 +130,8 @@ void batch_norm_relu_backward(const float* gy, const float* x, int64_t n, int64_
                            beta ? beta[ch] : 0.f, &row_g[r], &row_gd[r]);
   });
   std::vector<float> a(c), bcoef(c), ccoef(c);
-  for (int64_t ch = 0; ch < c; ++ch) {
-    double sg = 0.0, sgd = 0.0;
-    for (int64_t b = 0; b < n; ++b) {
-      sg += row_g[b * c + ch];
-      sgd += row_gd[b * c + ch];
-    }
-    const double is = invstd[ch];
-    const double sgx = sgd * is;  // sum g xhat
-    if (ggamma) ggamma[ch] = static_cast<float>(sgx);
-    if (gbeta) gbeta[ch] = static_cast<float>(sg);
-    const double kk = (gamma ? gamma[ch] : 1.0) * is;
-    a[ch] = static_cast<float>(kk);
-    bcoef[ch] = static_cast<float>(-kk * is * sgx / count);
-    ccoef[ch] = static_cast<float>(-kk * sg / count);
-  }
+  batchnorm_relu_detail::gradient_coefficients(n, c, count, row_g.data(), row_gd.data(), invstd, gamma,
+                                               ggamma, gbeta, a.data(), bcoef.data(), ccoef.data());
   for_rows(n * c, hw, [&](int64_t r) {
     const int64_t ch = r % c;
     k.masked_combine(gy + r * hw, x + r * hw, hw, mean[ch], mean_lo[ch], scale[ch],

@@ -3,7 +3,10 @@
 // y = ((x - mu_hi) - mu_lo) * scale + shift the same way, without a fused multiply-add,
 // so the backward's mask y > 0 is exactly the forward's.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+
+#include "pai/parallel.h"
 
 namespace pai::batchnorm_relu_detail {
 
@@ -56,5 +59,25 @@ void span_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_
                    float* gbeta);
 extern const BatchNormReluKernels kBatchNormReluBaseline, kBatchNormReluAvx2,
     kBatchNormReluAvx512;
+
+// Batch mean (as mean + mean_lo) and invstd = 1 / sqrt(biased var + eps) per channel, on
+// the path use_span_path picks; every fused forward shares it.
+void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
+                      float* mean_lo, float* invstd);
+
+// From per-row sums (row (b, ch) at b c + ch) of g and g d over count = n hw elements per
+// channel: ggamma and gbeta (either may be null) and the coefficients of gx = a g + b d + cc.
+void gradient_coefficients(int64_t n, int64_t c, double count, const double* row_g,
+                           const double* row_gd, const float* invstd, const float* gamma,
+                           float* ggamma, float* gbeta, float* a, float* b, float* cc);
+
+// Runs f(row) for rows [0, rows) of len elements each, in parallel chunks of ~16k elements.
+template <class F>
+void for_rows(int64_t rows, int64_t len, F f) {
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(len, 1));
+  parallel_for(0, rows, grain, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) f(r);
+  });
+}
 
 }  // namespace pai::batchnorm_relu_detail

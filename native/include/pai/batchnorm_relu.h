@@ -28,4 +28,22 @@ void batch_norm_relu_backward(const float* gy, const float* x, int64_t n, int64_
                               const float* gamma, const float* beta, float* gx, float* ggamma,
                               float* gbeta);
 
+// Training-mode batch norm, ReLU and 2x2 / stride-2 max pooling (h and w even): out
+// [n, c, h/2, w/2] = the maximum of max(y, 0) over each window (NaN if the window has
+// one), y as in batch_norm_relu_train_forward, whose statistics it writes. The full-size
+// activation is not written.
+void batch_norm_relu_max_pool_train_forward(const float* x, int64_t n, int64_t c, int64_t h,
+                                            int64_t w, const float* gamma, const float* beta,
+                                            float eps, float* out, float* mean, float* mean_lo,
+                                            float* invstd);
+
+// Its gradient from gy [n, c, h/2, w/2]: each window's winner (max pooling's: first
+// largest in row-major order, a NaN before numbers), recomputed from x, receives gy where
+// its y > 0; then as batch_norm_relu_backward. gx is [n, c, h, w].
+void batch_norm_relu_max_pool_backward(const float* gy, const float* x, int64_t n, int64_t c,
+                                       int64_t h, int64_t w, const float* mean,
+                                       const float* mean_lo, const float* invstd,
+                                       const float* gamma, const float* beta, float* gx,
+                                       float* ggamma, float* gbeta);
+
 }  // namespace pai
