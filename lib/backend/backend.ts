@@ -334,6 +334,46 @@ export interface Backend {
     gbeta: Storage | null,
   ): void;
 
+  /**
+   * batchNormReluTrainForward followed by 2x2 / stride-2 max pooling over x [n, c, h, w]
+   * (h, w even): writes only the pooled out [n, c, h/2, w/2] and the statistics.
+   */
+  batchNormReluMaxPoolTrainForward?(
+    x: Storage,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    gamma: Storage | null,
+    beta: Storage | null,
+    eps: number,
+    out: Storage,
+    mean: Storage,
+    meanLo: Storage,
+    invstd: Storage,
+  ): void;
+  /**
+   * Gradient of batchNormReluMaxPoolTrainForward from gy [n, c, h/2, w/2]: each window's
+   * winner (max pooling's first maximum) recomputed from x gets gy where its pre-activation
+   * is positive; gx [n, c, h, w]; ggamma / gbeta may be null.
+   */
+  batchNormReluMaxPoolBackward?(
+    gy: Storage,
+    x: Storage,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    mean: Storage,
+    meanLo: Storage,
+    invstd: Storage,
+    gamma: Storage | null,
+    beta: Storage | null,
+    gx: Storage,
+    ggamma: Storage | null,
+    gbeta: Storage | null,
+  ): void;
+
   // ---- random numbers (Philox-4x32-10, native/BINDINGS.md) ----
   philoxUniform(seedLo: number, seedHi: number, offset: number, out: Storage): void;
   philoxNormal(seedLo: number, seedHi: number, offset: number, mean: number, std: number, out: Storage): void;

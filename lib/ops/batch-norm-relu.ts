@@ -1,9 +1,14 @@
 import type { Tensor } from '../tensor/tensor';
+import type { Pool2dGeometry } from '../backend/backend';
 import { isGradEnabled } from '../autograd/grad-mode';
 import { finish, needsGrad, newTensor, record } from './dispatch';
 import { batchNorm, batchNormArgs, type BatchNormOptions } from './batch-norm';
 import { batchNormTrainGrad } from './batch-norm-grad';
 import { relu, reluGrad } from './relu';
+import { maxPool2d, maxPool2dBackward } from './max-pool2d';
+
+/** Narrower planes run unfused: their short rows cost the fused pool kernel more than it saves. */
+const MIN_FUSED_POOL_WIDTH = 16;
 
 /**
  * relu(batchNorm(x, opts)) with the ReLU fused into batch norm's passes in training mode:
@@ -62,6 +67,91 @@ export function batchNormRelu(x: Tensor, opts: BatchNormOptions): Tensor {
       return [gx, ...(gamma ? [gg] : []), ...(beta ? [gb] : [])];
     },
     [x, out, mean, meanLo, invstd],
+  );
+  return finish(op, out);
+}
+
+/**
+ * maxPool2d(batchNormRelu(x, opts), { kernelSize: 2 }) for x [n, c, h, w], fused in
+ * training: one statistics pass, then one pass writing only the pooled output (no
+ * full-size activation, no argmax indices); the backward reads the pooled gradient and x,
+ * re-deriving each window's winner and ReLU mask exactly. Under createGraph the backward
+ * is the composition's differentiable one; evaluation, odd or narrow planes and backends
+ * without the kernels run the composition itself.
+ */
+export function batchNormReluMaxPool2d(x: Tensor, opts: BatchNormOptions): Tensor {
+  const op = 'batchNormReluMaxPool2d';
+  const { n, c, hw, eps, momentum, gamma, beta, runningMean: rm, runningVar: rv } = batchNormArgs(op, x, opts);
+  const be = x.backend;
+  const [h, w] = x.ndim === 4 ? [x.shape[2], x.shape[3]] : [0, 0];
+  if (
+    !opts.training ||
+    x.ndim !== 4 ||
+    h % 2 !== 0 ||
+    w % 2 !== 0 ||
+    w < MIN_FUSED_POOL_WIDTH ||
+    !be.batchNormReluMaxPoolTrainForward ||
+    !be.batchNormReluMaxPoolBackward ||
+    !be.batchNormReluTrainForward
+  ) {
+    return maxPool2d(batchNormRelu(x, opts), { kernelSize: 2 });
+  }
+  const pooled = (n * c * hw) / 4;
+  const out = newTensor(be, x.dtype, [n, c, h / 2, w / 2], pooled);
+  const mean = newTensor(be, x.dtype, [c], c);
+  const meanLo = newTensor(be, x.dtype, [c], c);
+  const invstd = newTensor(be, x.dtype, [c], c);
+  const gammaS = gamma ? gamma.storage(op) : null;
+  const betaS = beta ? beta.storage(op) : null;
+  be.batchNormReluMaxPoolTrainForward(x.storage(op), n, c, h, w, gammaS, betaS, eps, out.storage(op), mean.storage(op), meanLo.storage(op), invstd.storage(op));
+  if (rm && rv) be.batchNormUpdateRunning(rm.storage(op), rv.storage(op), mean.storage(op), invstd.storage(op), c, momentum, eps, n * hw);
+  if (!needsGrad(x, gamma, beta)) {
+    mean.dispose();
+    meanLo.dispose();
+    invstd.dispose();
+    return finish(op, out);
+  }
+  const fusedBackward = be.batchNormReluMaxPoolBackward.bind(be);
+  const recompute = be.batchNormReluTrainForward.bind(be);
+  record(
+    op,
+    out,
+    [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])],
+    (gy) => {
+      if (isGradEnabled()) {
+        // The composition's differentiable backward, from the activation and window winners
+        // recomputed (the same kernels give the forward's bits).
+        const full = newTensor(be, x.dtype, x.shape, x.size);
+        const [m2, lo2, is2] = [0, 1, 2].map(() => newTensor(be, x.dtype, [c], c).storage(op));
+        recompute(x.storage(op), n, c, hw, gamma ? gamma.storage(op) : null, beta ? beta.storage(op) : null, eps, full.storage(op), m2, lo2, is2);
+        const g: Pool2dGeometry = { n, c, h, w, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, oh: h / 2, ow: w / 2 };
+        const argmax = be.allocIndex(pooled);
+        const scratch = newTensor(be, x.dtype, out.shape, pooled);
+        be.maxPool2dForward(full.storage(op), g, scratch.storage(op), argmax);
+        return batchNormTrainGrad(reluGrad(maxPool2dBackward(gy, argmax, g), full), x, gamma, beta, eps);
+      }
+      const gx = newTensor(be, x.dtype, x.shape, x.size);
+      const gg = gamma && gamma.requiresGrad ? newTensor(be, x.dtype, gamma.shape, c) : null;
+      const gb = beta && beta.requiresGrad ? newTensor(be, x.dtype, beta.shape, c) : null;
+      fusedBackward(
+        gy.storage(op),
+        x.storage(op),
+        n,
+        c,
+        h,
+        w,
+        mean.storage(op),
+        meanLo.storage(op),
+        invstd.storage(op),
+        gamma ? gamma.storage(op) : null,
+        beta ? beta.storage(op) : null,
+        gx.storage(op),
+        gg ? gg.storage(op) : null,
+        gb ? gb.storage(op) : null,
+      );
+      return [gx, ...(gamma ? [gg] : []), ...(beta ? [gb] : [])];
+    },
+    [x, mean, meanLo, invstd],
   );
   return finish(op, out);
 }

@@ -54,7 +54,7 @@ export { avgPool2d, avgPool2dBackward } from './avg-pool2d';
 export { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, globalAvgPool2d } from './adaptive-avg-pool2d';
 export { batchNorm } from './batch-norm';
 export type { BatchNormOptions } from './batch-norm';
-export { batchNormRelu } from './batch-norm-relu';
+export { batchNormRelu, batchNormReluMaxPool2d } from './batch-norm-relu';
 export { dropout } from './dropout';
 export type { DropoutOptions } from './dropout';
 // Compressed sparse layers (values [nnz] over a pattern built once from a mask).

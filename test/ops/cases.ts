@@ -50,6 +50,16 @@ function bnRelu(x: Tensor, gamma: Tensor | null, beta: Tensor | null, training: 
   return [y, rm, rv];
 }
 
+/** batchNormReluMaxPool2d in training with fresh running statistics. */
+function bnReluPool(x: Tensor, gamma: Tensor | null, beta: Tensor | null): Tensor[] {
+  const ch = x.shape[1];
+  const opts = { backend: x.backend, dtype: x.dtype };
+  const rm = zeros([ch], opts);
+  const rv = ones([ch], opts);
+  const y = o.batchNormReluMaxPool2d(x, { runningMean: rm, runningVar: rv, weight: gamma, bias: beta, training: true, momentum: 0.2, eps: 1e-3 });
+  return [y, rm, rv];
+}
+
 const LABELS_5 = Int32Array.of(2, 0, 4, 4, 1);
 
 /** Every op, with several geometries for the spatial ones. */
@@ -184,6 +194,7 @@ export const OP_CASES: OpCase[] = [
   { name: 'batchNormRelu train 2-D', inputs: [n([7, 3]), n([3]), n([3])], run: ([x, g, b]) => bnRelu(x, g, b, true) },
   { name: 'batchNormRelu train no affine', inputs: [n([2, 5, 3, 1])], run: ([x]) => bnRelu(x, null, null, true) },
   { name: 'batchNormRelu eval', inputs: [n([2, 3, 2, 5]), n([3]), n([3])], run: ([x, g, b]) => bnRelu(x, g, b, false) },
+  { name: 'batchNormReluMaxPool2d train', inputs: [n([2, 2, 4, 16]), n([2]), n([2])], run: ([x, g, b]) => bnReluPool(x, g, b) },
   // randomness
   { name: 'dropout p=0.3', inputs: [n([4, 9])], run: ([x]) => o.dropout(x, 0.3, { seed: 77 }) },
 ];

@@ -311,6 +311,45 @@ export class CpuBackend extends ReferenceBackend {
     else super.batchNormReluBackward(gy, x, n, c, hw, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta);
   }
 
+  override batchNormReluMaxPoolTrainForward(
+    x: unknown,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    gamma: unknown,
+    beta: unknown,
+    eps: number,
+    out: unknown,
+    mean: unknown,
+    meanLo: unknown,
+    invstd: unknown,
+  ): void {
+    const f = this.fn.batchNormReluMaxPoolTrainForward;
+    if (f !== undefined && x instanceof Float32Array) f(x, n, c, h, w, gamma, beta, eps, out, mean, meanLo, invstd);
+    else super.batchNormReluMaxPoolTrainForward(x, n, c, h, w, gamma, beta, eps, out, mean, meanLo, invstd);
+  }
+  override batchNormReluMaxPoolBackward(
+    gy: unknown,
+    x: unknown,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    mean: unknown,
+    meanLo: unknown,
+    invstd: unknown,
+    gamma: unknown,
+    beta: unknown,
+    gx: unknown,
+    ggamma: unknown,
+    gbeta: unknown,
+  ): void {
+    const f = this.fn.batchNormReluMaxPoolBackward;
+    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, h, w, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta);
+    else super.batchNormReluMaxPoolBackward(gy, x, n, c, h, w, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta);
+  }
+
   override philoxUniform(seedLo: number, seedHi: number, offset: number, out: unknown): void {
     const f = this.fn.philoxUniform;
     if (f !== undefined && out instanceof Float32Array) f(seedLo, seedHi, offset, out);

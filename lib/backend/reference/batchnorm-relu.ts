@@ -96,6 +96,24 @@ export function batchNormReluBackward(
   }
 }
 
+/** out = max(y, 0) from saved statistics: the forward's output, recomputed. */
+export function batchNormReluFromStatistics(
+  x: HostArray,
+  n: number,
+  c: number,
+  hw: number,
+  mean: HostArray,
+  meanLo: HostArray,
+  invstd: HostArray,
+  gamma: HostArray | null,
+  beta: HostArray | null,
+  out: HostArray,
+): void {
+  forEachPreact(x, n, c, hw, mean, meanLo, invstd, gamma, beta, (i, y) => {
+    out[i] = y <= 0 ? 0 : y;
+  });
+}
+
 /**
  * Calls f(flat index, pre-activation y, channel, centred input d) for every element, with
  * d = (x - mean) - meanLo and y = d scale + shift rounded as the storage rounds.

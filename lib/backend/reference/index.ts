@@ -19,6 +19,7 @@ import * as masked from './masked';
 import * as pool from './pool';
 import * as bn from './batchnorm';
 import * as bnRelu from './batchnorm-relu';
+import * as bnReluPool from './batchnorm-relu-pool';
 import { philoxNormal, philoxUniform } from './philox';
 
 type S = HostArray;
@@ -326,6 +327,56 @@ export class ReferenceBackend implements Backend {
       n,
       c,
       hw,
+      mean as S,
+      meanLo as S,
+      invstd as S,
+      gamma as S | null,
+      beta as S | null,
+      gx as S,
+      ggamma as S | null,
+      gbeta as S | null,
+    );
+  }
+
+  batchNormReluMaxPoolTrainForward(
+    x: unknown,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    gamma: unknown,
+    beta: unknown,
+    eps: number,
+    out: unknown,
+    mean: unknown,
+    meanLo: unknown,
+    invstd: unknown,
+  ): void {
+    bnReluPool.batchNormReluMaxPoolTrainForward(x as S, n, c, h, w, gamma as S | null, beta as S | null, eps, out as S, mean as S, meanLo as S, invstd as S);
+  }
+  batchNormReluMaxPoolBackward(
+    gy: unknown,
+    x: unknown,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    mean: unknown,
+    meanLo: unknown,
+    invstd: unknown,
+    gamma: unknown,
+    beta: unknown,
+    gx: unknown,
+    ggamma: unknown,
+    gbeta: unknown,
+  ): void {
+    bnReluPool.batchNormReluMaxPoolBackward(
+      gy as S,
+      x as S,
+      n,
+      c,
+      h,
+      w,
       mean as S,
       meanLo as S,
       invstd as S,
