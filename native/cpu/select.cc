@@ -233,6 +233,12 @@ bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, SelectRes
     std::nth_element(sample.begin(), sample.begin() + lo_rank, end);
     lo = sample[lo_rank];
   }
+  // -Infinity marks entries that may not be kept (pruned weights): when the band reaches
+  // down to it, it would take all of them as candidates and overflow. The k-th largest is
+  // above -inf whenever enough entries are, and otherwise the counts below send the
+  // selection to the radix path.
+  const uint32_t neg_inf = score_key(-kInf);
+  if (lo <= neg_inf && hi > neg_inf) lo = neg_inf + 1;
   const double band = static_cast<double>(std::min(hi_rank, kSampleSize) -
                                           std::max<int64_t>(lo_rank, 0) + 1) /
                       kSampleSize;
