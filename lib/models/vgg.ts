@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor';
-import { avgPool2d, relu } from '../ops';
+import { avgPool2d, maxPool2d, relu } from '../ops';
 import { Module } from '../nn/module';
 import { Conv2d } from '../nn/layers/conv2d';
 import { BatchNorm2d } from '../nn/layers/batchnorm';
@@ -32,6 +32,12 @@ export class VggConvBlock extends Module {
   override forward(x: Tensor): Tensor {
     const y = this.conv.forward(x);
     return this.bn ? this.bn.forwardRelu(y) : relu(y);
+  }
+
+  /** maxPool2d(forward(x), 2x2): the batch norm, ReLU and pool fused (Sequential calls it before an 'M'). */
+  forwardMaxPool2d(x: Tensor): Tensor {
+    const y = this.conv.forward(x);
+    return this.bn ? this.bn.forwardReluMaxPool2d(y) : maxPool2d(relu(y), { kernelSize: 2 });
   }
 }
 

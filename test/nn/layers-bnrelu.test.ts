@@ -1,9 +1,10 @@
 /**
- * BatchNorm + ReLU fusion in the layers: BatchNorm2d.forwardRelu and Sequential's
- * peephole (a batch norm child followed by a ReLU child runs as one batchNormRelu) give
- * the unfused results, statistics and gradients, and change no state-dict key.
+ * BatchNorm + ReLU (+ 2x2 max pool) fusion in the layers: BatchNorm2d.forwardRelu /
+ * forwardReluMaxPool2d, VggConvBlock.forwardMaxPool2d and Sequential's peephole give the
+ * unfused results, statistics and gradients, and change no state-dict key.
  */
-import { BatchNorm1d, BatchNorm2d, Conv2d, Linear, Module, ReLU, Sequential } from '../../lib/nn';
+import { BatchNorm1d, BatchNorm2d, Conv2d, Linear, MaxPool2d, Module, ReLU, Sequential } from '../../lib/nn';
+import { createModel, VggConvBlock } from '../../lib/models';
 import { fromArray, tidy, type Tensor } from '../../lib/tensor';
 import * as o from '../../lib/ops';
 import { rng, TEST_SEED } from '../ops/harness';
@@ -109,4 +110,64 @@ test('a module patched at run time is left alone', () => {
   };
   tidy(() => new Sequential(bn, relu).forward(input([2, 2, 3, 3])));
   expect(seen).toEqual(['relu']);
+});
+
+/** Runs fn with every fusion switched off: forwardRelu composes, blocks expose no pooled path. */
+function unfusedEverywhere<T>(fn: () => T): T {
+  const bn = BatchNorm2d.prototype as unknown as Record<string, unknown>;
+  const block = VggConvBlock.prototype as unknown as Record<string, unknown>;
+  const saved = [bn.forwardRelu, bn.forwardReluMaxPool2d, block.forwardMaxPool2d];
+  bn.forwardRelu = function (this: BatchNorm2d, x: Tensor) {
+    return o.relu(this.forward(x));
+  };
+  bn.forwardReluMaxPool2d = function (this: BatchNorm2d, x: Tensor) {
+    return o.maxPool2d(o.relu(this.forward(x)), { kernelSize: 2 });
+  };
+  delete block.forwardMaxPool2d;
+  try {
+    return fn();
+  } finally {
+    [bn.forwardRelu, bn.forwardReluMaxPool2d, block.forwardMaxPool2d] = saved;
+  }
+}
+
+test(`Sequential fuses batch norm, ReLU and a 2x2 max pool (seed ${TEST_SEED})`, () => {
+  const make = () => new Sequential(new Conv2d(3, 4, 3, { padding: 1, seed: 5 }), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2), new Conv2d(4, 2, 1, { seed: 6 }));
+  const x = input([2, 3, 6, 16]);
+  const fusedNet = make();
+  const plainNet = make();
+  tidy(() => {
+    const a = fusedNet.forward(x);
+    const b = unfused(plainNet, x);
+    expect(a.gradFn!.inputs[0].gradFn!.op).toBe('batchNormReluMaxPool2d');
+    closeTo(a.data(), b.data(), 1e-5);
+    o.sum(o.mul(a, a)).backward();
+    o.sum(o.mul(b, b)).backward();
+  });
+  const pp = plainNet.namedParameters();
+  fusedNet.namedParameters().forEach(([k, p], i) => {
+    if (!p.grad) throw new Error(`${k} has no gradient`);
+    closeTo(p.grad.data(), pp[i][1].grad!.data(), 1e-4);
+  });
+});
+
+test(`VGG-11-BN: fused training step equals the unfused one (seed ${TEST_SEED})`, () => {
+  const x = input([2, 3, 32, 32]);
+  const step = (fusedRun: boolean) => {
+    const model = createModel('vgg11-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 3 });
+    model.train();
+    const go = () =>
+      tidy(() => {
+        const out = model.forward(x);
+        o.crossEntropy(out, Int32Array.of(1, 7)).backward();
+        return Float64Array.from(out.data());
+      });
+    const out = fusedRun ? go() : unfusedEverywhere(go);
+    return { out, grads: model.namedParameters().map(([, p]) => Float64Array.from(p.grad!.data())), state: [...model.stateDict().values()].map((t) => Float64Array.from((t as Tensor).data())) };
+  };
+  const f = step(true);
+  const u = step(false);
+  closeTo(f.out, u.out, 1e-4);
+  f.grads.forEach((g, i) => closeTo(g, u.grads[i], 2e-3));
+  f.state.forEach((v, i) => closeTo(v, u.state[i], 1e-5));
 });

@@ -1,5 +1,5 @@
 import { Tensor } from '../../tensor';
-import { batchNorm, batchNormRelu } from '../../ops';
+import { batchNorm, batchNormRelu, batchNormReluMaxPool2d } from '../../ops';
 import { Module } from '../module';
 import { Parameter } from '../parameter';
 import { checkPositive } from './linear';
@@ -71,7 +71,7 @@ abstract class BatchNorm extends Module {
     return this.normalize(x, batchNormRelu);
   }
 
-  private normalize(x: Tensor, op: typeof batchNorm): Tensor {
+  protected normalize(x: Tensor, op: typeof batchNorm): Tensor {
     this.checkInput(x);
     if (x.shape[1] !== this.numFeatures) {
       throw new RangeError(`${this.constructor.name}: input has ${x.shape[1]} channels, expected ${this.numFeatures}`);
@@ -107,5 +107,13 @@ export class BatchNorm1d extends BatchNorm {
 export class BatchNorm2d extends BatchNorm {
   protected override checkInput(x: Tensor): void {
     if (x.ndim !== 4) throw new RangeError(`BatchNorm2d: expected [n, c, h, w] input, got [${x.shape}]`);
+  }
+
+  /**
+   * maxPool2d(relu(forward(x)), 2x2 windows, stride 2) as one fused op in training (no
+   * full-size activation kept); Sequential calls it for batch norm, ReLU, 2x2 max-pool.
+   */
+  forwardReluMaxPool2d(x: Tensor): Tensor {
+    return this.normalize(x, batchNormReluMaxPool2d);
   }
 }
