@@ -87,6 +87,7 @@ void direct_accumulate(const float* base, int64_t image_stride, const int64_t* o
                        int64_t out_stride) {
   // Fewer than eight accumulators: two survivors in flight, to hide the FMA latency.
   constexpr int kSets = NV * NIMG >= 8 ? 1 : 2;
+  constexpr int64_t kAhead = 4;
   typename V::T acc[kSets][NIMG][NV];
   for (int s = 0; s < kSets; ++s)
     for (int b = 0; b < NIMG; ++b)
@@ -94,6 +95,12 @@ void direct_accumulate(const float* base, int64_t image_stride, const int64_t* o
   auto add = [&](int s, int64_t j) {
     const float* p = base + offs[j];
     const uint16_t* m = masks + taps[j] * mstride;
+    // The survivor after next reads another plane: start its lines on their way from L2.
+    if (j + kAhead < count) {
+      const float* q = base + offs[j + kAhead];
+      for (int b = 0; b < NIMG; ++b)
+        for (int i = 0; i < NV * V::width; i += 16) __builtin_prefetch(q + b * image_stride + i);
+    }
     const typename V::T v = V::set1(vals[j]);
     for (int b = 0; b < NIMG; ++b)
       for (int i = 0; i < NV; ++i)
