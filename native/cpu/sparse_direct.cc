@@ -195,22 +195,23 @@ void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const floa
   // survivor's reduction is shared by about 32 vectors of work.
   const int64_t per_call = std::max<int64_t>(1, std::min<int64_t>(8, 32 / p.vectors));
   const int64_t padded = p.vectors * p.width;
+  // Planes of whole vectors are read in place; others are copied, zero-padded, per call.
+  const bool in_place = padded == p.plane;
   // Images [i0, i1) and rows [o0, o1) into acc (indexed like gvalues).
   auto images_rows = [&](int64_t i0, int64_t i1, int64_t o0, int64_t o1, float* acc) {
     // The output-gradient planes of the images in a call, each zero-padded to whole vectors.
-    std::vector<float> g(static_cast<size_t>(per_call * padded), 0.f);
+    std::vector<float> g(in_place ? 0 : static_cast<size_t>(per_call * padded), 0.f);
     for (int64_t img = i0; img < i1; img += per_call) {
       const int64_t nimg = std::min(per_call, i1 - img);
       const float* xi = x + img * s.c * p.plane;
       for (int64_t o = o0; o < o1; ++o) {
         const int64_t j0 = w.row_ptr[o], count = w.row_ptr[o + 1] - j0;
         if (count == 0) continue;
-        for (int64_t b = 0; b < nimg; ++b) {
-          const float* go = gy + ((img + b) * s.o + o) * p.plane;
-          std::copy(go, go + p.plane, g.begin() + b * padded);
-        }
-        k.direct.dots(g.data(), p.vectors, nimg, s.c * p.plane, xi, off + j0, tap + j0, count,
-                      p.fwd.data(), p.vectors, acc + j0);
+        const float* go = gy + (img * s.o + o) * p.plane;
+        if (!in_place)
+          for (int64_t b = 0; b < nimg; ++b) std::copy(go + b * s.o * p.plane, go + b * s.o * p.plane + p.plane, g.begin() + b * padded);
+        k.direct.dots(in_place ? go : g.data(), in_place ? s.o * p.plane : padded, p.vectors, nimg, s.c * p.plane, xi,
+                      off + j0, tap + j0, count, p.fwd.data(), p.vectors, acc + j0);
       }
     }
   };

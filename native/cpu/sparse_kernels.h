@@ -118,7 +118,7 @@ void direct_accumulate(const float* base, int64_t image_stride, const int64_t* o
     }
 }
 
-inline void direct_dots(const float* g, int64_t nv, int64_t nimg, int64_t image_stride,
+inline void direct_dots(const float* g, int64_t g_stride, int64_t nv, int64_t nimg, int64_t image_stride,
                         const float* base, const int64_t* offs, const int32_t* taps,
                         int64_t count, const uint16_t* masks, int64_t mstride, float* out) {
   constexpr int64_t w = V::width;
@@ -137,7 +137,7 @@ inline void direct_dots(const float* g, int64_t nv, int64_t nimg, int64_t image_
     }
     for (int64_t b = 0; b < nimg; ++b)
       for (int64_t i = 0; i < nv; ++i) {
-        const typename V::T gi = V::load(g + (b * nv + i) * w);
+        const typename V::T gi = V::load(g + b * g_stride + i * w);
         const int64_t at = b * image_stride + i * w;
         for (int s = 0; s < kGroup; ++s) acc[s] = V::fma(gi, V::maskz_load(p[s] + at, m[s][i]), acc[s]);
       }
@@ -160,7 +160,7 @@ inline void direct_dots(const float* g, int64_t nv, int64_t nimg, int64_t image_
     int u = 0;
     for (int64_t b = 0; b < nimg; ++b)
       for (int64_t i = 0; i < nv; ++i, u = (u + 1) & 3)
-        a[u] = V::fma(V::load(g + (b * nv + i) * w), V::maskz_load(p + b * image_stride + i * w, m[i]), a[u]);
+        a[u] = V::fma(V::load(g + b * g_stride + i * w), V::maskz_load(p + b * image_stride + i * w, m[i]), a[u]);
     out[j] += V::sum(V::add(V::add(a[0], a[1]), V::add(a[2], a[3])));
   }
 }
