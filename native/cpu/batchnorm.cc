@@ -1,6 +1,7 @@
 // Batch-norm drivers. Both passes walk x in memory order, rows (b, ch) split across the
 // threads: first per-row moments (or gradient sums), merged per channel in double, then
-// the elementwise pass. (Walking one channel at a time instead strides by c * hw between
+// the elementwise pass. Short rows walk whole samples instead (batchnorm_span.h); the
+// training statistics are the fused kernels' (batchnorm_relu_detail::train_statistics). (Walking one channel at a time instead strides by c * hw between
 // rows, which defeats the prefetchers and, for power-of-two strides, the cache sets.)
 #define PAI_VEC_BYTES 16
 #define PAI_BATCHNORM_TABLE kBatchNormBaseline
@@ -11,6 +12,8 @@
 #include <cmath>
 #include <vector>
 
+#include "batchnorm_relu_kernels.h"
+#include "batchnorm_span.h"
 #include "pai/batchnorm.h"
 #include "pai/cpu_features.h"
 #include "pai/parallel.h"
@@ -45,31 +48,24 @@ void batch_norm_train_forward(const float* x, int64_t n, int64_t c, int64_t hw,
                               const float* gamma, const float* beta, float eps, float* out,
                               float* mean, float* invstd) {
   const auto& k = batchnorm_detail::batchnorm_kernels();
-  std::vector<double> row_mean(n * c), row_m2(n * c);
-  for_rows(n * c, hw, [&](int64_t r) { k.row_moments(x + r * hw, hw, &row_mean[r], &row_m2[r]); });
-  std::vector<float> mu_hi(c), mu_lo(c), scale(c);
+  std::vector<float> mu_lo(c), scale(c), shift(c);
+  batchnorm_relu_detail::train_statistics(x, n, c, hw, eps, mean, mu_lo.data(), invstd);
   for (int64_t ch = 0; ch < c; ++ch) {
-    // Chan et al.: merge (count, mean, M2) of each row into the running triple.
-    double count = 0.0, mu = 0.0, m2 = 0.0;
-    for (int64_t b = 0; b < n; ++b) {
-      const double rm = row_mean[b * c + ch], rm2 = row_m2[b * c + ch];
-      const double total = count + static_cast<double>(hw);
-      const double delta = rm - mu;
-      mu += delta * static_cast<double>(hw) / total;
-      m2 += rm2 + delta * delta * count * static_cast<double>(hw) / total;
-      count = total;
-    }
-    const double var = std::max(m2, 0.0) / count;
-    const float is = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
-    mean[ch] = static_cast<float>(mu);
-    invstd[ch] = is;
-    mu_hi[ch] = static_cast<float>(mu);
-    mu_lo[ch] = static_cast<float>(mu - mu_hi[ch]);
-    scale[ch] = (gamma ? gamma[ch] : 1.f) * is;
+    scale[ch] = (gamma ? gamma[ch] : 1.f) * invstd[ch];
+    shift[ch] = beta ? beta[ch] : 0.f;
+  }
+  if (batchnorm_relu_detail::use_span_path(c, hw)) {
+    const int64_t len = c * hw;
+    const auto mh = batchnorm_span::expand(mean, c, hw), ml = batchnorm_span::expand(mu_lo, hw),
+               se = batchnorm_span::expand(scale, hw), be = batchnorm_span::expand(shift, hw);
+    batchnorm_span::for_samples(n, len, [&](int64_t b) {
+      k.span_normalize(x + b * len, mh.data(), ml.data(), se.data(), be.data(), len, out + b * len);
+    });
+    return;
   }
   for_rows(n * c, hw, [&](int64_t r) {
     const int64_t ch = r % c;
-    k.normalize(x + r * hw, hw, mu_hi[ch], mu_lo[ch], scale[ch], beta ? beta[ch] : 0.f, out + r * hw);
+    k.normalize(x + r * hw, hw, mean[ch], mu_lo[ch], scale[ch], shift[ch], out + r * hw);
   });
 }
 
@@ -92,25 +88,45 @@ void batch_norm_backward(const float* gy, const float* x, int64_t n, int64_t c, 
                          float* ggamma, float* gbeta) {
   const auto& k = batchnorm_detail::batchnorm_kernels();
   const double count = static_cast<double>(n) * static_cast<double>(hw);
-  std::vector<double> row_g(n * c, 0.0), row_gd(n * c, 0.0);  // sum gy, sum gy (x - mu)
-  for_rows(n * c, hw, [&](int64_t r) {
-    k.row_gradient_sums(gy + r * hw, x + r * hw, hw, mean[r % c], &row_g[r], &row_gd[r]);
-  });
+  const bool span = batchnorm_relu_detail::use_span_path(c, hw);
+  const int64_t len = c * hw;
+  const std::vector<float> mu = span ? batchnorm_span::expand(mean, c, hw) : std::vector<float>();
+  std::vector<double> sg(c, 0.0), sgd(c, 0.0);  // sum gy, sum gy (x - mu)
+  if (span) {
+    const auto sums = batchnorm_span::per_channel_sums<2>(n, c, hw, [&](int64_t b, const std::array<float*, 2>& f) {
+      k.span_gradient_sums(gy + b * len, x + b * len, mu.data(), len, f[0], f[1]);
+    });
+    sg = sums[0];
+    sgd = sums[1];
+  } else {
+    std::vector<double> row_g(n * c, 0.0), row_gd(n * c, 0.0);
+    for_rows(n * c, hw, [&](int64_t r) {
+      k.row_gradient_sums(gy + r * hw, x + r * hw, hw, mean[r % c], &row_g[r], &row_gd[r]);
+    });
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t ch = 0; ch < c; ++ch) {
+        sg[ch] += row_g[b * c + ch];
+        sgd[ch] += row_gd[b * c + ch];
+      }
+  }
   std::vector<float> a(c), bcoef(c), ccoef(c);
   for (int64_t ch = 0; ch < c; ++ch) {
-    double sg = 0.0, sgd = 0.0;
-    for (int64_t b = 0; b < n; ++b) {
-      sg += row_g[b * c + ch];
-      sgd += row_gd[b * c + ch];
-    }
     const double is = invstd[ch];
-    const double sgx = sgd * is;  // sum gy xhat
+    const double sgx = sgd[ch] * is;  // sum gy xhat
     if (ggamma) ggamma[ch] = static_cast<float>(sgx);
-    if (gbeta) gbeta[ch] = static_cast<float>(sg);
+    if (gbeta) gbeta[ch] = static_cast<float>(sg[ch]);
     const double kk = (gamma ? gamma[ch] : 1.0) * is;
     a[ch] = static_cast<float>(kk);
     bcoef[ch] = static_cast<float>(-kk * is * sgx / count);
-    ccoef[ch] = static_cast<float>(-kk * sg / count);
+    ccoef[ch] = static_cast<float>(-kk * sg[ch] / count);
+  }
+  if (span) {
+    const auto ae = batchnorm_span::expand(a, hw), be = batchnorm_span::expand(bcoef, hw),
+               ce = batchnorm_span::expand(ccoef, hw);
+    batchnorm_span::for_samples(n, len, [&](int64_t b) {
+      k.span_combine(gy + b * len, x + b * len, mu.data(), ae.data(), be.data(), ce.data(), len, gx + b * len);
+    });
+    return;
   }
   for_rows(n * c, hw, [&](int64_t r) {
     const int64_t ch = r % c;

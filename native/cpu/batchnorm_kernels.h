@@ -18,6 +18,15 @@ struct BatchNormKernels {
   // gx[i] = a gy[i] + b (x[i] - mu) + c.
   void (*combine)(const float* gy, const float* x, int64_t len, float mu, float a, float b,
                   float c, float* gx);
+
+  // Span versions (batchnorm_span.h): the same with per-element parameters over a
+  // sample's [c, hw] block, sums accumulated per element (sg[i] += ..., sgx[i] += ...).
+  void (*span_normalize)(const float* x, const float* mu_hi, const float* mu_lo,
+                         const float* scale, const float* shift, int64_t len, float* out);
+  void (*span_gradient_sums)(const float* gy, const float* x, const float* mu, int64_t len,
+                             float* sg, float* sgx);
+  void (*span_combine)(const float* gy, const float* x, const float* mu, const float* a,
+                       const float* b, const float* c, int64_t len, float* gx);
 };
 
 const BatchNormKernels& batchnorm_kernels();  // for the active ISA

@@ -99,8 +99,27 @@ void combine(const float* gy, const float* x, int64_t len, float mu, float a, fl
   for (int64_t i = 0; i < len; ++i) gx[i] = a * gy[i] + b * (x[i] - mu) + c;
 }
 
+void span_normalize(const float* x, const float* mu_hi, const float* mu_lo, const float* scale,
+                    const float* shift, int64_t len, float* out) {
+  for (int64_t i = 0; i < len; ++i) out[i] = ((x[i] - mu_hi[i]) - mu_lo[i]) * scale[i] + shift[i];
+}
+
+void span_gradient_sums(const float* gy, const float* x, const float* mu, int64_t len, float* sg,
+                        float* sgx) {
+  for (int64_t i = 0; i < len; ++i) {
+    sg[i] += gy[i];
+    sgx[i] += gy[i] * (x[i] - mu[i]);
+  }
+}
+
+void span_combine(const float* gy, const float* x, const float* mu, const float* a,
+                  const float* b, const float* c, int64_t len, float* gx) {
+  for (int64_t i = 0; i < len; ++i) gx[i] = a[i] * gy[i] + b[i] * (x[i] - mu[i]) + c[i];
+}
+
 }  // namespace
 
-const BatchNormKernels PAI_BATCHNORM_TABLE{row_moments, normalize, row_gradient_sums, combine};
+const BatchNormKernels PAI_BATCHNORM_TABLE{row_moments,    normalize,          row_gradient_sums, combine,
+                                           span_normalize, span_gradient_sums, span_combine};
 
 }  // namespace pai::batchnorm_detail

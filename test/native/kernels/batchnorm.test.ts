@@ -1,6 +1,7 @@
 // Native batch norm (train forward with saved statistics, eval forward, backward) against
 // float64 loops on every ISA path: [n, c] and NCHW views, odd sizes, a large offset with a
-// small spread (catastrophic cancellation for naive variance), null gamma / beta.
+// small spread (catastrophic cancellation for naive variance), null gamma / beta; short
+// rows (hw < 128) take the per-sample span path.
 import { addon, expectClose, expectThrows, onEveryIsa, randomArray } from './kernel-check';
 
 /**
@@ -55,6 +56,10 @@ const cases: [number, number, number, number, number][] = [
   [3, 2, 5003, 0, 1],
   [13, 3, 17, 100, 0.01],
   [1, 4, 1, 0, 1],
+  // Short rows on the span path: several 16-sample blocks, [n, c] input, one channel.
+  [37, 1, 1, 0, 1],
+  [41, 33, 1, -3, 1],
+  [35, 3, 49, 20, 0.5],
 ];
 
 describe.each(cases)('batch norm n %d c %d hw %d (offset %s, spread %s)', (n, c, hw, offset, spread) => {
