@@ -374,6 +374,19 @@ export interface Backend {
     gbeta: Storage | null,
   ): void;
 
+  // ---- residual-block tail (optional: without them the op composes batchNorm, mul, add and relu) ----
+  /**
+   * out = max(batchNorm(z) + s r, 0) in training, s = scale [c] per channel (1 where null),
+   * statistics written as batchNormReluTrainForward's (mean, meanLo, invstd [c]).
+   */
+  batchNormAddReluTrainForward?(z: Storage, r: Storage, scale: Storage | null, n: number, c: number, hw: number, gamma: Storage | null, beta: Storage | null, eps: number, out: Storage, mean: Storage, meanLo: Storage, invstd: Storage): void;
+  /**
+   * Its gradient with g = out > 0 ? gy : 0: gr = s g, gscale = sum g r per channel (null
+   * unless scaled), and gz / ggamma / gbeta batch norm's training gradient of g
+   * (ggamma / gbeta may be null). Outputs distinct from the inputs.
+   */
+  batchNormAddReluBackward?(gy: Storage, out: Storage, z: Storage, r: Storage, scale: Storage | null, n: number, c: number, hw: number, mean: Storage, meanLo: Storage, invstd: Storage, gamma: Storage | null, gz: Storage, gr: Storage, ggamma: Storage | null, gbeta: Storage | null, gscale: Storage | null): void;
+
   // ---- random numbers (Philox-4x32-10, native/BINDINGS.md) ----
   philoxUniform(seedLo: number, seedHi: number, offset: number, out: Storage): void;
   philoxNormal(seedLo: number, seedHi: number, offset: number, mean: number, std: number, out: Storage): void;

@@ -55,6 +55,7 @@ export { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, globalAvgPool2d } from '.
 export { batchNorm } from './batch-norm';
 export type { BatchNormOptions } from './batch-norm';
 export { batchNormRelu, batchNormReluMaxPool2d } from './batch-norm-relu';
+export { batchNormAddRelu } from './batch-norm-add-relu';
 export { dropout } from './dropout';
 export type { DropoutOptions } from './dropout';
 // Compressed sparse layers (values [nnz] over a pattern built once from a mask).

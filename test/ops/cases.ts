@@ -60,6 +60,16 @@ function bnReluPool(x: Tensor, gamma: Tensor | null, beta: Tensor | null): Tenso
   return [y, rm, rv];
 }
 
+/** batchNormAddRelu (residual r, optional per-channel scale s) in training with fresh running statistics. */
+function bnAddRelu(x: Tensor, r: Tensor, s: Tensor | null, gamma: Tensor | null, beta: Tensor | null): Tensor[] {
+  const ch = x.shape[1];
+  const opts = { backend: x.backend, dtype: x.dtype };
+  const rm = zeros([ch], opts);
+  const rv = ones([ch], opts);
+  const y = o.batchNormAddRelu(x, r, { runningMean: rm, runningVar: rv, weight: gamma, bias: beta, training: true, momentum: 0.2, eps: 1e-3 }, s);
+  return [y, rm, rv];
+}
+
 const LABELS_5 = Int32Array.of(2, 0, 4, 4, 1);
 
 /** Every op, with several geometries for the spatial ones. */
@@ -195,6 +205,9 @@ export const OP_CASES: OpCase[] = [
   { name: 'batchNormRelu train no affine', inputs: [n([2, 5, 3, 1])], run: ([x]) => bnRelu(x, null, null, true) },
   { name: 'batchNormRelu eval', inputs: [n([2, 3, 2, 5]), n([3]), n([3])], run: ([x, g, b]) => bnRelu(x, g, b, false) },
   { name: 'batchNormReluMaxPool2d train', inputs: [n([2, 2, 4, 16]), n([2]), n([2])], run: ([x, g, b]) => bnReluPool(x, g, b) },
+  { name: 'batchNormAddRelu train', inputs: [n([3, 2, 5, 3]), n([3, 2, 5, 3]), n([2]), n([2])], run: ([x, r, g, b]) => bnAddRelu(x, r, null, g, b) },
+  { name: 'batchNormAddRelu train scaled', inputs: [n([2, 3, 1, 7]), n([2, 3, 1, 7]), n([3, 1, 1]), n([3]), n([3])], run: ([x, r, s, g, b]) => bnAddRelu(x, r, s, g, b) },
+  { name: 'batchNormAddRelu train 2-D no affine', inputs: [n([7, 3]), n([7, 3]), n([3])], run: ([x, r, s]) => bnAddRelu(x, r, s, null, null) },
   // randomness
   { name: 'dropout p=0.3', inputs: [n([4, 9])], run: ([x]) => o.dropout(x, 0.3, { seed: 77 }) },
 ];

@@ -350,6 +350,17 @@ export class CpuBackend extends ReferenceBackend {
     else super.batchNormReluMaxPoolBackward(gy, x, n, c, h, w, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta);
   }
 
+  override batchNormAddReluTrainForward(z: unknown, r: unknown, scale: unknown, n: number, c: number, hw: number, gamma: unknown, beta: unknown, eps: number, out: unknown, mean: unknown, meanLo: unknown, invstd: unknown): void {
+    const f = this.fn.batchNormAddReluTrainForward;
+    if (f !== undefined && z instanceof Float32Array) f(z, r, scale, n, c, hw, gamma, beta, eps, out, mean, meanLo, invstd);
+    else super.batchNormAddReluTrainForward(z, r, scale, n, c, hw, gamma, beta, eps, out, mean, meanLo, invstd);
+  }
+  override batchNormAddReluBackward(gy: unknown, out: unknown, z: unknown, r: unknown, scale: unknown, n: number, c: number, hw: number, mean: unknown, meanLo: unknown, invstd: unknown, gamma: unknown, gz: unknown, gr: unknown, ggamma: unknown, gbeta: unknown, gscale: unknown): void {
+    const f = this.fn.batchNormAddReluBackward;
+    if (f !== undefined && z instanceof Float32Array) f(gy, out, z, r, scale, n, c, hw, mean, meanLo, invstd, gamma, gz, gr, ggamma, gbeta, gscale);
+    else super.batchNormAddReluBackward(gy, out, z, r, scale, n, c, hw, mean, meanLo, invstd, gamma, gz, gr, ggamma, gbeta, gscale);
+  }
+
   override philoxUniform(seedLo: number, seedHi: number, offset: number, out: unknown): void {
     const f = this.fn.philoxUniform;
     if (f !== undefined && out instanceof Float32Array) f(seedLo, seedHi, offset, out);

@@ -20,6 +20,7 @@ import * as pool from './pool';
 import * as bn from './batchnorm';
 import * as bnRelu from './batchnorm-relu';
 import * as bnReluPool from './batchnorm-relu-pool';
+import * as bnAddRelu from './batchnorm-add-relu';
 import { philoxNormal, philoxUniform } from './philox';
 
 type S = HostArray;
@@ -386,6 +387,14 @@ export class ReferenceBackend implements Backend {
       ggamma as S | null,
       gbeta as S | null,
     );
+  }
+
+  batchNormAddReluTrainForward(z: unknown, r: unknown, scale: unknown, n: number, c: number, hw: number, gamma: unknown, beta: unknown, eps: number, out: unknown, mean: unknown, meanLo: unknown, invstd: unknown): void {
+    bnAddRelu.batchNormAddReluTrainForward(z as S, r as S, scale as S | null, n, c, hw, gamma as S | null, beta as S | null, eps, out as S, mean as S, meanLo as S, invstd as S);
+  }
+  batchNormAddReluBackward(gy: unknown, out: unknown, z: unknown, r: unknown, scale: unknown, n: number, c: number, hw: number, mean: unknown, meanLo: unknown, invstd: unknown, gamma: unknown, gz: unknown, gr: unknown, ggamma: unknown, gbeta: unknown, gscale: unknown): void {
+    const [sn, gn, ggn, gbn, gsn] = [scale, gamma, ggamma, gbeta, gscale] as (S | null)[];
+    bnAddRelu.batchNormAddReluBackward(gy as S, out as S, z as S, r as S, sn, n, c, hw, mean as S, meanLo as S, invstd as S, gn, gz as S, gr as S, ggn, gbn, gsn);
   }
 
   philoxUniform(seedLo: number, seedHi: number, offset: number, out: unknown): void {
