@@ -34,7 +34,12 @@ export class ResNetBlock extends Module {
   override forward(x: Tensor): Tensor {
     const { conv1, bn1, conv2, bn2, shortcut } = this.parts;
     const y = bn1.forwardRelu(conv1.forward(x));
-    return relu(add(bn2.forward(conv2.forward(y)), shortcut.forward(x)));
+    const z = conv2.forward(y);
+    // The tail relu(bn2(z) + shortcut(x)) as one fused op, unless a module's forward was
+    // replaced (then its own forward must run).
+    if (bn2.forward !== BatchNorm2d.prototype.forward) return relu(add(bn2.forward(z), shortcut.forward(x)));
+    if (shortcut instanceof Identity2d && shortcut.forward === Identity2d.prototype.forward) return bn2.forwardAddRelu(z, x, shortcut.weight);
+    return bn2.forwardAddRelu(z, shortcut.forward(x));
   }
 }
 

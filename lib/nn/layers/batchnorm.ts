@@ -1,5 +1,5 @@
 import { Tensor } from '../../tensor';
-import { batchNorm, batchNormRelu, batchNormReluMaxPool2d } from '../../ops';
+import { batchNorm, batchNormAddRelu, batchNormRelu, batchNormReluMaxPool2d } from '../../ops';
 import { Module } from '../module';
 import { Parameter } from '../parameter';
 import { checkPositive } from './linear';
@@ -69,6 +69,15 @@ abstract class BatchNorm extends Module {
    */
   forwardRelu(x: Tensor): Tensor {
     return this.normalize(x, batchNormRelu);
+  }
+
+  /**
+   * relu(forward(x) + residual), or relu(forward(x) + scale ⊙ residual) with a per-channel
+   * scale, as one fused op in training (a residual block's tail; the statistics,
+   * running-statistics update and gradients are forward's).
+   */
+  forwardAddRelu(x: Tensor, residual: Tensor, scale: Tensor | null = null): Tensor {
+    return this.normalize(x, (z, opts) => batchNormAddRelu(z, residual, opts, scale));
   }
 
   protected normalize(x: Tensor, op: typeof batchNorm): Tensor {
