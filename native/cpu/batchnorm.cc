@@ -73,10 +73,22 @@ void batch_norm_eval_forward(const float* x, int64_t n, int64_t c, int64_t hw,
                              const float* run_mean, const float* run_var, const float* gamma,
                              const float* beta, float eps, float* out) {
   const auto& k = batchnorm_detail::batchnorm_kernels();
-  std::vector<float> scale(c);
-  for (int64_t ch = 0; ch < c; ++ch)
+  std::vector<float> scale(c), shift(c);
+  for (int64_t ch = 0; ch < c; ++ch) {
     scale[ch] = static_cast<float>((gamma ? gamma[ch] : 1.0) /
                                    std::sqrt(static_cast<double>(run_var[ch]) + eps));
+    shift[ch] = beta ? beta[ch] : 0.f;
+  }
+  if (batchnorm_relu_detail::use_span_path(c, hw)) {
+    const int64_t len = c * hw;
+    const std::vector<float> zero(len, 0.f);
+    const auto mh = batchnorm_span::expand(run_mean, c, hw), se = batchnorm_span::expand(scale, hw),
+               be = batchnorm_span::expand(shift, hw);
+    batchnorm_span::for_samples(n, len, [&](int64_t b) {
+      k.span_normalize(x + b * len, mh.data(), zero.data(), se.data(), be.data(), len, out + b * len);
+    });
+    return;
+  }
   for_rows(n * c, hw, [&](int64_t r) {
     const int64_t ch = r % c;
     k.normalize(x + r * hw, hw, run_mean[ch], 0.f, scale[ch], beta ? beta[ch] : 0.f, out + r * hw);
