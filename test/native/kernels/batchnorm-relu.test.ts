@@ -89,7 +89,8 @@ describe.each(cases)('batch norm + relu n %d c %d hw %d (offset %s, spread %s)',
     onEveryIsa((isa) => {
       const out = new Float32Array(size).fill(NaN), mean = new Float32Array(c), meanLo = new Float32Array(c).fill(NaN), invstd = new Float32Array(c);
       addon.batchNormReluTrainForward(x, n, c, hw, g, b, eps, out, mean, meanLo, invstd);
-      expectClose(`${isa} mean + meanLo`, Array.from(mean, (v, i) => v + meanLo[i]), r.mean, { rtol: 1e-6, atol: 1e-7 * (offset + spread) });
+      // Float partial sums (16 samples at a time) are exact to about eps x the data's magnitude.
+      expectClose(`${isa} mean + meanLo`, Array.from(mean, (v, i) => v + meanLo[i]), r.mean, { rtol: 1e-6, atol: 1e-6 * (Math.abs(offset) + spread) });
       expectClose(`${isa} invstd`, invstd, r.invstd, { rtol: 1e-4 * (offset > 10 ? 10 : 1) });
       expectClose(`${isa} out`, out, r.out, { rtol: 2e-5, atol: 2e-5, scale: r.scale });
       expect(out.every((v) => v >= 0)).toBe(true);
