@@ -56,8 +56,12 @@ describe('worker mode', () => {
     await prune(model, { pruner: 'mag', target: { density: 0.2 } });
     const mask = model.arena.masks.slice();
     const before = model.arena.values.slice();
-    const { results } = await train(model, { data: TINY, epochs: 1, batchSize: 32, worker: true });
+    const { results } = await train(model, { data: TINY, epochs: 1, batchSize: 32, sparse: 'compressed', worker: true });
     expect(results.prune?.pruner).toBe('mag');
+    // Every masked layer trained on its survivors only, in the worker; the state came back dense.
+    expect(results.train.execution?.length).toBeGreaterThan(0);
+    expect(results.train.execution?.every((l) => l.mode === 'compressed')).toBe(true);
+    expect(model.arena.compressed).toEqual([]);
     expect(results.train.epochs).toHaveLength(1);
     expect(Array.from(model.arena.masks)).toEqual(Array.from(mask));
     let changed = 0;
