@@ -1,4 +1,5 @@
 import type { HostArray } from '../backend';
+import { channelMoments } from './batchnorm';
 
 // A module constant, not Math.sqrt in the loops (global lookups are slow under jest's vm context).
 const { sqrt } = Math;
@@ -24,16 +25,11 @@ export function batchNormAddReluTrainForward(
   invstd: HostArray,
 ): void {
   const round = z instanceof Float32Array ? Math.fround : (v: number) => v;
-  const count = n * hw;
   for (let ch = 0; ch < c; ch++) {
-    let sum = 0;
-    for (let b = 0; b < n; b++) for (let i = (b * c + ch) * hw, e = i + hw; i < e; i++) sum += z[i];
-    const mu = sum / count;
-    let v = 0;
-    for (let b = 0; b < n; b++) for (let i = (b * c + ch) * hw, e = i + hw; i < e; i++) v += (z[i] - mu) * (z[i] - mu);
+    const [mu, variance] = channelMoments(z, n, c, hw, ch);
     mean[ch] = mu;
     meanLo[ch] = mu - mean[ch];
-    invstd[ch] = 1 / sqrt(v / count + eps);
+    invstd[ch] = 1 / sqrt(variance + eps);
     const scale = round((gamma ? gamma[ch] : 1) * invstd[ch]);
     const shift = beta ? beta[ch] : 0;
     const k = s ? s[ch] : 1;

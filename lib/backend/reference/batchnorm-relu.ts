@@ -1,4 +1,5 @@
 import type { HostArray } from '../backend';
+import { channelMoments } from './batchnorm';
 
 // A module constant, not Math.sqrt in the loops (global lookups are slow under jest's vm context).
 const { sqrt } = Math;
@@ -26,25 +27,11 @@ export function batchNormReluTrainForward(
   meanLo: HostArray,
   invstd: HostArray,
 ): void {
-  const count = n * hw;
   for (let ch = 0; ch < c; ch++) {
-    let s = 0;
-    for (let b = 0; b < n; b++) {
-      const base = (b * c + ch) * hw;
-      for (let i = 0; i < hw; i++) s += x[base + i];
-    }
-    const mu = s / count;
-    let v = 0;
-    for (let b = 0; b < n; b++) {
-      const base = (b * c + ch) * hw;
-      for (let i = 0; i < hw; i++) {
-        const d = x[base + i] - mu;
-        v += d * d;
-      }
-    }
+    const [mu, variance] = channelMoments(x, n, c, hw, ch);
     mean[ch] = mu;
     meanLo[ch] = mu - mean[ch];
-    invstd[ch] = 1 / sqrt(v / count + eps);
+    invstd[ch] = 1 / sqrt(variance + eps);
   }
   forEachPreact(x, n, c, hw, mean, meanLo, invstd, gamma, beta, (i, y) => {
     out[i] = y <= 0 ? 0 : y;

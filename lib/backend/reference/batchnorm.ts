@@ -3,6 +3,24 @@ import type { HostArray } from '../backend';
 // A module constant, not Math.sqrt in the loops (global lookups are slow under jest's vm context).
 const { sqrt } = Math;
 
+/**
+ * Two-pass batch moments of channel ch of x [n, c, hw]: [mean, biased variance], in double
+ * (the reference every batch-norm variant's kernel is checked against).
+ */
+export function channelMoments(x: HostArray, n: number, c: number, hw: number, ch: number): [number, number] {
+  const count = n * hw;
+  let s = 0;
+  for (let b = 0; b < n; b++) for (let i = (b * c + ch) * hw, e = i + hw; i < e; i++) s += x[i];
+  const mu = s / count;
+  let v = 0;
+  for (let b = 0; b < n; b++)
+    for (let i = (b * c + ch) * hw, e = i + hw; i < e; i++) {
+      const d = x[i] - mu;
+      v += d * d;
+    }
+  return [mu, v / count];
+}
+
 /** Reference training-mode batch norm over x [n, c, hw] with biased batch statistics. */
 export function batchNormTrainForward(
   x: HostArray,
@@ -16,23 +34,9 @@ export function batchNormTrainForward(
   mean: HostArray,
   invstd: HostArray,
 ): void {
-  const count = n * hw;
   for (let ch = 0; ch < c; ch++) {
-    let s = 0;
-    for (let b = 0; b < n; b++) {
-      const base = (b * c + ch) * hw;
-      for (let i = 0; i < hw; i++) s += x[base + i];
-    }
-    const mu = s / count;
-    let v = 0;
-    for (let b = 0; b < n; b++) {
-      const base = (b * c + ch) * hw;
-      for (let i = 0; i < hw; i++) {
-        const d = x[base + i] - mu;
-        v += d * d;
-      }
-    }
-    const is = 1 / sqrt(v / count + eps);
+    const [mu, variance] = channelMoments(x, n, c, hw, ch);
+    const is = 1 / sqrt(variance + eps);
     mean[ch] = mu;
     invstd[ch] = is;
     const scale = (gamma ? gamma[ch] : 1) * is;
