@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "args.h"
+#include "score_args.h"
 #include "pai/score.h"
 #include "pai/select.h"
 #include "registry.h"
@@ -14,6 +15,7 @@
 namespace {
 
 using pai::binding::Args;
+using pai::binding::same_length;
 
 // Runs a kernel, turning a failed scratch allocation into a JavaScript RangeError (an
 // escaping C++ exception would abort the process).
@@ -27,14 +29,6 @@ void run_kernel(const Napi::Env& env, const char* fn, F kernel) {
 }
 
 // Length of a Float32Array argument that must equal `n`.
-float* same_length(const Args& args, size_t i, const char* name, int64_t n) {
-  const int64_t len = args.length<float>(i, name);
-  if (len != n)
-    args.range_error(name, "has " + std::to_string(len) + " elements, expected " +
-                               std::to_string(n) + " (the length of the first array)");
-  return args.array<float>(i, name, n);
-}
-
 [[noreturn]] void throw_nan(const Args& args, int64_t index) {
   args.range_error("scores", "contains NaN at index " + std::to_string(index) +
                                  " (scores must be comparable; check the gradients)");
@@ -56,22 +50,11 @@ int64_t integer_entry(const Args& args, const char* name, int64_t at, double v, 
 
 Napi::Value ScoreKernel(const Napi::CallbackInfo& info) {
   Args args(info, "scoreKernel", 4);
-  const std::string kind = args.string(0, "kind");
-  pai::ScoreKind k;
-  if (kind == "abs") k = pai::ScoreKind::Abs;
-  else if (kind == "absprod") k = pai::ScoreKind::AbsProd;
-  else if (kind == "prod") k = pai::ScoreKind::Prod;
-  else if (kind == "negprod") k = pai::ScoreKind::NegProd;
-  else args.range_error("kind", "must be 'abs', 'absprod', 'prod' or 'negprod', got '" + kind + "'");
-  const int64_t n = args.length<float>(1, "theta");
-  const float* theta = args.array<float>(1, "theta", n);
-  const float* g = nullptr;
-  if (k != pai::ScoreKind::Abs) {
-    if (args.is_null(2)) args.type_error(2, "g", "must be a Float32Array for kind '" + kind + "'");
-    g = same_length(args, 2, "g", n);
-  } else if (!args.is_null(2)) {
-    g = same_length(args, 2, "g", n);
-  }
+  const pai::binding::ScoreArgs sa = pai::binding::score_args(args);
+  const pai::ScoreKind k = sa.kind;
+  const int64_t n = sa.n;
+  const float* theta = sa.theta;
+  const float* g = sa.g;
   float* out = same_length(args, 3, "out", n);
   pai::score(k, theta, g, out, n);
   return info.Env().Undefined();
