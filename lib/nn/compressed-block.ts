@@ -7,7 +7,7 @@
  * before.
  */
 import { compressWeight, type CompressedWeight } from '../backend/sparse/compressed';
-import type { SparsePattern } from '../backend/sparse/pattern';
+import { compressValues, type SparsePattern } from '../backend/sparse/pattern';
 import { Parameter } from './parameter';
 
 /** What a compressed layer computes with: the fixed pattern and its trainable survivors. */
@@ -99,7 +99,10 @@ export class CompressedBlock {
 
   /** Gathers the survivors of the arena-layout array `src` into the block-layout `dst`. */
   gather(src: Float32Array, dst: Float32Array): void {
-    for (const m of this.members) gatherMember(m.compressed.weight.pattern, src, m.denseOffset, dst, m.offset);
+    for (const m of this.members) {
+      const p = m.compressed.weight.pattern;
+      compressValues(p, src.subarray(m.denseOffset, m.denseOffset + p.rows * p.cols), dst.subarray(m.offset, m.offset + p.nnz));
+    }
   }
 
   /** Ends compressed execution: the dense parameters compute again (their values are current). */
@@ -112,18 +115,12 @@ export class CompressedBlock {
   }
 }
 
+// decompress() without its zero fill: the pruned entries of the dense arena are 0 already,
+// and this runs after every optimizer step.
 function scatterMember(p: SparsePattern, src: Float32Array, from: number, dst: Float32Array, base: number): void {
   const { rows, cols, rowPtr, colIdx } = p;
   for (let r = 0; r < rows; r++) {
     const row = base + r * cols;
     for (let j = rowPtr[r]; j < rowPtr[r + 1]; j++) dst[row + colIdx[j]] = src[from + j];
-  }
-}
-
-function gatherMember(p: SparsePattern, src: Float32Array, base: number, dst: Float32Array, to: number): void {
-  const { rows, cols, rowPtr, colIdx } = p;
-  for (let r = 0; r < rows; r++) {
-    const row = base + r * cols;
-    for (let j = rowPtr[r]; j < rowPtr[r + 1]; j++) dst[to + j] = src[row + colIdx[j]];
   }
 }
