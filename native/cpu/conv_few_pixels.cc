@@ -53,15 +53,17 @@ void gather_patches(const Conv2dShape& s, const float* x, int64_t g, int64_t tap
   each_patch_entry(s, g, [&](int64_t q, int64_t k, int64_t at) { colT[q * taps + k] = x[at]; });
 }
 
-// rows[c][q] = t[b, ch0 + c, pix] for q = b * plane + pix: an NCHW tensor's channels
-// [ch0, ch0 + count) as rows over the batch pixels.
+// rows[c][q] = t[b, ch0 + c, pix] for q = b * plane + pix < n * plane, 0 up to `pitch`:
+// an NCHW tensor's channels [ch0, ch0 + count) as rows over the batch pixels.
 void channels_as_rows(const float* t, int64_t n, int64_t channels, int64_t ch0, int64_t count,
-                      int64_t plane, float* rows) {
+                      int64_t plane, int64_t pitch, float* rows) {
   const int64_t p = n * plane;
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t c = 0; c < count; ++c)
-      std::memcpy(rows + c * p + b * plane, t + (b * channels + ch0 + c) * plane,
+  for (int64_t c = 0; c < count; ++c) {
+    for (int64_t b = 0; b < n; ++b)
+      std::memcpy(rows + c * pitch + b * plane, t + (b * channels + ch0 + c) * plane,
                   sizeof(float) * plane);
+    std::fill(rows + c * pitch + p, rows + (c + 1) * pitch, 0.f);
+  }
 }
 
 // Runs fn(r0, r1) over [0, rows) in blocks of kRowBlock rows, spread over the pool.
@@ -106,11 +108,12 @@ bool few_pixels_grad_input(const Conv2dShape& s, const float* gy, const float* w
   if (!suits(s)) return false;
   const int64_t og = s.o / s.groups, taps = (s.c / s.groups) * s.kh * s.kw;
   const int64_t plane = s.out_h() * s.out_w(), p = s.n * plane;
+  const int64_t pitch = (p + kGatherPixels - 1) / kGatherPixels * kGatherPixels;
   float* dcolT = workspace(0, p * taps);
-  float* rows = workspace(1, og * p);
+  float* rows = workspace(1, og * pitch);
   std::memset(gx, 0, sizeof(float) * s.x_size());
   for (int64_t g = 0; g < s.groups; ++g) {
-    channels_as_rows(gy, s.n, s.o, g * og, og, plane, rows);
+    channels_as_rows(gy, s.n, s.o, g * og, og, plane, pitch, rows);
     const float* wg = weight + g * og * taps;
     const float* mg = mask ? mask + g * og * taps : nullptr;
     const int64_t blocks = (taps + kTapBlock - 1) / kTapBlock;
@@ -132,7 +135,7 @@ bool few_pixels_grad_weight(const Conv2dShape& s, const float* x, const float* g
   float* rows = workspace(1, og * p);
   for (int64_t g = 0; g < s.groups; ++g) {
     gather_patches(s, x, g, taps, colT);
-    channels_as_rows(gy, s.n, s.o, g * og, og, plane, rows);
+    channels_as_rows(gy, s.n, s.o, g * og, og, plane, p, rows);
     const int64_t at = g * og * taps;
     over_row_blocks(og, [&](int64_t r0, int64_t r1) {
       few_outer_avx512(rows + r0 * p, p, colT, taps, mask ? mask + at + r0 * taps : nullptr,

@@ -14,6 +14,9 @@ namespace pai::conv_detail {
 
 // Largest batch-pixel count (n * oh * ow) the few-pixel kernels take.
 constexpr int64_t kFewPixels = 16;
+// Batch pixels per register block of the input-gradient kernel; its gy rows are padded
+// to a multiple of this.
+constexpr int64_t kGatherPixels = 4;
 
 // Each returns false, doing nothing, where the shape or the ISA does not suit (the caller
 // then runs the general path); otherwise it computes exactly what the conv2d_* entry does.
@@ -29,7 +32,8 @@ bool few_pixels_grad_weight(const Conv2dShape& s, const float* x, const float* g
 // y[r * p + q] = sum_k (w * m)[r][k] colT[q][k], for r < rows.
 void few_rows_dot_avx512(const float* w, const float* m, int64_t taps, int64_t rows,
                          const float* colT, int64_t p, float* y);
-// dcolT[q][k] = sum_r gy_rows[r][q] (w * m)[r][k], for k in [k0, k1).
+// dcolT[q][k] = sum_r gy_rows[r][q] (w * m)[r][k], for k in [k0, k1), q < p; here
+// gy_rows is [rows][round_up(p, kGatherPixels)], zero past p.
 void few_taps_gather_avx512(const float* w, const float* m, int64_t taps, int64_t rows,
                             const float* gy_rows, int64_t p, int64_t k0, int64_t k1,
                             float* dcolT);

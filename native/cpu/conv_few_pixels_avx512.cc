@@ -11,7 +11,13 @@ namespace pai::conv_detail {
 namespace {
 
 constexpr int kBlock = 4;        // rows, pixels or vectors per register block
+static_assert(kBlock == kGatherPixels, "gy rows are padded to whole pixel blocks");
 constexpr int64_t kChunk = 1024;  // taps per forward chunk: 4 masked rows stay in L1
+// Weight rows per input-gradient block: their 64-tap slices (16 KB) stay in L1 as a copy.
+constexpr int64_t kGatherRows = 64;
+// The next row block is prefetched into L2: it arrives in time, and prefetching it into
+// L1 measured slower (it competes with the block being computed).
+constexpr auto kGatherHint = _MM_HINT_T1;
 
 // Lanes of the vector at offset `at` of a run of `len` elements that exist.
 inline __mmask16 lanes(int64_t at, int64_t len) {
@@ -84,42 +90,112 @@ void few_rows_dot_avx512(const float* w, const float* m, int64_t taps, int64_t r
   }
 }
 
+namespace {
+
+// acc[j][v] += sum over n rows r of g[r * pitch + j] * (w * m)[r * ld + 16 v + lane]. When
+// pack is set, each row's (w * m) slice is also stored there, 16 * kBlock floats a row.
+// Touches `per` lines of the prefetch stream at pf (rows `taps` apart, kBlock lines each)
+// per row, from line `cursor` on.
+template <bool kMask, bool kFull>
+inline void gather_rows(const float* w, const float* m, int64_t ld, int64_t n, const float* g,
+                        int64_t pitch, const __mmask16* l, __m512 (&sums)[kBlock][kBlock],
+                        float* pack, const float* pf, const float* pfm, int64_t taps,
+                        int64_t cursor, int per) {
+  // A local copy, so that the compiler keeps the block in registers.
+  __m512 acc[kBlock][kBlock];
+#pragma GCC unroll 4
+  for (int j = 0; j < kBlock; ++j)
+#pragma GCC unroll 4
+    for (int v = 0; v < kBlock; ++v) acc[j][v] = sums[j][v];
+  for (int64_t r = 0; r < n; ++r) {
+    if (pf)
+      for (int i = 0; i < per; ++i, ++cursor) {
+        const int64_t at = (cursor / kBlock) * taps + 16 * (cursor % kBlock);
+        _mm_prefetch(reinterpret_cast<const char*>(pf + at), kGatherHint);
+        if (kMask) _mm_prefetch(reinterpret_cast<const char*>(pfm + at), kGatherHint);
+      }
+    const float* wr = w + r * ld;
+    __m512 wv[kBlock];
+#pragma GCC unroll 4
+    for (int v = 0; v < kBlock; ++v) {
+      wv[v] = kFull ? _mm512_loadu_ps(wr + 16 * v) : _mm512_maskz_loadu_ps(l[v], wr + 16 * v);
+      if (kMask) {
+        const float* mr = m + r * ld + 16 * v;
+        wv[v] = _mm512_mul_ps(wv[v], kFull ? _mm512_loadu_ps(mr) : _mm512_maskz_loadu_ps(l[v], mr));
+      }
+      if (pack) _mm512_store_ps(pack + (r * kBlock + v) * 16, wv[v]);
+    }
+    const float* gr = g + r * pitch;
+#pragma GCC unroll 4
+    for (int j = 0; j < kBlock; ++j) {
+      const __m512 gj = _mm512_set1_ps(gr[j]);
+#pragma GCC unroll 4
+      for (int v = 0; v < kBlock; ++v) acc[j][v] = _mm512_fmadd_ps(gj, wv[v], acc[j][v]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int j = 0; j < kBlock; ++j)
+#pragma GCC unroll 4
+    for (int v = 0; v < kBlock; ++v) sums[j][v] = acc[j][v];
+}
+
+}  // namespace
+
 void few_taps_gather_avx512(const float* w, const float* m, int64_t taps, int64_t rows,
                             const float* gy_rows, int64_t p, int64_t k0, int64_t k1,
                             float* dcolT) {
+  const int64_t q_blocks = (p + kBlock - 1) / kBlock, pitch = q_blocks * kBlock;
+  const int per = static_cast<int>((kBlock + q_blocks - 1) / q_blocks);
+  // The block's weight slices, copied contiguous: rows a weight row apart share few L1
+  // sets (a row of 4608 taps is 4.5 pages), so in place they would evict each other.
+  alignas(64) float pack[kGatherRows * 16 * kBlock];
   for (int64_t ks = k0; ks < k1; ks += 16 * kBlock) {
     const int64_t kn = std::min<int64_t>(16 * kBlock, k1 - ks);
     __mmask16 l[kBlock];
     for (int v = 0; v < kBlock; ++v) l[v] = lanes(16 * v, kn);
-    for (int64_t q0 = 0; q0 < p; q0 += kBlock) {
-      const int nq = static_cast<int>(std::min<int64_t>(kBlock, p - q0));
-      __m512 acc[kBlock][kBlock];
+    const bool full = kn == 16 * kBlock;
+    // Rows in blocks: the first pixel block streams the weights (the next block's slices
+    // prefetched meanwhile, spread over the pixel blocks, as the hardware prefetcher does
+    // not follow rows a weight row apart) and the others reuse the copy.
+    for (int64_t rb = 0; rb < rows; rb += kGatherRows) {
+      const int64_t nr = std::min(kGatherRows, rows - rb);
+      const int64_t next_rb = rb + nr < rows ? rb + nr : 0;
+      const int64_t next_ks = rb + nr < rows ? ks : ks + 16 * kBlock;
+      const bool prefetch = next_ks < k1;
+      const float* pf = prefetch ? w + next_rb * taps + next_ks : nullptr;
+      const float* pfm = prefetch && m ? m + next_rb * taps + next_ks : nullptr;
+      const int64_t pf_lines = kBlock * std::min(kGatherRows, rows - next_rb);
+      for (int64_t qb = 0; qb < q_blocks; ++qb) {
+        const int64_t q0 = qb * kBlock;
+        const int nq = static_cast<int>(std::min<int64_t>(kBlock, p - q0));
+        // The prefetch stream must not run past the next block's rows.
+        const int64_t cursor = qb * per * nr;
+        const int qper = cursor + per * nr <= pf_lines ? per : 0;
+        const float* pfq = qper ? pf : nullptr;
+        __m512 acc[kBlock][kBlock];
 #pragma GCC unroll 4
-      for (int j = 0; j < kBlock; ++j)
-#pragma GCC unroll 4
-        for (int v = 0; v < kBlock; ++v) acc[j][v] = _mm512_setzero_ps();
-      for (int64_t r = 0; r < rows; ++r) {
-        const float* wr = w + r * taps + ks;
-        __m512 wv[kBlock];
-#pragma GCC unroll 4
-        for (int v = 0; v < kBlock; ++v) wv[v] = _mm512_maskz_loadu_ps(l[v], wr + 16 * v);
-        if (m) {
-          const float* mr = m + r * taps + ks;
+        for (int j = 0; j < kBlock; ++j)
 #pragma GCC unroll 4
           for (int v = 0; v < kBlock; ++v)
-            wv[v] = _mm512_mul_ps(wv[v], _mm512_maskz_loadu_ps(l[v], mr + 16 * v));
+            acc[j][v] = rb == 0 || j >= nq ? _mm512_setzero_ps()
+                                           : _mm512_maskz_loadu_ps(l[v], dcolT + (q0 + j) * taps + ks + 16 * v);
+        const float* g = gy_rows + rb * pitch + q0;
+        if (qb > 0) {
+          gather_rows<false, true>(pack, nullptr, 16 * kBlock, nr, g, pitch, l, acc, nullptr, pfq,
+                                   nullptr, taps, cursor, qper);
+        } else {
+          const float* wb = w + rb * taps + ks;
+          const float* mb = m ? m + rb * taps + ks : nullptr;
+          float* pk = q_blocks > 1 ? pack : nullptr;
+          if (m && full) gather_rows<true, true>(wb, mb, taps, nr, g, pitch, l, acc, pk, pfq, pfm, taps, cursor, qper);
+          else if (m) gather_rows<true, false>(wb, mb, taps, nr, g, pitch, l, acc, pk, pfq, pfm, taps, cursor, qper);
+          else if (full) gather_rows<false, true>(wb, mb, taps, nr, g, pitch, l, acc, pk, pfq, pfm, taps, cursor, qper);
+          else gather_rows<false, false>(wb, mb, taps, nr, g, pitch, l, acc, pk, pfq, pfm, taps, cursor, qper);
         }
-        const float* g = gy_rows + r * p + q0;
-#pragma GCC unroll 4
-        for (int j = 0; j < kBlock; ++j) {
-          const __m512 gj = _mm512_set1_ps(g[std::min(j, nq - 1)]);
-#pragma GCC unroll 4
-          for (int v = 0; v < kBlock; ++v) acc[j][v] = _mm512_fmadd_ps(gj, wv[v], acc[j][v]);
-        }
+        for (int j = 0; j < nq; ++j)
+          for (int v = 0; v < kBlock; ++v)
+            _mm512_mask_storeu_ps(dcolT + (q0 + j) * taps + ks + 16 * v, l[v], acc[j][v]);
       }
-      for (int j = 0; j < nq; ++j)
-        for (int v = 0; v < kBlock; ++v)
-          _mm512_mask_storeu_ps(dcolT + (q0 + j) * taps + ks + 16 * v, l[v], acc[j][v]);
     }
   }
 }
