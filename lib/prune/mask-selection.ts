@@ -26,6 +26,12 @@ export interface SelectMaskOptions {
    * the selection then goes straight to the threshold.
    */
   prepared?: Float64Array | null;
+  /**
+   * The prunable weights, when the selection should also zero the weights it drops (in the
+   * same pass): every weight whose mask was already 0 must already be exactly 0. Not with
+   * `regrow`.
+   */
+  drop?: Float32Array | null;
 }
 
 /**
@@ -48,6 +54,8 @@ export function selectMask(
   }
   let alive = 0;
   const prepared = opts.prepared ?? null;
+  const drop = opts.drop ?? null;
+  if (drop !== null && opts.regrow) throw new RangeError('selectMask: drop (zeroing the dropped weights) cannot be used with regrow');
   if (prepared !== null) {
     if (prepared.length !== segments.length) throw new RangeError(`selectMask: prepared has ${prepared.length} entries for ${segments.length} segments`);
     segments.forEach((s, i) => {
@@ -78,7 +86,7 @@ export function selectMask(
       else dense += s.length;
     }
     const k = Math.min(keepCount(density, n), opts.regrow ? n : alive);
-    selectTopK(scores, k + dense, mask);
+    selectTopK(scores, k + dense, mask, drop);
     kept = k;
   } else {
     const offsets = new Float64Array(segments.length + 1);
@@ -101,7 +109,7 @@ export function selectMask(
     const last = segments[segments.length - 1];
     offsets[segments.length] = last ? last.offset + last.length : 0;
     checkContiguous(segments, mask.length);
-    selectTopKSegments(scores, offsets, ks, mask);
+    selectTopKSegments(scores, offsets, ks, mask, drop);
   }
   return kept;
 }

@@ -114,8 +114,11 @@ export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise
       await pruner.score(ctx);
       const dk = scheduledDensity(schedule, density, k, iterations);
       // The new mask is written over the current one: selectMask reads it before selecting.
-      survivors = selectMask(scores, segments, dk, arena.masks, { scope, current: arena.masks, regrow: pruner.regrows, invert: opts.invert, prepared: ctx.prepared });
-      if (!pruner.regrows) applySelection(arena);
+      // Once a selection has been applied (every pruned weight exactly 0, masks bound on the
+      // cpu), the selection zeroes the weights it drops in the same pass.
+      const drop = k > 1 && zeroesInPlace(arena, pruner.regrows === true) ? arena.values.subarray(0, arena.prunableLength) : null;
+      survivors = selectMask(scores, segments, dk, arena.masks, { scope, current: arena.masks, regrow: pruner.regrows, invert: opts.invert, prepared: ctx.prepared, drop });
+      if (!pruner.regrows && drop === null) applySelection(arena);
       opts.onProgress?.({ iteration: k, iterations, density: participating ? survivors / participating : 1 });
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -146,10 +149,14 @@ export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise
  */
 function applySelection(arena: ParameterArena): void {
   const zero = loadNative().addon?.pruneZeroMasked;
-  const dense = arena.prunableParameters().every((e) => !e.param.compressed);
-  if (typeof zero === 'function' && arena.masksActive && arena.device === 'cpu' && dense) {
+  if (typeof zero === 'function' && zeroesInPlace(arena, false)) {
     zero(arena.values.subarray(0, arena.prunableLength), arena.masks);
   } else {
     arena.activateMasks();
   }
+}
+
+/** Whether pruned weights can be zeroed straight in the arena's values: masks bound, on the cpu, no layer compressed, no regrowth. */
+function zeroesInPlace(arena: ParameterArena, regrows: boolean): boolean {
+  return !regrows && arena.masksActive && arena.device === 'cpu' && arena.prunableParameters().every((e) => !e.param.compressed);
 }

@@ -20,6 +20,15 @@ class Args {
                                                  std::to_string(info.Length()));
   }
 
+  // A function whose last (max - min) arguments are optional.
+  Args(const Napi::CallbackInfo& info, const char* fn, size_t min, size_t max)
+      : info_(info), fn_(fn) {
+    if (info.Length() < min || info.Length() > max)
+      throw Napi::TypeError::New(info.Env(), std::string(fn) + ": expected " +
+                                                 std::to_string(min) + " to " + std::to_string(max) +
+                                                 " arguments, got " + std::to_string(info.Length()));
+  }
+
   Napi::Env env() const { return info_.Env(); }
 
   [[noreturn]] void type_error(size_t i, const char* name, const std::string& what) const {

@@ -60,20 +60,32 @@ Napi::Value ScoreKernel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The optional array whose dropped entries the selection zeroes (argument i): null, or a
+// Float32Array of length n that shares no memory with the scores or the mask.
+float* drop_values(const Args& args, size_t i, int64_t n, const float* scores, const float* mask) {
+  if (args.is_null(i)) return nullptr;
+  float* v = same_length(args, i, "values", n);
+  auto overlaps = [n](const float* a, const float* b) { return a < b + n && b < a + n; };
+  if (overlaps(v, scores) || overlaps(v, mask))
+    args.range_error("values", "shares memory with the scores or the mask; pass the weights to zero");
+  return v;
+}
+
 Napi::Value SelectTopK(const Napi::CallbackInfo& info) {
-  Args args(info, "selectTopK", 3);
+  Args args(info, "selectTopK", 3, 4);
   const int64_t n = args.length<float>(0, "scores");
   const float* scores = args.array<float>(0, "scores", n);
   const int64_t k = args.integer(1, "k", 0, n);
   float* mask = same_length(args, 2, "mask", n);
+  float* values = drop_values(args, 3, n, scores, mask);
   pai::SelectResult r;
-  run_kernel(info.Env(), "selectTopK", [&] { r = pai::select_top_k(scores, n, k, mask); });
+  run_kernel(info.Env(), "selectTopK", [&] { r = pai::select_top_k(scores, n, k, mask, values); });
   if (r.nan_index >= 0) throw_nan(args, r.nan_index);
   return Napi::Number::New(info.Env(), r.threshold);
 }
 
 Napi::Value SelectTopKSegments(const Napi::CallbackInfo& info) {
-  Args args(info, "selectTopKSegments", 4);
+  Args args(info, "selectTopKSegments", 4, 5);
   const int64_t n = args.length<float>(0, "scores");
   const float* scores = args.array<float>(0, "scores", n);
   const int64_t n_off = args.length<double>(1, "offsets");
@@ -86,6 +98,7 @@ Napi::Value SelectTopKSegments(const Napi::CallbackInfo& info) {
                                std::to_string(segments) + " (offsets.length - 1)");
   const double* ks_d = args.array<double>(2, "ks", segments);
   float* mask = same_length(args, 3, "mask", n);
+  float* values = drop_values(args, 4, n, scores, mask);
   std::vector<int64_t> offsets(n_off), ks(segments);
   for (int64_t s = 0; s < n_off; ++s)
     offsets[s] = integer_entry(args, "offsets", s, off[s], s == 0 ? 0 : offsets[s - 1], n);
@@ -95,7 +108,8 @@ Napi::Value SelectTopKSegments(const Napi::CallbackInfo& info) {
   std::vector<float> th(segments);
   pai::SelectResult r;
   run_kernel(info.Env(), "selectTopKSegments", [&] {
-    r = pai::select_top_k_segments(scores, offsets.data(), ks.data(), segments, mask, th.data());
+    r = pai::select_top_k_segments(scores, offsets.data(), ks.data(), segments, mask, th.data(),
+                                     values);
   });
   if (r.nan_index >= 0) throw_nan(args, r.nan_index);
   double* th_out = thresholds.Data();

@@ -19,7 +19,7 @@ namespace pai {
 namespace select_detail {
 
 Classified classify_baseline(const float* scores, int64_t len, uint32_t lo, uint32_t hi,
-                             float* mask, uint32_t* cand, int64_t cap) {
+                             float* mask, uint32_t* cand, int64_t cap, float* drop) {
   Classified r;
   for (int64_t i = 0; i < len; ++i) {
     const float f = scores[i];
@@ -32,6 +32,8 @@ Classified classify_baseline(const float* scores, int64_t len, uint32_t lo, uint
     } else if (key >= lo) {
       if (r.candidates < cap) cand[r.candidates] = static_cast<uint32_t>(i);
       ++r.candidates;
+    } else if (drop && key > kNegInfKey) {
+      drop[i] = 0.f;
     }
   }
   return r;
@@ -214,7 +216,8 @@ std::vector<uint32_t> sample_keys(const float* s, int64_t n) {
 
 // The sampled fast path. Returns false when the band missed (nothing reported yet; the
 // caller runs the radix path, which rewrites the whole mask).
-bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, SelectResult* out) {
+bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, float* zero,
+                    SelectResult* out) {
   std::vector<uint32_t> sample = sample_keys(s, n);
   // The k-th largest has n - k entries below it; in the sample, about p of them. The
   // band is +-4 standard deviations of that sample rank, plus slack.
@@ -254,7 +257,8 @@ bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, SelectRes
   std::vector<Classified> res(ch.count);
   const ClassifyFn classify = pick_classify();
   ch.each([&](int64_t c, int64_t i0, int64_t i1) {
-    res[c] = classify(s + i0, i1 - i0, lo, hi, mask + i0, cand.get() + base[c], cap[c]);
+    res[c] = classify(s + i0, i1 - i0, lo, hi, mask + i0, cand.get() + base[c], cap[c],
+                      zero ? zero + i0 : nullptr);
   });
 
   int64_t above = 0, candidates = 0;
@@ -282,11 +286,16 @@ bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, SelectRes
       left -= take[c];
     }
     ch.each([&](int64_t c, int64_t i0, int64_t i1) {
-      for (int64_t i = i0, t = take[c]; i < i1 && t > 0; ++i)
+      int64_t i = i0;
+      for (int64_t t = take[c]; i < i1 && t > 0; ++i)
         if (score_key(s[i]) == lo) {
           mask[i] = 1.f;
           --t;
         }
+      // The ties left over are dropped.
+      if (zero && lo > kNegInfKey)
+        for (; i < i1; ++i)
+          if (score_key(s[i]) == lo) zero[i] = 0.f;
     });
     out->threshold = key_score(lo);
     return true;
@@ -316,6 +325,8 @@ bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, SelectRes
       } else if (kk[j] == t.key && ties > 0) {
         m[idx[j]] = 1.f;
         --ties;
+      } else if (zero && kk[j] > kNegInfKey) {
+        zero[ch.begin(c) + idx[j]] = 0.f;
       }
     }
   }
@@ -323,24 +334,39 @@ bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, SelectRes
   return true;
 }
 
-SelectResult select_one(const float* s, int64_t n, int64_t k, float* mask, bool threaded) {
-  if (k <= 0 || k >= n) return select_all_or_none(s, n, k, mask, threaded);
-  if (threaded && n >= kSampleSize) {
-    SelectResult r;
-    if (select_sampled(s, n, k, mask, &r)) return r;
+// zero[i] = +0 where mask[i] == 0 and the entry is live (score above -inf): the
+// separate pass of the paths that do not drop entries as they classify them.
+void zero_dropped(const float* s, const float* mask, int64_t n, float* zero, bool threaded) {
+  Chunks ch(n, threaded);
+  ch.each([&](int64_t, int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i)
+      if (mask[i] == 0.f && score_key(s[i]) > kNegInfKey) zero[i] = 0.f;
+  });
+}
+
+SelectResult select_one(const float* s, int64_t n, int64_t k, float* mask, float* zero,
+                        bool threaded) {
+  SelectResult r;
+  if (k <= 0 || k >= n) {
+    r = select_all_or_none(s, n, k, mask, threaded);
+  } else if (threaded && n >= kSampleSize && select_sampled(s, n, k, mask, zero, &r)) {
+    return r;
+  } else {
+    r = select_radix(s, n, k, mask, threaded);
   }
-  return select_radix(s, n, k, mask, threaded);
+  if (zero && r.nan_index < 0) zero_dropped(s, mask, n, zero, threaded);
+  return r;
 }
 
 }  // namespace
 
-SelectResult select_top_k(const float* scores, int64_t n, int64_t k, float* mask) {
-  return select_one(scores, n, k, mask, true);
+SelectResult select_top_k(const float* scores, int64_t n, int64_t k, float* mask, float* zero) {
+  return select_one(scores, n, k, mask, zero, true);
 }
 
 SelectResult select_top_k_segments(const float* scores, const int64_t* offsets,
                                    const int64_t* ks, int64_t segments, float* mask,
-                                   float* thresholds) {
+                                   float* thresholds, float* zero) {
   // Small segments run whole, one per pool task; large ones use the pool themselves.
   std::vector<SelectResult> res(segments);
   std::vector<int64_t> small;
@@ -349,12 +375,12 @@ SelectResult select_top_k_segments(const float* scores, const int64_t* offsets,
   parallel_for(0, static_cast<int64_t>(small.size()), 1, [&](int64_t a, int64_t b) {
     for (int64_t j = a; j < b; ++j) {
       const int64_t g = small[j], o = offsets[g];
-      res[g] = select_one(scores + o, offsets[g + 1] - o, ks[g], mask + o, false);
+      res[g] = select_one(scores + o, offsets[g + 1] - o, ks[g], mask + o, zero ? zero + o : nullptr, false);
     }
   });
   for (int64_t g = 0; g < segments; ++g) {
     const int64_t o = offsets[g], len = offsets[g + 1] - o;
-    if (len >= kParallelMin) res[g] = select_one(scores + o, len, ks[g], mask + o, true);
+    if (len >= kParallelMin) res[g] = select_one(scores + o, len, ks[g], mask + o, zero ? zero + o : nullptr, true);
   }
   SelectResult out;
   out.threshold = segments > 0 ? res[0].threshold : kInf;

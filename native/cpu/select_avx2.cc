@@ -7,7 +7,7 @@
 namespace pai::select_detail {
 
 Classified classify_avx2(const float* scores, int64_t len, uint32_t lo, uint32_t hi,
-                         float* mask, uint32_t* cand, int64_t cap) {
+                         float* mask, uint32_t* cand, int64_t cap, float* drop) {
   Classified r;
   const __m256i slo = _mm256_set1_epi32(static_cast<int>(lo ^ 0x80000000u));
   const __m256i shi = _mm256_set1_epi32(static_cast<int>(hi ^ 0x80000000u));
@@ -15,6 +15,7 @@ Classified classify_avx2(const float* scores, int64_t len, uint32_t lo, uint32_t
   const __m256i inf = _mm256_set1_epi32(0x7f800000);
   const __m256i zero = _mm256_setzero_si256();
   const __m256 one = _mm256_set1_ps(1.f);
+  const __m256i sneg = _mm256_set1_epi32(static_cast<int>(kNegInfKey ^ 0x80000000u));
   int64_t above = 0, nc = 0;
   const int64_t body = len & ~int64_t(7);
   for (int64_t i = 0; i < body; i += 8) {
@@ -31,6 +32,11 @@ Classified classify_avx2(const float* scores, int64_t len, uint32_t lo, uint32_t
     const int gbits = _mm256_movemask_ps(_mm256_castsi256_ps(gt));
     above += __builtin_popcount(gbits);
     int in = ~(gbits | _mm256_movemask_ps(_mm256_castsi256_ps(lt))) & 0xff;
+    if (drop) {
+      const __m256i dropped = _mm256_and_si256(lt, _mm256_cmpgt_epi32(skey, sneg));
+      if (_mm256_movemask_ps(_mm256_castsi256_ps(dropped)))
+        _mm256_maskstore_ps(drop + i, dropped, _mm256_setzero_ps());
+    }
     while (in) {
       if (nc < cap) cand[nc] = static_cast<uint32_t>(i + __builtin_ctz(in));
       ++nc;
@@ -41,7 +47,8 @@ Classified classify_avx2(const float* scores, int64_t len, uint32_t lo, uint32_t
   r.candidates = nc;
   if (body < len) {
     Classified t = classify_baseline(scores + body, len - body, lo, hi, mask + body,
-                                     cand + (nc < cap ? nc : cap), nc < cap ? cap - nc : 0);
+                                     cand + (nc < cap ? nc : cap), nc < cap ? cap - nc : 0,
+                                     drop ? drop + body : nullptr);
     if (t.nan_index >= 0 && r.nan_index < 0) r.nan_index = body + t.nan_index;
     r.above += t.above;
     for (int64_t j = 0; j < t.candidates && nc + j < cap; ++j) cand[nc + j] += body;

@@ -7,7 +7,7 @@
 namespace pai::select_detail {
 
 Classified classify_avx512(const float* scores, int64_t len, uint32_t lo, uint32_t hi,
-                           float* mask, uint32_t* cand, int64_t cap) {
+                           float* mask, uint32_t* cand, int64_t cap, float* drop) {
   Classified r;
   const __m512i vlo = _mm512_set1_epi32(static_cast<int>(lo));
   const __m512i vhi = _mm512_set1_epi32(static_cast<int>(hi));
@@ -15,6 +15,7 @@ Classified classify_avx512(const float* scores, int64_t len, uint32_t lo, uint32
   const __m512i abs_mask = _mm512_set1_epi32(0x7fffffff);
   const __m512i inf = _mm512_set1_epi32(0x7f800000);
   const __m512 one = _mm512_set1_ps(1.f);
+  const __m512i neg_inf_key = _mm512_set1_epi32(static_cast<int>(kNegInfKey));
   const __m512i step = _mm512_set1_epi32(16);
   __m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   int64_t above = 0, nc = 0;
@@ -31,6 +32,12 @@ Classified classify_avx512(const float* scores, int64_t len, uint32_t lo, uint32
     const __mmask16 gt = _mm512_mask_cmpgt_epu32_mask(valid, key, vhi);
     const __mmask16 in = _mm512_mask_cmpge_epu32_mask(valid, key, vlo) & ~gt;
     _mm512_mask_storeu_ps(mask + i, valid, _mm512_maskz_mov_ps(gt, one));
+    if (drop) {
+      // Masked store: lines without a newly dropped entry are not touched.
+      const __mmask16 dropped = _mm512_mask_cmpgt_epu32_mask(valid, key, neg_inf_key) &
+                                _mm512_cmplt_epu32_mask(key, vlo);
+      if (dropped) _mm512_mask_storeu_ps(drop + i, dropped, _mm512_setzero_ps());
+    }
     above += __builtin_popcount(gt);
     if (in) {
       const int pop = __builtin_popcount(in);

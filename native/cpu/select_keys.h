@@ -35,17 +35,23 @@ struct Classified {
   int64_t nan_index = -1;  // first NaN in the chunk (local index), or -1
 };
 
+// Key of -Infinity, the score of entries that may not be kept (pruned weights); keys
+// above it are live.
+constexpr uint32_t kNegInfKey = 0x007fffffu;
+
 // One pass over scores[0, len): mask[i] = key > hi ? 1 : 0, and the local indices of
 // keys in [lo, hi] appended to cand while fewer than cap are stored (candidates keeps
-// counting past cap, which the caller reads as overflow). len < 2^31.
+// counting past cap, which the caller reads as overflow). When `drop` is not null,
+// drop[i] = +0 for the live entries below the band (key in (kNegInfKey, lo)), which are
+// dropped for sure; only those entries are stored. len < 2^31.
 using ClassifyFn = Classified (*)(const float* scores, int64_t len, uint32_t lo, uint32_t hi,
-                                  float* mask, uint32_t* cand, int64_t cap);
+                                  float* mask, uint32_t* cand, int64_t cap, float* drop);
 
 Classified classify_baseline(const float* scores, int64_t len, uint32_t lo, uint32_t hi,
-                             float* mask, uint32_t* cand, int64_t cap);
+                             float* mask, uint32_t* cand, int64_t cap, float* drop);
 Classified classify_avx2(const float* scores, int64_t len, uint32_t lo, uint32_t hi,
-                         float* mask, uint32_t* cand, int64_t cap);
+                         float* mask, uint32_t* cand, int64_t cap, float* drop);
 Classified classify_avx512(const float* scores, int64_t len, uint32_t lo, uint32_t hi,
-                           float* mask, uint32_t* cand, int64_t cap);
+                           float* mask, uint32_t* cand, int64_t cap, float* drop);
 
 }  // namespace pai::select_detail

@@ -16,6 +16,7 @@ describe('every scoring pruner', () => {
         const segments = pruneSegments(model.arena);
         const n = participatingCount(segments);
         const history: Float32Array[] = [];
+        const initial = model.arena.prunableValues.slice();
         const density = 0.07;
         const out = await pruneModel(model, {
           pruner: name,
@@ -30,11 +31,14 @@ describe('every scoring pruner', () => {
         if (scope === 'global') expect(out.survivors).toBe(keepCount(density, n));
         else for (const l of layers) expect(l.survivors).toBe(keepCount(density, l.params));
         expect(layers.reduce((a, l) => a + l.survivors, 0)).toBe(out.survivors);
-        // Pruned weights are exactly zero, and (except FORCE while it runs) masks only shrink.
+        // Pruned weights are exactly zero, survivors keep their exact initial values, and
+        // (except FORCE while it runs) masks only shrink.
         const v = model.arena.prunableValues;
+        let wrong = 0;
         model.arena.masks.forEach((m, i) => {
-          if (m === 0) expect(v[i]).toBe(0);
+          if (!Object.is(v[i], m === 0 ? 0 : initial[i])) wrong++;
         });
+        expect(wrong).toBe(0);
         if (name !== 'force') {
           for (let k = 1; k < history.length; k++) {
             for (let i = 0; i < history[k].length; i++) if (history[k - 1][i] === 0) expect(history[k][i]).toBe(0);
