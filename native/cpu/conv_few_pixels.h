@@ -37,8 +37,10 @@ void few_rows_dot_avx512(const float* w, const float* m, int64_t taps, int64_t r
 void few_taps_gather_avx512(const float* w, const float* m, int64_t taps, int64_t rows,
                             const float* gy_rows, int64_t p, int64_t k0, int64_t k1,
                             float* dcolT);
-// gw[r][k] = sum_q gy_rows[r][q] colT[q][k], times m[r][k] (exactly 0 where m is 0).
-void few_outer_avx512(const float* gy_rows, int64_t p, const float* colT, int64_t taps,
-                      const float* m, int64_t rows, float* gw);
+// gw[r][k] = sum_q gy_rows[r][q] colT[q * ldc + k], times m[r][k] (exactly 0 where m is
+// 0); gw and m are [rows][taps]. With `stream`, gw is written with streaming stores
+// (bypassing the caches) where it is aligned to allow them.
+void few_outer_avx512(const float* gy_rows, int64_t p, const float* colT, int64_t ldc,
+                      int64_t taps, const float* m, int64_t rows, float* gw, bool stream);
 
 }  // namespace pai::conv_detail

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "conv_few_pixels.h"
 
@@ -24,6 +25,12 @@ inline __mmask16 lanes(int64_t at, int64_t len) {
   const int64_t rem = len - at;
   if (rem >= 16) return static_cast<__mmask16>(0xffff);
   return rem > 0 ? static_cast<__mmask16>((1u << rem) - 1) : static_cast<__mmask16>(0);
+}
+
+// Lanes of the vector at offset `at` (negative allowed) of a run [0, len) that exist.
+inline __mmask16 range_lanes(int64_t at, int64_t len) {
+  const uint32_t below = at < 0 ? static_cast<uint32_t>(std::min<int64_t>(16, -at)) : 0;
+  return static_cast<__mmask16>(lanes(at, len) & (0xffffu << below));
 }
 
 }  // namespace
@@ -200,24 +207,34 @@ void few_taps_gather_avx512(const float* w, const float* m, int64_t taps, int64_
   }
 }
 
-void few_outer_avx512(const float* gy_rows, int64_t p, const float* colT, int64_t taps,
-                      const float* m, int64_t rows, float* gw) {
+void few_outer_avx512(const float* gy_rows, int64_t p, const float* colT, int64_t ldc,
+                      int64_t taps, const float* m, int64_t rows, float* gw, bool stream) {
   const __m512 zero = _mm512_setzero_ps();
-  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
-    const int nr = static_cast<int>(std::min<int64_t>(kBlock, rows - r0));
-    const float* g[kBlock];
-    for (int r = 0; r < kBlock; ++r) g[r] = gy_rows + (r0 + std::min(r, nr - 1)) * p;
-    for (int64_t ks = 0; ks < taps; ks += 16 * kBlock) {
-      const int64_t kn = std::min<int64_t>(16 * kBlock, taps - ks);
-      __mmask16 l[kBlock];
-      for (int v = 0; v < kBlock; ++v) l[v] = lanes(16 * v, kn);
+  // Streaming stores go on a vector grid shifted so that whole vectors are 64-byte
+  // aligned; with taps a multiple of 16 every row has the same shift. The vectors at the
+  // ends of a row are partial and stored plainly.
+  const auto addr = reinterpret_cast<uintptr_t>(gw);
+  stream = stream && taps % 16 == 0 && addr % 4 == 0;
+  const int64_t shift = stream ? static_cast<int64_t>(addr / 4 % 16) : 0;
+  // Tap blocks outer: a block's patch columns (p x 64 taps) stay in L1 over all rows.
+  for (int64_t ks = -shift; ks < taps; ks += 16 * kBlock) {
+    __mmask16 l[kBlock];
+    bool whole[kBlock];
+    for (int v = 0; v < kBlock; ++v) {
+      l[v] = range_lanes(ks + 16 * v, taps);
+      whole[v] = stream && l[v] == static_cast<__mmask16>(0xffff);
+    }
+    for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+      const int nr = static_cast<int>(std::min<int64_t>(kBlock, rows - r0));
+      const float* g[kBlock];
+      for (int r = 0; r < kBlock; ++r) g[r] = gy_rows + (r0 + std::min(r, nr - 1)) * p;
       __m512 acc[kBlock][kBlock];
 #pragma GCC unroll 4
       for (int r = 0; r < kBlock; ++r)
 #pragma GCC unroll 4
         for (int v = 0; v < kBlock; ++v) acc[r][v] = zero;
       for (int64_t q = 0; q < p; ++q) {
-        const float* c = colT + q * taps + ks;
+        const float* c = colT + q * ldc + ks;
         __m512 cv[kBlock];
 #pragma GCC unroll 4
         for (int v = 0; v < kBlock; ++v) cv[v] = _mm512_maskz_loadu_ps(l[v], c + 16 * v);
@@ -228,8 +245,12 @@ void few_outer_avx512(const float* gy_rows, int64_t p, const float* colT, int64_
           for (int v = 0; v < kBlock; ++v) acc[r][v] = _mm512_fmadd_ps(gr, cv[v], acc[r][v]);
         }
       }
-      for (int r = 0; r < nr; ++r) {
+      // Unrolled with constant indices, so that acc stays in registers.
+#pragma GCC unroll 4
+      for (int r = 0; r < kBlock; ++r) {
+        if (r >= nr) break;
         float* d = gw + (r0 + r) * taps + ks;
+#pragma GCC unroll 4
         for (int v = 0; v < kBlock; ++v) {
           __m512 out = acc[r][v];
           if (m) {
@@ -237,11 +258,14 @@ void few_outer_avx512(const float* gy_rows, int64_t p, const float* colT, int64_
             const __m512 mv = _mm512_maskz_loadu_ps(l[v], m + (r0 + r) * taps + ks + 16 * v);
             out = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(mv, zero, _CMP_NEQ_UQ), out, mv);
           }
-          _mm512_mask_storeu_ps(d + 16 * v, l[v], out);
+          if (whole[v]) _mm512_stream_ps(d + 16 * v, out);
+          else _mm512_mask_storeu_ps(d + 16 * v, l[v], out);
         }
       }
     }
   }
+  // Streaming stores are weakly ordered: drain them before the caller's join publishes gw.
+  if (stream) _mm_sfence();
 }
 
 }  // namespace pai::conv_detail
