@@ -119,6 +119,10 @@ export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise
       const drop = k > 1 && zeroesInPlace(arena, pruner.regrows === true) ? arena.values.subarray(0, arena.prunableLength) : null;
       survivors = selectMask(scores, segments, dk, arena.masks, { scope, current: arena.masks, regrow: pruner.regrows, invert: opts.invert, prepared: ctx.prepared, drop });
       if (!pruner.regrows && drop === null) applySelection(arena);
+      // Every pruned weight is now exactly 0; if no live one is, that stays true (the
+      // selection zeroes what it drops, survivors keep their values), so later scoring
+      // passes need not read the masks.
+      if (k === 1 && iterations >= 3 && zeroesInPlace(arena, pruner.regrows === true)) ctx.prunedAreZero = noLiveZero(arena);
       opts.onProgress?.({ iteration: k, iterations, density: participating ? survivors / participating : 1 });
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -154,6 +158,14 @@ function applySelection(arena: ParameterArena): void {
   } else {
     arena.activateMasks();
   }
+}
+
+/** Whether no live (mask 1) prunable weight is exactly 0. */
+function noLiveZero(arena: ParameterArena): boolean {
+  const v = arena.values;
+  const m = arena.masks;
+  for (let i = 0; i < m.length; i++) if (v[i] === 0 && m[i] !== 0) return false;
+  return true;
 }
 
 /** Whether pruned weights can be zeroed straight in the arena's values: masks bound, on the cpu, no layer compressed, no regrowth. */

@@ -35,6 +35,12 @@ export interface ScoreContext {
    * exclude pruned weights, invert and check the scores itself. Reset by the loop.
    */
   prepared?: Float64Array | null;
+  /**
+   * Set by the loop once it has checked that a prunable weight is exactly 0 if and only if
+   * it is pruned (and keeps it so): scoring the arena's own weights then tells pruned from
+   * live by the weight, without reading the masks.
+   */
+  prunedAreZero?: boolean;
 }
 
 /** A pruning method: a scorer plugged into the pruning loop, with the reference defaults. */

@@ -42,7 +42,7 @@ export function writeSegmentScores(ctx: ScoreContext, index: number, kind: Score
     prepared[index] = s.length;
     return;
   }
-  const mask = ctx.excludePruned === false ? null : ctx.arena.masks.subarray(s.offset, s.offset + s.length);
+  const mask = ctx.excludePruned === false ? null : ctx.prunedAreZero === true && isArenaView(ctx, s.offset, theta) ? theta : ctx.arena.masks.subarray(s.offset, s.offset + s.length);
   const invert = ctx.invert === true;
   let bad = -1;
   const native = loadNative().addon?.pruneScores;
@@ -79,4 +79,14 @@ export function writeArenaScores(ctx: ScoreContext, kind: ScoreKind, theta: Floa
     const end = s.offset + s.length;
     writeSegmentScores(ctx, i, kind, theta.subarray(s.offset, end), g === null ? null : g.subarray(s.offset, end));
   });
+}
+
+/**
+ * Whether `theta` is the arena's own weights at `offset`: when pruned weights are exactly 0
+ * and live ones are not (ctx.prunedAreZero), they are their own mask, read in the same
+ * cache lines as the weights instead of another pass over the masks.
+ */
+function isArenaView(ctx: ScoreContext, offset: number, theta: Float32Array): boolean {
+  const values = ctx.arena.values;
+  return theta.buffer === values.buffer && theta.byteOffset === values.byteOffset + offset * 4;
 }
