@@ -21,9 +21,8 @@ constexpr int64_t kTapBlock = 64;  // taps per input-gradient block
 // streaming stores, about twice as fast to memory as plain ones (no read for ownership).
 constexpr int64_t kStreamFloats = int64_t{1} << 19;
 
-bool suits(const Conv2dShape& s) {
-  return active_isa() == Isa::Avx512 && s.c != s.groups &&
-         s.n * s.out_h() * s.out_w() <= kFewPixels;
+bool suits(const Conv2dShape& s, int64_t most = kFewPixels) {
+  return active_isa() == Isa::Avx512 && s.c != s.groups && s.n * s.out_h() * s.out_w() <= most;
 }
 
 // Calls visit(q, k, offset) for every (batch pixel q, tap k) of group g whose input
@@ -80,11 +79,43 @@ void over_row_blocks(int64_t rows, F fn) {
 
 }  // namespace
 
+// out[b, g * og + r, pix] = y[r * ldy + b * plane + pix] + bias.
+void write_rows(const Conv2dShape& s, int64_t g, const float* y, int64_t ldy, const float* bias,
+                float* out) {
+  const int64_t og = s.o / s.groups, plane = s.out_h() * s.out_w();
+  for (int64_t b = 0; b < s.n; ++b)
+    for (int64_t r = 0; r < og; ++r) {
+      const float add = bias ? bias[g * og + r] : 0.f;
+      float* dst = out + (b * s.o + g * og + r) * plane;
+      const float* src = y + r * ldy + b * plane;
+      for (int64_t i = 0; i < plane; ++i) dst[i] = src[i] + add;
+    }
+}
+
 bool few_pixels_forward(const Conv2dShape& s, const float* x, const float* weight,
                         const float* mask, const float* bias, float* out) {
-  if (!suits(s)) return false;
-  const int64_t og = s.o / s.groups, taps = (s.c / s.groups) * s.kh * s.kw;
+  if (!suits(s, kLanePixels)) return false;
+  const int64_t og = s.o / s.groups, cg = s.c / s.groups, taps = cg * s.kh * s.kw;
   const int64_t plane = s.out_h() * s.out_w(), p = s.n * plane;
+  if (p > 8) {
+    // Pixels across the lanes: col[k][q] as im2col writes it, rows padded to whole vectors.
+    const int64_t ldc = (p + 15) / 16 * 16, rb = lanes_rows_per_block(ldc);
+    const PatchShape ps = patch_of(s);
+    float* col = workspace(0, taps * ldc);
+    float* y = workspace(1, og * ldc);
+    for (int64_t g = 0; g < s.groups; ++g) {
+      im2col(ps, x + g * cg * s.h * s.w, 0, taps, 0, p, col, ColumnLayout::rows(ldc));
+      const float* wg = weight + g * og * taps;
+      const float* mg = mask ? mask + g * og * taps : nullptr;
+      parallel_for(0, (og + rb - 1) / rb, 1, [&](int64_t b0, int64_t b1) {
+        const int64_t r0 = b0 * rb, r1 = std::min(og, b1 * rb);
+        lanes_forward_avx512(wg + r0 * taps, mg ? mg + r0 * taps : nullptr, taps, r1 - r0, col,
+                             ldc, y + r0 * ldc);
+      });
+      write_rows(s, g, y, ldc, bias, out);
+    }
+    return true;
+  }
   float* colT = workspace(0, p * taps);
   float* y = workspace(1, og * p);
   for (int64_t g = 0; g < s.groups; ++g) {
@@ -92,16 +123,10 @@ bool few_pixels_forward(const Conv2dShape& s, const float* x, const float* weigh
     const float* wg = weight + g * og * taps;
     const float* mg = mask ? mask + g * og * taps : nullptr;
     over_row_blocks(og, [&](int64_t r0, int64_t r1) {
-      few_rows_dot_avx512(wg + r0 * taps, mg ? mg + r0 * taps : nullptr, taps, r1 - r0, colT, p,
-                          y + r0 * p);
+      few_rows_dot_avx512(wg + r0 * taps, mg ? mg + r0 * taps : nullptr, taps, r1 - r0, colT,
+                          taps, p, y + r0 * p);
     });
-    for (int64_t b = 0; b < s.n; ++b)
-      for (int64_t r = 0; r < og; ++r) {
-        const float add = bias ? bias[g * og + r] : 0.f;
-        float* dst = out + (b * s.o + g * og + r) * plane;
-        const float* src = y + r * p + b * plane;
-        for (int64_t i = 0; i < plane; ++i) dst[i] = src[i] + add;
-      }
+    write_rows(s, g, y, p, bias, out);
   }
   return true;
 }

@@ -18,6 +18,11 @@ constexpr int64_t kFewPixels = 16;
 // to a multiple of this.
 constexpr int64_t kGatherPixels = 4;
 
+// Largest batch-pixel count the forward takes: from 9 pixels on it runs the pixel-lane
+// kernel (conv_pixel_lanes_avx512.cc), which keeps the VGG 8x8 maps at batch 1 off the
+// packed path too.
+constexpr int64_t kLanePixels = 64;
+
 // Each returns false, doing nothing, where the shape or the ISA does not suit (the caller
 // then runs the general path); otherwise it computes exactly what the conv2d_* entry does.
 bool few_pixels_forward(const Conv2dShape& s, const float* x, const float* weight,
@@ -29,9 +34,15 @@ bool few_pixels_grad_weight(const Conv2dShape& s, const float* x, const float* g
 
 // AVX-512 kernels over one group, with row-major operands: w and m are [rows][taps],
 // colT and dcolT are [p][taps], gy_rows is [rows][p]; m may be null.
-// y[r * p + q] = sum_k (w * m)[r][k] colT[q][k], for r < rows.
+// y[r * p + q] = sum_k (w * m)[r][k] colT[q * ldc + k], for r < rows.
 void few_rows_dot_avx512(const float* w, const float* m, int64_t taps, int64_t rows,
-                         const float* colT, int64_t p, float* y);
+                         const float* colT, int64_t ldc, int64_t p, float* y);
+// y[r * ldc + q] = sum_k (w * m)[r][k] col[k * ldc + q] for r < rows and q < ldc; ldc
+// is a multiple of 16 up to 64; col and y are 64-byte aligned.
+void lanes_forward_avx512(const float* w, const float* m, int64_t taps, int64_t rows,
+                          const float* col, int64_t ldc, float* y);
+// Weight rows per register block of lanes_forward_avx512 at that ldc.
+int64_t lanes_rows_per_block(int64_t ldc);
 // dcolT[q][k] = sum_r gy_rows[r][q] (w * m)[r][k], for k in [k0, k1), q < p; here
 // gy_rows is [rows][round_up(p, kGatherPixels)], zero past p.
 void few_taps_gather_avx512(const float* w, const float* m, int64_t taps, int64_t rows,

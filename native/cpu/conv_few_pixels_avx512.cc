@@ -13,7 +13,10 @@ namespace {
 
 constexpr int kBlock = 4;        // rows, pixels or vectors per register block
 static_assert(kBlock == kGatherPixels, "gy rows are padded to whole pixel blocks");
-constexpr int64_t kChunk = 1024;  // taps per forward chunk: 4 masked rows stay in L1
+#ifndef KCHUNK
+#define KCHUNK 1024
+#endif
+constexpr int64_t kChunk = KCHUNK;  // taps per forward chunk: 4 masked rows stay in L1
 // Weight rows per input-gradient block: their 64-tap slices (16 KB) stay in L1 as a copy.
 constexpr int64_t kGatherRows = 64;
 // The next row block is prefetched into L2: it arrives in time, and prefetching it into
@@ -36,7 +39,7 @@ inline __mmask16 range_lanes(int64_t at, int64_t len) {
 }  // namespace
 
 void few_rows_dot_avx512(const float* w, const float* m, int64_t taps, int64_t rows,
-                         const float* colT, int64_t p, float* y) {
+                         const float* colT, int64_t ldc, int64_t p, float* y) {
   alignas(64) float wm[kBlock * kChunk];
   // Vector partial sums per (row, pixel) across chunks; padded so a last pixel block
   // that overhangs p has somewhere to go.
@@ -68,7 +71,7 @@ void few_rows_dot_avx512(const float* w, const float* m, int64_t taps, int64_t r
       }
       for (int64_t q0 = 0; q0 < p; q0 += kBlock) {
         const float* cq[kBlock];
-        for (int j = 0; j < kBlock; ++j) cq[j] = colT + std::min(q0 + j, p - 1) * taps + k0;
+        for (int j = 0; j < kBlock; ++j) cq[j] = colT + std::min(q0 + j, p - 1) * ldc + k0;
         __m512 acc[kBlock][kBlock];
 #pragma GCC unroll 4
         for (int r = 0; r < kBlock; ++r)

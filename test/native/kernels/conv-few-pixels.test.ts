@@ -1,7 +1,8 @@
-// The batch-1 / few-pixel convolution paths (conv_few_pixels*: at most 16 batch pixels)
-// against float64 loops, dense and masked, on every ISA path: channels 1, 3 and primes,
-// 1x1 to 4x4 output planes, weight rows past one row block (64) and taps past one tap
-// block (64) with tails, stride, padding, dilation and groups. The gradients must also be
+// The batch-1 / few-pixel convolution paths (conv_few_pixels*, conv_pixel_lanes*: at most
+// 16 batch pixels, the forward up to 64) against float64 loops, dense and masked, on every
+// ISA path: channels 1, 3 and primes, 1x1 to 8x8 output planes, weight rows past one row
+// block (64) and taps past one tap block (64) with tails, stride, padding, dilation and
+// groups. The gradients must also be
 // bit-identical from run to run (pruning breaks score ties by index).
 import { addon, expectClose, onEveryIsa, randomArray, randomMask } from './kernel-check';
 
@@ -29,6 +30,10 @@ const cases: [string, Shape][] = [
   ['groups 2, 2x2 plane', shape({ c: 34, h: 2, w: 2, o: 130, groups: 2 })],
   ['dilation 2, padding 2, 1x3 plane', shape({ c: 5, h: 5, w: 3, o: 7, dh: 2, dw: 2, ph: 0, pw: 2 })],
   ['VGG-like 4x4, 128 -> 96 (whole tap blocks)', shape({ c: 128, h: 4, w: 4, o: 96 })],
+  ['8x8 plane, 19 -> 13 (forward: pixel lanes, 4 vectors, row-block tail)', shape({ c: 19, h: 8, w: 8, o: 13 })],
+  ['batch 3, 3x3 plane (27 pixels, 2 vectors)', shape({ n: 3, c: 11, h: 3, w: 3, o: 17 })],
+  ['batch 2, 5x5 -> 3x3 plane, stride 2, groups 3 (18 pixels)', shape({ n: 2, c: 9, h: 5, w: 5, o: 6, sh: 2, sw: 2, groups: 3 })],
+  ['batch 5, 3x3 plane, 1x1 kernel (45 pixels, 3 vectors)', shape({ n: 5, c: 7, h: 3, w: 3, o: 9, kh: 1, kw: 1, ph: 0, pw: 0 })],
 ];
 
 function args(s: Shape): number[] {
@@ -71,7 +76,7 @@ function oracle(s: Shape, x: Float32Array, wt: ArrayLike<number>, gy: Float32Arr
 describe.each(cases)('few-pixel conv2d: %s', (_name, s) => {
   const oh = outH(s), ow = outW(s);
   const nx = s.n * s.c * s.h * s.w, nw = s.o * (s.c / s.groups) * s.kh * s.kw, ny = s.n * s.o * oh * ow;
-  if (s.n * oh * ow > 16) throw new Error('not a few-pixel shape');
+  if (s.n * oh * ow > 64) throw new Error('not a few-pixel shape');
   const x = randomArray(nx), weight = randomArray(nw), gy = randomArray(ny), bias = randomArray(s.o);
   const mask = randomMask(nw);
   const dense = oracle(s, x, weight, gy);
