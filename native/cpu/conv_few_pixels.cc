@@ -1,6 +1,6 @@
 // Dispatch and data movement of the few-pixel convolutions (see conv_few_pixels.h): the
-// transposed patch matrix colT[q][k] of a group, gy regrouped as [channel][q], and the
-// scatter of results back to NCHW. The products run in the AVX-512 kernels, split over
+// patch matrix of a group (im2col's col[k][q] or its transpose colT[q][k]), gy regrouped
+// as [channel][q], and the scatter of results back to NCHW (col2im). The products run in the AVX-512 kernels, split over
 // the pool by weight rows (forward, weight gradient) or by taps (input gradient), so no
 // thread ever writes another's outputs.
 #include "conv_few_pixels.h"
@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "conv_gemm.h"
 #include "conv_lowering.h"
 #include "pai/cpu_features.h"
 #include "pai/parallel.h"
@@ -21,38 +22,18 @@ constexpr int64_t kTapBlock = 64;  // taps per input-gradient block
 // streaming stores, about twice as fast to memory as plain ones (no read for ownership).
 constexpr int64_t kStreamFloats = int64_t{1} << 19;
 
-bool suits(const Conv2dShape& s, int64_t most = kFewPixels) {
+bool suits(const Conv2dShape& s, int64_t most) {
   return active_isa() == Isa::Avx512 && s.c != s.groups && s.n * s.out_h() * s.out_w() <= most;
 }
 
-// Calls visit(q, k, offset) for every (batch pixel q, tap k) of group g whose input
-// position lies inside the image; offset indexes x (or gx) of shape [n, c, h, w].
-template <typename F>
-void each_patch_entry(const Conv2dShape& s, int64_t g, F visit) {
-  const int64_t cg = s.c / s.groups, oh = s.out_h(), ow = s.out_w();
-  for (int64_t b = 0; b < s.n; ++b)
-    for (int64_t oy = 0; oy < oh; ++oy)
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        const int64_t q = (b * oh + oy) * ow + ox;
-        for (int64_t ci = 0; ci < cg; ++ci) {
-          const int64_t plane = ((b * s.c) + g * cg + ci) * s.h;
-          for (int64_t ky = 0; ky < s.kh; ++ky) {
-            const int64_t iy = oy * s.sh - s.ph + ky * s.dh;
-            if (iy < 0 || iy >= s.h) continue;
-            for (int64_t kx = 0; kx < s.kw; ++kx) {
-              const int64_t ix = ox * s.sw - s.pw + kx * s.dw;
-              if (ix < 0 || ix >= s.w) continue;
-              visit(q, (ci * s.kh + ky) * s.kw + kx, (plane + iy) * s.w + ix);
-            }
-          }
-        }
-      }
-}
-
-// colT[q * ldc + k] = x at tap k of batch pixel q of group g (0 in the padding).
-void gather_patches(const Conv2dShape& s, const float* x, int64_t g, int64_t ldc, float* colT) {
-  std::memset(colT, 0, sizeof(float) * s.n * s.out_h() * s.out_w() * ldc);
-  each_patch_entry(s, g, [&](int64_t q, int64_t k, int64_t at) { colT[q * ldc + k] = x[at]; });
+// colT[q * ldc + k] = x at tap k of batch pixel q of group g (0 in the padding), through
+// im2col's k-major rows (col, [taps][round_up(p, 16)]) and a transpose.
+void patches_transposed(const Conv2dShape& s, const float* x, int64_t g, float* col,
+                        int64_t ldc, float* colT) {
+  const PatchShape ps = patch_of(s);
+  const int64_t p = s.n * ps.pixels(), ldq = (p + 15) / 16 * 16;
+  im2col(ps, x + g * ps.c * s.h * s.w, 0, ps.taps(), 0, p, col, ColumnLayout::rows(ldq));
+  transpose_pack(col, ldq, ps.taps(), p, ldc, colT);
 }
 
 // rows[c][q] = t[b, ch0 + c, pix] for q = b * plane + pix < n * plane, 0 up to `pitch`:
@@ -97,7 +78,7 @@ bool few_pixels_forward(const Conv2dShape& s, const float* x, const float* weigh
   if (!suits(s, kLanePixels)) return false;
   const int64_t og = s.o / s.groups, cg = s.c / s.groups, taps = cg * s.kh * s.kw;
   const int64_t plane = s.out_h() * s.out_w(), p = s.n * plane;
-  if (p > 8) {
+  if (p > kFewPixels) {
     // Pixels across the lanes: col[k][q] as im2col writes it, rows padded to whole vectors.
     const int64_t ldc = (p + 15) / 16 * 16, rb = lanes_rows_per_block(ldc);
     const PatchShape ps = patch_of(s);
@@ -118,8 +99,9 @@ bool few_pixels_forward(const Conv2dShape& s, const float* x, const float* weigh
   }
   float* colT = workspace(0, p * taps);
   float* y = workspace(1, og * p);
+  float* col = workspace(2, taps * 16);
   for (int64_t g = 0; g < s.groups; ++g) {
-    gather_patches(s, x, g, taps, colT);
+    patches_transposed(s, x, g, col, taps, colT);
     const float* wg = weight + g * og * taps;
     const float* mg = mask ? mask + g * og * taps : nullptr;
     over_row_blocks(og, [&](int64_t r0, int64_t r1) {
@@ -133,12 +115,14 @@ bool few_pixels_forward(const Conv2dShape& s, const float* x, const float* weigh
 
 bool few_pixels_grad_input(const Conv2dShape& s, const float* gy, const float* weight,
                            const float* mask, float* gx) {
-  if (!suits(s)) return false;
-  const int64_t og = s.o / s.groups, taps = (s.c / s.groups) * s.kh * s.kw;
-  const int64_t plane = s.out_h() * s.out_w(), p = s.n * plane;
+  if (!suits(s, kGradPixels)) return false;
+  const PatchShape ps = patch_of(s);
+  const int64_t og = s.o / s.groups, taps = ps.taps(), plane = ps.pixels(), p = s.n * plane;
   const int64_t pitch = (p + kGatherPixels - 1) / kGatherPixels * kGatherPixels;
+  const int64_t ldq = (p + 15) / 16 * 16;
   float* dcolT = workspace(0, p * taps);
   float* rows = workspace(1, og * pitch);
+  float* dcol = workspace(2, taps * ldq);
   std::memset(gx, 0, sizeof(float) * s.x_size());
   for (int64_t g = 0; g < s.groups; ++g) {
     channels_as_rows(gy, s.n, s.o, g * og, og, plane, pitch, rows);
@@ -149,14 +133,16 @@ bool few_pixels_grad_input(const Conv2dShape& s, const float* gy, const float* w
       few_taps_gather_avx512(wg, mg, taps, og, rows, p, b0 * kTapBlock,
                              std::min(taps, b1 * kTapBlock), dcolT);
     });
-    each_patch_entry(s, g, [&](int64_t q, int64_t k, int64_t at) { gx[at] += dcolT[q * taps + k]; });
+    // Back to k-major rows for col2im.
+    transpose_pack(dcolT, taps, p, taps, ldq, dcol);
+    col2im_add(ps, dcol, ColumnLayout::rows(ldq), 0, taps, 0, p, gx + g * ps.c * s.h * s.w);
   }
   return true;
 }
 
 bool few_pixels_grad_weight(const Conv2dShape& s, const float* x, const float* gy,
                             const float* mask, float* gw) {
-  if (!suits(s)) return false;
+  if (!suits(s, kGradPixels)) return false;
   const int64_t og = s.o / s.groups, taps = (s.c / s.groups) * s.kh * s.kw;
   const int64_t plane = s.out_h() * s.out_w(), p = s.n * plane;
   // Patch rows padded off a multiple of 4 KB: at a pitch of whole pages they would share
@@ -165,8 +151,9 @@ bool few_pixels_grad_weight(const Conv2dShape& s, const float* x, const float* g
   const bool stream = s.weight_size() >= kStreamFloats;
   float* colT = workspace(0, p * ldc);
   float* rows = workspace(1, og * p);
+  float* col = workspace(2, taps * ((p + 15) / 16 * 16));
   for (int64_t g = 0; g < s.groups; ++g) {
-    gather_patches(s, x, g, ldc, colT);
+    patches_transposed(s, x, g, col, ldc, colT);
     channels_as_rows(gy, s.n, s.o, g * og, og, plane, p, rows);
     const int64_t at = g * og * taps;
     over_row_blocks(og, [&](int64_t r0, int64_t r1) {

@@ -1,10 +1,11 @@
 // Internal: convolutions whose output has few pixels over the whole batch (n * oh * ow at
-// most kFewPixels), such as the last layers of a VGG at batch 1 (SynFlow's all-ones input).
-// There the products are matrix-vector-like: the forward and the input gradient are bound
-// by streaming the weights once, the weight gradient by writing it once. The general path
-// packs the weights (a second full copy) and pads the short reduction of the weight
-// gradient to a whole block; these kernels read the weights in place, the mask multiplied
-// in as they are loaded, over a small transposed patch matrix colT[q][k] kept in cache.
+// most 64), such as the last layers of a VGG at batch 1 (SynFlow's all-ones input).
+// There the products are matrix-vector-like: bound by streaming the weights once (forward,
+// input gradient) or writing the weight gradient once, or by the multiply-adds themselves
+// on a block held in L1. The general path packs the weights (a second full copy) and pads
+// the short reduction of the weight gradient to a whole block; these kernels read the
+// weights in place, the mask multiplied in as they are loaded, over a small patch matrix
+// (col[k][q], or its transpose colT[q][k]) kept in cache.
 #pragma once
 #include <cstdint>
 
@@ -12,16 +13,18 @@
 
 namespace pai::conv_detail {
 
-// Largest batch-pixel count (n * oh * ow) the few-pixel kernels take.
-constexpr int64_t kFewPixels = 16;
+// Largest batch-pixel count (n * oh * ow) of the forward's taps-across-lanes kernel;
+// from there to kLanePixels the forward puts the pixels across the lanes
+// (conv_pixel_lanes_avx512.cc), which wastes fewer lanes.
+constexpr int64_t kFewPixels = 8;
+constexpr int64_t kLanePixels = 64;
+// Largest batch-pixel count of the input and weight gradients: past the VGG 2x2 and 4x4
+// maps, their products stay compute-bound on the 8x8 ones too (a block of weights or
+// patches held in L1).
+constexpr int64_t kGradPixels = 64;
 // Batch pixels per register block of the input-gradient kernel; its gy rows are padded
 // to a multiple of this.
 constexpr int64_t kGatherPixels = 4;
-
-// Largest batch-pixel count the forward takes: from 9 pixels on it runs the pixel-lane
-// kernel (conv_pixel_lanes_avx512.cc), which keeps the VGG 8x8 maps at batch 1 off the
-// packed path too.
-constexpr int64_t kLanePixels = 64;
 
 // Each returns false, doing nothing, where the shape or the ISA does not suit (the caller
 // then runs the general path); otherwise it computes exactly what the conv2d_* entry does.
