@@ -9,6 +9,7 @@
 #include "sparse_batch_minor.h"
 #include "sparse_direct.h"
 #include "sparse_engine.h"
+#include "sparse_linear.h"
 #include "sparse_plan.h"
 
 namespace pai {
@@ -56,11 +57,7 @@ void sparse_conv2d_grad_weight(const Conv2dShape& s, const SparsePattern& w, con
 
 void sparse_linear_grad_weight(const SparsePattern& w, const float* x, const float* gy,
                                int64_t batch, float* gvalues) {
-  Conv2dShape s;
-  s.n = batch;
-  s.c = w.cols;
-  s.o = w.rows;
-  grad_weight(Grid(s), w, x, gy, gvalues);
+  linear_grad_weight(w, x, gy, batch, gvalues);
 }
 
 }  // namespace pai

@@ -8,6 +8,7 @@
 #include "sparse_batch_minor.h"
 #include "sparse_direct.h"
 #include "sparse_engine.h"
+#include "sparse_linear.h"
 #include "sparse_plan.h"
 
 namespace pai {
@@ -169,14 +170,6 @@ void grad_input(const Grid& g, const SparsePattern& w, const float* values, cons
                  });
 }
 
-Conv2dShape linear_shape(const SparsePattern& w, int64_t batch) {
-  Conv2dShape s;
-  s.n = batch;
-  s.c = w.cols;
-  s.o = w.rows;
-  return s;
-}
-
 }  // namespace
 
 void sparse_conv2d_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
@@ -195,12 +188,12 @@ void sparse_conv2d_grad_input(const Conv2dShape& s, const SparsePattern& w,
 
 void sparse_linear_forward(const SparsePattern& w, const float* values, const float* x,
                            int64_t batch, const float* bias, float* y) {
-  forward(sparse_detail::Grid(linear_shape(w, batch)), w, values, x, bias, y);
+  sparse_detail::linear_forward(w, values, x, batch, bias, y);
 }
 
 void sparse_linear_grad_input(const SparsePattern& w, const float* values, const float* gy,
                               int64_t batch, float* gx) {
-  grad_input(sparse_detail::Grid(linear_shape(w, batch)), w, values, gy, gx);
+  sparse_detail::linear_grad_input(w, values, gy, batch, gx);
 }
 
 }  // namespace pai

@@ -1,0 +1,115 @@
+// Drivers of the compressed linear layer (see sparse_linear.h): the batch in chunks, each
+// chunk's random-access operand transposed once by the thread that uses it, and the
+// features split into ranges only where there are too few chunks to keep the threads busy.
+#include "sparse_linear.h"
+
+#include <algorithm>
+
+#include "pai/cpu_features.h"
+#include "pai/parallel.h"
+#include "sparse_engine.h"
+#include "sparse_plan.h"
+
+namespace pai::sparse_detail {
+namespace {
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+const LinearKernels& active_linear_kernels() {
+  switch (active_isa()) {
+    case Isa::Avx512: return kLinearAvx512;
+    case Isa::Avx2: return kLinearAvx2;
+    default: return kLinearBaseline;
+  }
+}
+
+// The batch as `count` chunks of `rows` rows (nv vectors), the last one possibly shorter:
+// as few chunks as the widest kernel allows, with their sizes balanced.
+struct Chunks {
+  int64_t nv, rows, count;
+  Chunks(const LinearKernels& k, int64_t batch) {
+    const int64_t fewest = ceil_div(batch, k.max_nv * k.width);
+    nv = ceil_div(ceil_div(batch, fewest), k.width);
+    rows = nv * k.width;
+    count = ceil_div(batch, rows);
+  }
+  int64_t first(int64_t c) const { return c * rows; }
+  int64_t length(int64_t c, int64_t batch) const { return std::min(rows, batch - c * rows); }
+};
+
+// Chunk-local transposed copy of the calling thread, `features` x chunk rows.
+float* chunk_buffer(int64_t features, const Chunks& ch) {
+  return scratch<float>(kPackedInput, std::max<int64_t>(1, features * ch.rows));
+}
+
+// out [batch, rows] from the sparse matrix (ptr, idx, vals) with `rows` rows over src
+// [batch, cols]: out[b, r] = bias[r] + sum_j vals[j] src[b, idx[j]].
+void spmm_batch(const LinearKernels& k, const int32_t* ptr, const int32_t* idx, const float* vals,
+                const float* bias, int64_t rows, const float* src, int64_t cols, int64_t batch,
+                float* out) {
+  const Chunks ch(k, batch);
+  const int64_t groups = std::max<int64_t>(1, ceil_div(rows, k.width));
+  // Two tasks per thread at least; each range repacks its chunk, so no more than needed.
+  const int64_t ranges = std::min(groups, std::max<int64_t>(1, ceil_div(2 * num_threads(), ch.count)));
+  const LinearKernels::Spmm fn = k.spmm[ch.nv - 1];
+  parallel_for(0, ch.count * ranges, 1, [&](int64_t t0, int64_t t1) {
+    float* xt = chunk_buffer(cols, ch);
+    int64_t packed = -1;
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t c = t / ranges, rg = t % ranges;
+      const int64_t b0 = ch.first(c), len = ch.length(c, batch);
+      if (c != packed) {
+        k.pack(src + b0 * cols, len, cols, cols, xt, ch.rows);
+        packed = c;
+      }
+      const int64_t r0 = groups * rg / ranges * k.width;
+      const int64_t r1 = std::min(rows, groups * (rg + 1) / ranges * k.width);
+      if (r0 < r1) fn(ptr, idx, vals, bias, r0, r1, xt, len, out + b0 * rows, rows);
+    }
+  });
+}
+
+}  // namespace
+
+void linear_forward(const SparsePattern& w, const float* values, const float* x, int64_t batch,
+                    const float* bias, float* y) {
+  spmm_batch(active_linear_kernels(), w.row_ptr, w.col_idx, values, bias, w.rows, x, w.cols, batch, y);
+}
+
+void linear_grad_input(const SparsePattern& w, const float* values, const float* gy,
+                       int64_t batch, float* gx) {
+  // The values in column order, so that the transposed product streams them like the forward.
+  float* csc_values = scratch<float>(kValues, std::max<int64_t>(1, w.nnz));
+  parallel_for(0, w.nnz, 1 << 15, [&](int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; ++q) csc_values[q] = values[w.csc_pos[q]];
+  });
+  spmm_batch(active_linear_kernels(), w.col_ptr, w.csc_row, csc_values, nullptr, w.cols, gy, w.rows, batch, gx);
+}
+
+void linear_grad_weight(const SparsePattern& w, const float* x, const float* gy, int64_t batch,
+                        float* gvalues) {
+  std::fill(gvalues, gvalues + w.nnz, 0.f);
+  if (w.nnz == 0) return;
+  const LinearKernels& k = active_linear_kernels();
+  const Chunks ch(k, batch);
+  const LinearKernels::Sddmm fn = k.sddmm[ch.nv - 1];
+  // Chunks [c0, c1) of rows [r0, r1) into acc (indexed like gvalues).
+  auto run = [&](int64_t c0, int64_t c1, int64_t r0, int64_t r1, float* acc) {
+    float* xt = chunk_buffer(w.cols, ch);
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t b0 = ch.first(c), len = ch.length(c, batch);
+      k.pack(x + b0 * w.cols, len, w.cols, w.cols, xt, ch.rows);
+      fn(w.row_ptr, w.col_idx, r0, r1, gy + b0 * w.rows, w.rows, len, xt, acc);
+    }
+  };
+  auto rows = [&](int64_t r0, int64_t r1) { run(0, ch.count, r0, r1, gvalues); };
+  if (ch.count >= 2) {
+    sum_over_items(ch.count, w.nnz, gvalues, [&](int64_t c0, int64_t c1, float* acc) { run(c0, c1, 0, w.rows, acc); },
+                   w.rows, rows);
+  } else {
+    // One chunk: ranges of rows, each transposing the chunk again, so only a few of them.
+    parallel_for(0, w.rows, std::max<int64_t>(1, ceil_div(w.rows, 2 * num_threads())), rows);
+  }
+}
+
+}  // namespace pai::sparse_detail
