@@ -7,6 +7,7 @@
 // over a whole activation is made besides reading it and writing the result.
 #pragma once
 #include <cstdint>
+#include <cstddef>
 
 #include "pai/sparse.h"
 
@@ -35,6 +36,14 @@ struct LinearKernels {
   Spmm spmm[kMaxNv] = {};
   Sddmm sddmm[kMaxNv] = {};
 };
+// The first index i >= 0 at which &p[i] is aligned to a vector of `width` floats, modulo
+// width, when every row of a matrix with row stride ld shares that alignment; 0 otherwise.
+inline int64_t vector_phase(const float* p, int64_t ld, int64_t width) {
+  if (ld % width != 0) return 0;
+  const int64_t at = static_cast<int64_t>(reinterpret_cast<uintptr_t>(p) / sizeof(float));
+  return (width - at % width) % width;
+}
+
 extern const LinearKernels kLinearBaseline, kLinearAvx2, kLinearAvx512;
 
 // The compressed linear layer's passes, as declared in pai/sparse.h.

@@ -139,6 +139,30 @@ test('bitwise identical across thread counts on every path', () => {
   }
 });
 
+test('outputs at every offset from a cache line (the kernels align their stores to the output)', () => {
+  // Feature counts that are multiples of 16 give every output row the same alignment, so
+  // the kernels shift their 16-feature groups to it; views at offsets 0..15 floats cover
+  // every shift on every path, for both the forward (y) and the input gradient (gx).
+  for (const isa of PATHS) {
+    cpu.setIsa(isa);
+    for (let off = 0; off < 16; off++) {
+      const c = makeCase(37, 48, 32, 0.3, 100 + off, true);
+      const view = (n: number) => new Float32Array(n + 16).fill(NaN).subarray(off, off + n);
+      const { p, batch, inF, outF } = c;
+      const y = view(batch * outF), gx = view(batch * inF);
+      const x = view(batch * inF), gy = view(batch * outF);
+      x.set(c.x);
+      gy.set(c.gy);
+      cpu.setNumThreads(off % 2 === 0 ? 2 : 3);
+      cpu.sparseLinearForward(x, batch, inF, outF, p.rowPtr, p.colIdx, c.values, c.bias, y);
+      cpu.sparseLinearGradInput(gy, batch, inF, outF, p.colPtr, p.cscRow, p.cscPos, c.values, gx);
+      const want = denseMaskedLinear(c.x, c.gy, c.w, c.mask, c.bias, batch, inF, outF);
+      expect({ isa, off, y: relError(y, want.y) < TOL, gx: relError(gx, want.gx) < TOL }).toEqual({ isa, off, y: true, gx: true });
+    }
+  }
+  cpu.setNumThreads(initial.threads);
+});
+
 test('inputs are left unchanged and repeated calls agree', () => {
   const c = makeCase(70, 33, 45, 0.3, 21, true);
   const copies = [c.x, c.gy, c.values, c.bias!].map((a) => Float32Array.from(a));
