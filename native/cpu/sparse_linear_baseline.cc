@@ -15,6 +15,7 @@ struct V {
   static T set1(float x) { return _mm_set1_ps(x); }
   static T load(const float* p) { return _mm_loadu_ps(p); }
   static void store(float* p, T v) { _mm_storeu_ps(p, v); }
+  static T mul(T a, T b) { return _mm_mul_ps(a, b); }
   static T add(T a, T b) { return _mm_add_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
   static void transpose(const float* src, int64_t lds, float* dst, int64_t ldd) {

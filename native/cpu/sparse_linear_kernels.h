@@ -93,19 +93,18 @@ void sddmm(const int32_t* ptr, const int32_t* idx, int64_t r0, int64_t r1, const
            int64_t ldg, int64_t b_len, const float* xt, float* gv) {
   constexpr int64_t B = NV * W;
   alignas(64) float gt[W * B];
-  // Survivors [j, j + n) of a row whose chunk of the output gradient is at gr, W at a time
-  // (one accumulator each) so that the horizontal sums go through V::sum_group's shuffle
-  // tree; a short group repeats its last survivor and drops the repeats' sums.
-  auto group = [&](const float* gr, int64_t j, int64_t n, float* dst) {
+  // Survivors [j, j + n) of a row whose chunk of the output gradient is g (in registers),
+  // W at a time (one accumulator each) so that the horizontal sums go through
+  // V::sum_group's shuffle tree; a short group repeats its last survivor and drops the
+  // repeats' sums. Each survivor's chunk row is finished before the next one's address is
+  // formed, so that only one pointer is live (sixteen spilled to the stack otherwise).
+  auto group = [&](const typename V::T* gr, int64_t j, int64_t n, float* dst) {
     typename V::T acc[W];
-    const float* p[W];
     for (int64_t s = 0; s < W; ++s) {
-      acc[s] = V::zero();
-      p[s] = xt + static_cast<int64_t>(idx[j + (s < n ? s : n - 1)]) * B;
-    }
-    for (int i = 0; i < NV; ++i) {
-      const typename V::T gi = V::load(gr + i * W);
-      for (int64_t s = 0; s < W; ++s) acc[s] = V::fma(gi, V::load(p[s] + i * W), acc[s]);
+      const float* p = xt + static_cast<int64_t>(idx[j + (s < n ? s : n - 1)]) * B;
+      typename V::T a = V::mul(gr[0], V::load(p));
+      for (int i = 1; i < NV; ++i) a = V::fma(gr[i], V::load(p + i * W), a);
+      acc[s] = a;
     }
     V::sum_group(acc, dst);
   };
@@ -113,7 +112,8 @@ void sddmm(const int32_t* ptr, const int32_t* idx, int64_t r0, int64_t r1, const
     const int64_t n = r1 - g0 < W ? r1 - g0 : W;
     pack(g + g0, b_len, n, ldg, gt, B);
     for (int64_t r = 0; r < n; ++r) {
-      const float* gr = gt + r * B;
+      typename V::T gr[NV];
+      for (int i = 0; i < NV; ++i) gr[i] = V::load(gt + r * B + i * W);
       const int64_t j1 = ptr[g0 + r + 1];
       int64_t j = ptr[g0 + r];
       for (; j + W <= j1; j += W) group(gr, j, W, gv + j);
