@@ -58,8 +58,6 @@ void over_row_blocks(int64_t rows, F fn) {
   });
 }
 
-}  // namespace
-
 // out[b, g * og + r, pix] = y[r * ldy + b * plane + pix] + bias.
 void write_rows(const Conv2dShape& s, int64_t g, const float* y, int64_t ldy, const float* bias,
                 float* out) {
@@ -72,6 +70,8 @@ void write_rows(const Conv2dShape& s, int64_t g, const float* y, int64_t ldy, co
       for (int64_t i = 0; i < plane; ++i) dst[i] = src[i] + add;
     }
 }
+
+}  // namespace
 
 bool few_pixels_forward(const Conv2dShape& s, const float* x, const float* weight,
                         const float* mask, const float* bias, float* out) {

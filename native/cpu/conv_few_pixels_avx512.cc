@@ -1,6 +1,7 @@
-// AVX-512 kernels of the few-pixel convolutions (see conv_few_pixels.h). Each keeps a
-// 4 x 4 block of vector accumulators in registers: 4 weight rows by 4 pixels (forward),
-// 4 pixels by 64 taps (input gradient) or 4 rows by 64 taps (weight gradient).
+// AVX-512 kernels of the few-pixel convolutions (see conv_few_pixels.h), taps across the
+// lanes. Each keeps a 4 x 4 block of vector accumulators in registers: 4 weight rows by 4
+// pixels (forward, up to 8 pixels), 4 pixels by 64 taps (input gradient) or 4 rows by 64
+// taps (weight gradient).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -13,10 +14,7 @@ namespace {
 
 constexpr int kBlock = 4;        // rows, pixels or vectors per register block
 static_assert(kBlock == kGatherPixels, "gy rows are padded to whole pixel blocks");
-#ifndef KCHUNK
-#define KCHUNK 1024
-#endif
-constexpr int64_t kChunk = KCHUNK;  // taps per forward chunk: 4 masked rows stay in L1
+constexpr int64_t kChunk = 1024;  // taps per forward chunk: 4 masked rows stay in L1
 // Weight rows per input-gradient block: their 64-tap slices (16 KB) stay in L1 as a copy.
 constexpr int64_t kGatherRows = 64;
 // The next row block is prefetched into L2: it arrives in time, and prefetching it into
