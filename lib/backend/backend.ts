@@ -316,7 +316,8 @@ export interface Backend {
   ): void;
   /**
    * Gradient of batchNormReluTrainForward, the ReLU mask recomputed from x, the saved
-   * statistics and the same gamma / beta; ggamma / gbeta may be null.
+   * statistics and the same gamma / beta; ggamma / gbeta may be null. gxSum [c] (optional)
+   * receives the per-channel sums of gx: the bias gradient of a convolution feeding x.
    */
   batchNormReluBackward?(
     gy: Storage,
@@ -332,6 +333,7 @@ export interface Backend {
     gx: Storage,
     ggamma: Storage | null,
     gbeta: Storage | null,
+    gxSum?: Storage | null,
   ): void;
 
   /**
@@ -355,7 +357,7 @@ export interface Backend {
   /**
    * Gradient of batchNormReluMaxPoolTrainForward from gy [n, c, h/2, w/2]: each window's
    * winner (max pooling's first maximum) recomputed from x gets gy where its pre-activation
-   * is positive; gx [n, c, h, w]; ggamma / gbeta may be null.
+   * is positive; gx [n, c, h, w]; ggamma / gbeta may be null; gxSum as batchNormReluBackward's.
    */
   batchNormReluMaxPoolBackward?(
     gy: Storage,
@@ -372,6 +374,7 @@ export interface Backend {
     gx: Storage,
     ggamma: Storage | null,
     gbeta: Storage | null,
+    gxSum?: Storage | null,
   ): void;
 
   // ---- residual-block tail (optional: without them the op composes batchNorm, mul, add and relu) ----

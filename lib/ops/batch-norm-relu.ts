@@ -6,6 +6,7 @@ import { batchNorm, batchNormArgs, type BatchNormOptions } from './batch-norm';
 import { batchNormTrainGrad } from './batch-norm-grad';
 import { relu, reluGrad } from './relu';
 import { maxPool2d, maxPool2dBackward } from './max-pool2d';
+import { channelSumsBuffer, noteChannelSums } from './channel-sums';
 
 /** Narrower planes run unfused: their short rows cost the fused pool kernel more than it saves. */
 const MIN_FUSED_POOL_WIDTH = 16;
@@ -49,6 +50,7 @@ export function batchNormRelu(x: Tensor, opts: BatchNormOptions): Tensor {
       const gx = newTensor(be, x.dtype, x.shape, x.size);
       const gg = gamma && gamma.requiresGrad ? newTensor(be, x.dtype, gamma.shape, c) : null;
       const gb = beta && beta.requiresGrad ? newTensor(be, x.dtype, beta.shape, c) : null;
+      const sums = x.ndim === 4 ? channelSumsBuffer(x, c) : null;
       fusedBackward(
         gy.storage(op),
         x.storage(op),
@@ -63,7 +65,9 @@ export function batchNormRelu(x: Tensor, opts: BatchNormOptions): Tensor {
         gx.storage(op),
         gg ? gg.storage(op) : null,
         gb ? gb.storage(op) : null,
+        sums,
       );
+      if (sums !== null) noteChannelSums(gx, sums);
       return [gx, ...(gamma ? [gg] : []), ...(beta ? [gb] : [])];
     },
     [x, out, mean, meanLo, invstd],
@@ -133,6 +137,7 @@ export function batchNormReluMaxPool2d(x: Tensor, opts: BatchNormOptions): Tenso
       const gx = newTensor(be, x.dtype, x.shape, x.size);
       const gg = gamma && gamma.requiresGrad ? newTensor(be, x.dtype, gamma.shape, c) : null;
       const gb = beta && beta.requiresGrad ? newTensor(be, x.dtype, beta.shape, c) : null;
+      const sums = x.ndim === 4 ? channelSumsBuffer(x, c) : null;
       fusedBackward(
         gy.storage(op),
         x.storage(op),
@@ -148,7 +153,9 @@ export function batchNormReluMaxPool2d(x: Tensor, opts: BatchNormOptions): Tenso
         gx.storage(op),
         gg ? gg.storage(op) : null,
         gb ? gb.storage(op) : null,
+        sums,
       );
+      if (sums !== null) noteChannelSums(gx, sums);
       return [gx, ...(gamma ? [gg] : []), ...(beta ? [gb] : [])];
     },
     [x, mean, meanLo, invstd],

@@ -6,7 +6,7 @@ import { convGeometry, type Conv2dOptions } from './conv-geometry';
 import { conv2dGradInput } from './conv2d-grad-input';
 import { conv2dGradWeight } from './conv2d-grad-weight';
 import { checkMask, conv2dMaskedForwardKernel } from './masked-kernels';
-import { sum } from './sum';
+import { biasGradient } from './channel-sums';
 
 /** Options of {@link conv2d}: the geometry plus an optional weight mask. */
 export interface Conv2dCallOptions extends Conv2dOptions {
@@ -34,7 +34,7 @@ export function conv2dGeometry(x: Tensor, weight: Tensor, bias: Tensor | null, g
         const gx = x.requiresGrad ? conv2dGradInput(gy, weight, g, mask) : null;
         const gw = weight.requiresGrad ? conv2dGradWeight(x, gy, g, mask) : null;
         if (bias === null) return [gx, gw];
-        return [gx, gw, bias.requiresGrad ? sum(gy, [0, 2, 3]) : null];
+        return [gx, gw, bias.requiresGrad ? biasGradient(gy, out) : null];
       },
       mask === null ? [x, weight] : [x, weight, mask],
     );

@@ -10,7 +10,7 @@ import { formatShape } from '../tensor/shape';
 import { pair, type Conv2dOptions } from './conv-geometry';
 import { checkSame, checkTensor, finish, needsGrad, newTensor, record } from './dispatch';
 import { hostArray, sparseKernels } from './sparse-linear';
-import { sum } from './sum';
+import { biasGradient } from './channel-sums';
 
 /** The geometry of x [n, c, h, w] convolved with the compressed weight. */
 export function sparseConvGeometry(op: string, x: Tensor, w: CompressedWeight, opts: Conv2dOptions): Conv2dGeometry {
@@ -62,7 +62,7 @@ export function sparseConv2dGeometry(x: Tensor, w: CompressedWeight, values: Ten
       (gy) => {
         const gx = x.requiresGrad ? sparseConv2dGradInput(gy, w, values, g) : null;
         const gv = values.requiresGrad ? sparseConv2dGradWeight(x, gy, w, g) : null;
-        return bias !== null ? [gx, gv, bias.requiresGrad ? sum(gy, [0, 2, 3]) : null] : [gx, gv];
+        return bias !== null ? [gx, gv, bias.requiresGrad ? biasGradient(gy, out) : null] : [gx, gv];
       },
       [x, values],
     );

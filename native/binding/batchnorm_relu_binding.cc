@@ -52,7 +52,7 @@ Napi::Value TrainForward(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Backward(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormReluBackward", 13);
+  Args args(info, "batchNormReluBackward", 13, 14);
   const Dims d = read_dims(args, 2);
   const float* gy = args.array<float>(0, "gy", d.size());
   const float* x = args.array<float>(1, "x", d.size());
@@ -64,8 +64,9 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
   float* gx = args.array<float>(10, "gx", d.size());
   float* ggamma = optional<float>(args, 11, "ggamma", d.c);
   float* gbeta = optional<float>(args, 12, "gbeta", d.c);
+  float* gx_sum = info.Length() > 13 ? optional<float>(args, 13, "gxSum", d.c) : nullptr;
   pai::batch_norm_relu_backward(gy, x, d.n, d.c, d.hw, mean, mean_lo, invstd, gamma, beta, gx,
-                                ggamma, gbeta);
+                                ggamma, gbeta, gx_sum);
   return info.Env().Undefined();
 }
 
@@ -102,7 +103,7 @@ Napi::Value PoolTrainForward(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value PoolBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormReluMaxPoolBackward", 14);
+  Args args(info, "batchNormReluMaxPoolBackward", 14, 15);
   int64_t h, w;
   const Dims d = read_pool_dims(args, 2, &h, &w);
   const float* gy = args.array<float>(0, "gy", d.size() / 4);
@@ -115,8 +116,9 @@ Napi::Value PoolBackward(const Napi::CallbackInfo& info) {
   float* gx = args.array<float>(11, "gx", d.size());
   float* ggamma = optional<float>(args, 12, "ggamma", d.c);
   float* gbeta = optional<float>(args, 13, "gbeta", d.c);
+  float* gx_sum = info.Length() > 14 ? optional<float>(args, 14, "gxSum", d.c) : nullptr;
   pai::batch_norm_relu_max_pool_backward(gy, x, d.n, d.c, h, w, mean, mean_lo, invstd, gamma, beta,
-                                         gx, ggamma, gbeta);
+                                         gx, ggamma, gbeta, gx_sum);
   return info.Env().Undefined();
 }
 

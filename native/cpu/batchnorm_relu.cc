@@ -72,6 +72,14 @@ void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float ep
   }
 }
 
+void channel_totals(int64_t n, int64_t c, const double* row_sums, float* out) {
+  for (int64_t ch = 0; ch < c; ++ch) {
+    double s = 0.0;
+    for (int64_t b = 0; b < n; ++b) s += row_sums[b * c + ch];
+    out[ch] = static_cast<float>(s);
+  }
+}
+
 void gradient_coefficients(int64_t n, int64_t c, double count, const double* row_g,
                            const double* row_gd, const float* invstd, const float* gamma,
                            float* ggamma, float* gbeta, float* a, float* b, float* cc) {
@@ -114,9 +122,10 @@ void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t
 void batch_norm_relu_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_t hw,
                               const float* mean, const float* mean_lo, const float* invstd,
                               const float* gamma, const float* beta, float* gx, float* ggamma,
-                              float* gbeta) {
+                              float* gbeta, float* gx_sum) {
   if (batchnorm_relu_detail::use_span_path(c, hw)) {
-    batchnorm_relu_detail::span_backward(gy, x, n, c, hw, mean, mean_lo, invstd, gamma, beta, gx, ggamma, gbeta);
+    batchnorm_relu_detail::span_backward(gy, x, n, c, hw, mean, mean_lo, invstd, gamma, beta, gx, ggamma, gbeta,
+                                         gx_sum);
     return;
   }
   const auto& k = batchnorm_relu_detail::batchnorm_relu_kernels();
@@ -132,11 +141,15 @@ void batch_norm_relu_backward(const float* gy, const float* x, int64_t n, int64_
   std::vector<float> a(c), bcoef(c), ccoef(c);
   batchnorm_relu_detail::gradient_coefficients(n, c, count, row_g.data(), row_gd.data(), invstd, gamma,
                                                ggamma, gbeta, a.data(), bcoef.data(), ccoef.data());
+  // The row just written is summed while it is in L1 (no pass over gx of its own).
+  std::vector<double> row_s(gx_sum ? n * c : 0);
   for_rows(n * c, hw, [&](int64_t r) {
     const int64_t ch = r % c;
     k.masked_combine(gy + r * hw, x + r * hw, hw, mean[ch], mean_lo[ch], scale[ch],
                      beta ? beta[ch] : 0.f, a[ch], bcoef[ch], ccoef[ch], gx + r * hw);
+    if (gx_sum) row_s[r] = k.row_sum(gx + r * hw, hw);
   });
+  if (gx_sum) batchnorm_relu_detail::channel_totals(n, c, row_s.data(), gx_sum);
 }
 
 }  // namespace pai

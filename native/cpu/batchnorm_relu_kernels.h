@@ -40,6 +40,8 @@ struct BatchNormReluKernels {
   void (*span_masked_combine)(const float* gy, const float* x, const SpanParams& p,
                               const float* a, const float* b, const float* c, int64_t len,
                               float* gx);
+  // Sum of x[0, len) (float partial sums per block of lanes, then double).
+  double (*row_sum)(const float* x, int64_t len);
 };
 
 const BatchNormReluKernels& batchnorm_relu_kernels();  // for the active ISA
@@ -56,7 +58,7 @@ void span_normalize_relu(const float* x, int64_t n, int64_t c, int64_t hw, const
 void span_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_t hw,
                    const float* mean, const float* mean_lo, const float* invstd,
                    const float* gamma, const float* beta, float* gx, float* ggamma,
-                   float* gbeta);
+                   float* gbeta, float* gx_sum);
 extern const BatchNormReluKernels kBatchNormReluBaseline, kBatchNormReluAvx2,
     kBatchNormReluAvx512;
 
@@ -70,6 +72,10 @@ void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float ep
 void gradient_coefficients(int64_t n, int64_t c, double count, const double* row_g,
                            const double* row_gd, const float* invstd, const float* gamma,
                            float* ggamma, float* gbeta, float* a, float* b, float* cc);
+
+// The input gradient's per-channel sums from per-row sums (row (b, ch) at b c + ch), merged
+// in double in a fixed order: the gradient of the bias of a layer feeding this one.
+void channel_totals(int64_t n, int64_t c, const double* row_sums, float* out);
 
 // Runs f(row) for rows [0, rows) of len elements each, in parallel chunks of ~16k elements.
 template <class F>

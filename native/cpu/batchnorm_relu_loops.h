@@ -163,10 +163,24 @@ void span_masked_combine(const float* gy, const float* x, const SpanParams& p, c
   });
 }
 
+double row_sum(const float* x, int64_t len) {
+  double total = 0.0;
+  for (int64_t b0 = 0; b0 < len; b0 += kBlock) {
+    const int64_t b1 = b0 + kBlock < len ? b0 + kBlock : len;
+    vf acc = {};
+    int64_t i = b0;
+    for (; i + kLanes <= b1; i += kLanes) acc += vec::load(x + i);
+    if (i < b1) acc += load_partial(x + i, b1 - i);
+    total += lanes_sum(acc);
+  }
+  return total;
+}
+
 }  // namespace
 
 const BatchNormReluKernels PAI_BATCHNORM_RELU_TABLE{
     normalize_relu,       masked_gradient_sums,      masked_combine,     relu_backward,
-    span_shifted_moments, span_normalize_relu, span_masked_gradient_sums, span_masked_combine};
+    span_shifted_moments, span_normalize_relu, span_masked_gradient_sums, span_masked_combine,
+    row_sum};
 
 }  // namespace pai::batchnorm_relu_detail

@@ -57,7 +57,7 @@ void batch_norm_relu_max_pool_backward(const float* gy, const float* x, int64_t 
                                        int64_t h, int64_t w, const float* mean,
                                        const float* mean_lo, const float* invstd,
                                        const float* gamma, const float* beta, float* gx,
-                                       float* ggamma, float* gbeta) {
+                                       float* ggamma, float* gbeta, float* gx_sum) {
   const int64_t hw = h * w;
   const auto& k = batchnorm_relu_detail::batchnorm_relu_pool_kernels();
   std::vector<double> row_g(n * c, 0.0), row_gd(n * c, 0.0);
@@ -69,11 +69,15 @@ void batch_norm_relu_max_pool_backward(const float* gy, const float* x, int64_t 
   batchnorm_relu_detail::gradient_coefficients(n, c, static_cast<double>(n) * static_cast<double>(hw),
                                                row_g.data(), row_gd.data(), invstd, gamma, ggamma,
                                                gbeta, a.data(), bcoef.data(), ccoef.data());
+  const auto& sums = batchnorm_relu_detail::batchnorm_relu_kernels();
+  std::vector<double> row_s(gx_sum ? n * c : 0);
   batchnorm_relu_detail::for_rows(n * c, hw, [&](int64_t r) {
     const int64_t ch = r % c;
     const PlaneAffine p = plane_affine(ch, mean, mean_lo, invstd, gamma, beta);
     k.pooled_combine(gy + r * (hw / 4), x + r * hw, h, w, p, a[ch], bcoef[ch], ccoef[ch], gx + r * hw);
+    if (gx_sum) row_s[r] = sums.row_sum(gx + r * hw, hw);
   });
+  if (gx_sum) batchnorm_relu_detail::channel_totals(n, c, row_s.data(), gx_sum);
 }
 
 }  // namespace pai

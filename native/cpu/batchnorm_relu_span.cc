@@ -80,7 +80,7 @@ void span_normalize_relu(const float* x, int64_t n, int64_t c, int64_t hw, const
 void span_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_t hw,
                    const float* mean, const float* mean_lo, const float* invstd,
                    const float* gamma, const float* beta, float* gx, float* ggamma,
-                   float* gbeta) {
+                   float* gbeta, float* gx_sum) {
   const auto& k = batchnorm_relu_kernels();
   const int64_t len = c * hw;
   const Expanded e = expand_affine(c, hw, mean, mean_lo, invstd, gamma, beta);
@@ -102,9 +102,13 @@ void span_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_
     ccoef[ch] = static_cast<float>(-kk * sg[ch] / count);
   }
   const std::vector<float> ae = expand(a, hw), be = expand(bcoef, hw), ce = expand(ccoef, hw);
+  std::vector<double> row_s(gx_sum ? n * c : 0);
   for_samples(n, len, [&](int64_t b) {
     k.span_masked_combine(gy + b * len, x + b * len, p, ae.data(), be.data(), ce.data(), len, gx + b * len);
+    if (gx_sum)
+      for (int64_t ch = 0; ch < c; ++ch) row_s[b * c + ch] = k.row_sum(gx + b * len + ch * hw, hw);
   });
+  if (gx_sum) channel_totals(n, c, row_s.data(), gx_sum);
 }
 
 }  // namespace pai::batchnorm_relu_detail

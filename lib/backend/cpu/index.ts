@@ -305,10 +305,11 @@ export class CpuBackend extends ReferenceBackend {
     gx: unknown,
     ggamma: unknown,
     gbeta: unknown,
+    gxSum: unknown = null,
   ): void {
     const f = this.fn.batchNormReluBackward;
-    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, hw, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta);
-    else super.batchNormReluBackward(gy, x, n, c, hw, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta);
+    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, hw, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta, gxSum);
+    else super.batchNormReluBackward(gy, x, n, c, hw, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta, gxSum);
   }
 
   override batchNormReluMaxPoolTrainForward(
@@ -344,10 +345,11 @@ export class CpuBackend extends ReferenceBackend {
     gx: unknown,
     ggamma: unknown,
     gbeta: unknown,
+    gxSum: unknown = null,
   ): void {
     const f = this.fn.batchNormReluMaxPoolBackward;
-    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, h, w, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta);
-    else super.batchNormReluMaxPoolBackward(gy, x, n, c, h, w, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta);
+    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, h, w, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta, gxSum);
+    else super.batchNormReluMaxPoolBackward(gy, x, n, c, h, w, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta, gxSum);
   }
 
   override batchNormAddReluTrainForward(z: unknown, r: unknown, scale: unknown, n: number, c: number, hw: number, gamma: unknown, beta: unknown, eps: number, out: unknown, mean: unknown, meanLo: unknown, invstd: unknown): void {

@@ -132,3 +132,15 @@ function forEachPreact(
     }
   }
 }
+
+/** out[ch] = the sum of x [n, c, hw] over n and hw, in double: the bias gradient of a convolution whose output x is the gradient of. */
+export function channelSums(x: HostArray, n: number, c: number, hw: number, out: HostArray): void {
+  for (let ch = 0; ch < c; ch++) {
+    let s = 0;
+    for (let b = 0; b < n; b++) {
+      const base = (b * c + ch) * hw;
+      for (let i = 0; i < hw; i++) s += x[base + i];
+    }
+    out[ch] = s;
+  }
+}

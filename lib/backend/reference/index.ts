@@ -19,6 +19,7 @@ import * as masked from './masked';
 import * as pool from './pool';
 import * as bn from './batchnorm';
 import * as bnRelu from './batchnorm-relu';
+import { channelSums } from './batchnorm-relu';
 import * as bnReluPool from './batchnorm-relu-pool';
 import * as bnAddRelu from './batchnorm-add-relu';
 import { philoxNormal, philoxUniform } from './philox';
@@ -321,6 +322,7 @@ export class ReferenceBackend implements Backend {
     gx: unknown,
     ggamma: unknown,
     gbeta: unknown,
+    gxSum: unknown = null,
   ): void {
     bnRelu.batchNormReluBackward(
       gy as S,
@@ -337,6 +339,7 @@ export class ReferenceBackend implements Backend {
       ggamma as S | null,
       gbeta as S | null,
     );
+    if (gxSum) channelSums(gx as S, n, c, hw, gxSum as S);
   }
 
   batchNormReluMaxPoolTrainForward(
@@ -370,6 +373,7 @@ export class ReferenceBackend implements Backend {
     gx: unknown,
     ggamma: unknown,
     gbeta: unknown,
+    gxSum: unknown = null,
   ): void {
     bnReluPool.batchNormReluMaxPoolBackward(
       gy as S,
@@ -387,6 +391,7 @@ export class ReferenceBackend implements Backend {
       ggamma as S | null,
       gbeta as S | null,
     );
+    if (gxSum) channelSums(gx as S, n, c, h * w, gxSum as S);
   }
 
   batchNormAddReluTrainForward(z: unknown, r: unknown, scale: unknown, n: number, c: number, hw: number, gamma: unknown, beta: unknown, eps: number, out: unknown, mean: unknown, meanLo: unknown, invstd: unknown): void {

@@ -22,11 +22,13 @@ void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t
 // Gradient of batch_norm_relu_train_forward: with g = y > 0 ? gy : 0 (y recomputed from x),
 // xhat = ((x - mean) - mean_lo) invstd and m = n hw, gx = gamma invstd (g - sum(g) / m -
 // xhat sum(g xhat) / m), ggamma = sum(g xhat), gbeta = sum(g) per channel. ggamma / gbeta
-// may be null; gamma / beta must be what the forward was given.
+// may be null; gamma / beta must be what the forward was given. gx_sum (or null) receives
+// the per-channel sums of the gx written (the bias gradient of a convolution feeding x),
+// summed row by row while each row is in cache.
 void batch_norm_relu_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_t hw,
                               const float* mean, const float* mean_lo, const float* invstd,
                               const float* gamma, const float* beta, float* gx, float* ggamma,
-                              float* gbeta);
+                              float* gbeta, float* gx_sum = nullptr);
 
 // Training-mode batch norm, ReLU and 2x2 / stride-2 max pooling (h and w even): out
 // [n, c, h/2, w/2] = the maximum of max(y, 0) over each window (NaN if the window has
@@ -44,6 +46,6 @@ void batch_norm_relu_max_pool_backward(const float* gy, const float* x, int64_t 
                                        int64_t h, int64_t w, const float* mean,
                                        const float* mean_lo, const float* invstd,
                                        const float* gamma, const float* beta, float* gx,
-                                       float* ggamma, float* gbeta);
+                                       float* ggamma, float* gbeta, float* gx_sum = nullptr);
 
 }  // namespace pai

@@ -3,7 +3,7 @@
 // window maximum chosen as max pooling chooses it), the backward in float64 from the
 // same winners, and the unfused kernels (batchNormReluTrainForward, maxPool2dForward).
 // Quantized inputs make exact ties inside windows, so the tie rule is exercised.
-import { addon, expectClose, expectThrows, onEveryIsa, randomArray } from './kernel-check';
+import { addon, expectChannelSums, expectClose, expectThrows, onEveryIsa, randomArray } from './kernel-check';
 
 const f = Math.fround;
 
@@ -107,6 +107,15 @@ describe.each(cases)('batch norm + relu + max pool n %d c %d %dx%d (offset %s, s
       expectClose(`${isa} gx`, gx, want, { rtol: 2e-4, scale });
       expectClose(`${isa} gbeta`, gbN, gb, { rtol: 1e-4, atol: 1e-5 });
       expectClose(`${isa} ggamma`, ggN, gg, { rtol: 1e-4, atol: 1e-4 });
+      // gxSum with a shifted mean (see batchnorm-relu.test.ts): sums large enough to check.
+      // A positive gy keeps sum(g xhat) of the shifted statistics, so the sums, clear of 0.
+      const shifted = mean.map((v) => v + 0.25);
+      const gyPos = gy.map((v) => Math.abs(v) + 0.1);
+      const gx1 = new Float32Array(size).fill(NaN), gx2 = new Float32Array(size).fill(NaN), sums = new Float32Array(c).fill(NaN);
+      addon.batchNormReluMaxPoolBackward(gyPos, x, n, c, h, w, shifted, meanLo, invstd, g, b, gx1, null, null);
+      addon.batchNormReluMaxPoolBackward(gyPos, x, n, c, h, w, shifted, meanLo, invstd, g, b, gx2, null, null, sums);
+      expect(Buffer.from(gx2.buffer).equals(Buffer.from(gx1.buffer))).toBe(true);
+      expectChannelSums(`${isa} gxSum`, gx2, n, c, h * w, sums);
 
       // With gy = 1, gbeta counts the windows whose winner passes the ReLU: exact.
       addon.batchNormReluMaxPoolBackward(new Float32Array(pooled).fill(1), x, n, c, h, w, mean, meanLo, invstd, g, b, gx, null, gbN);
@@ -131,7 +140,7 @@ describe('batch norm + relu + max pool bad input', () => {
     expectThrows(() => addon.batchNormReluMaxPoolTrainForward(x, 2, 3, 4, 4, null, null, -1, out, c3(), c3(), c3()), 'RangeError', fwd, "'eps'");
     expectThrows(() => addon.batchNormReluMaxPoolTrainForward(x, 2, 3, 0, 4, null, null, 1e-5, out, c3(), c3(), c3()), 'RangeError', fwd, "'h'");
     const gx = new Float32Array(96);
-    expectThrows(() => addon.batchNormReluMaxPoolBackward(out, x, 2, 3, 4, 4, c3(), c3(), c3(), null, null, gx, null), 'TypeError', bwd, 'expected 14');
+    expectThrows(() => addon.batchNormReluMaxPoolBackward(out, x, 2, 3, 4, 4, c3(), c3(), c3(), null, null, gx, null), 'TypeError', bwd, 'expected 14 to 15');
     expectThrows(() => addon.batchNormReluMaxPoolBackward(new Float32Array(5), x, 2, 3, 4, 4, c3(), c3(), c3(), null, null, gx, null, null), 'RangeError', bwd, "'gy'");
     expectThrows(() => addon.batchNormReluMaxPoolBackward(out, x, 2, 3, 4, 4, c3(), c3(), c3(), null, null, new Float32Array(24), null, null), 'RangeError', bwd, "'gx'");
     expectThrows(() => addon.batchNormReluMaxPoolBackward(out, x, 2, 3, 4, 4, c3(), c3(), new Float32Array(1), null, null, gx, null, null), 'RangeError', bwd, "'invstd'");

@@ -1,7 +1,7 @@
 // Native fused batch norm + ReLU (train forward with saved statistics, backward with the
 // ReLU mask recomputed from x) and reluBackward, against float64 loops on every ISA path:
 // [n, c] and NCHW views, both the per-row and the per-sample span path, odd sizes, a large offset with a small spread, null gamma / beta.
-import { addon, expectClose, expectThrows, onEveryIsa, randomArray } from './kernel-check';
+import { addon, expectChannelSums, expectClose, expectThrows, onEveryIsa, randomArray } from './kernel-check';
 
 /** Forward statistics and output of relu(batchNorm(x)) in float64. */
 function forwardOracle(x: Float32Array, n: number, c: number, hw: number, gamma: Float32Array | null, beta: Float32Array | null, eps: number) {
@@ -103,6 +103,17 @@ describe.each(cases)('batch norm + relu n %d c %d hw %d (offset %s, spread %s)',
       expectClose(`${isa} ggamma`, gg, want.gg, { rtol: 2e-5, atol: 1e-6, scale: want.ggScale });
       addon.batchNormReluBackward(gy, x, n, c, hw, mean, meanLo, invstd, g, b, gx, null, null);
       expectClose(`${isa} gx without parameter gradients`, gx, want.gx, { rtol: 2e-4, scale: want.gxScale });
+      // gxSum: the per-channel sums of exactly the gx written (a convolution's bias gradient).
+      // With the batch's own statistics those sums vanish up to rounding, so a shifted mean
+      // (the kernel takes the statistics as given) makes them large enough to check.
+      // A positive gy keeps sum(g xhat) of the shifted statistics, so the sums, clear of 0.
+      const shifted = mean.map((v) => v + 0.25);
+      const gyPos = gy.map((v) => Math.abs(v) + 0.1);
+      const gx1 = new Float32Array(size).fill(NaN), gx2 = new Float32Array(size).fill(NaN), sums = new Float32Array(c).fill(NaN);
+      addon.batchNormReluBackward(gyPos, x, n, c, hw, shifted, meanLo, invstd, g, b, gx1, null, null);
+      addon.batchNormReluBackward(gyPos, x, n, c, hw, shifted, meanLo, invstd, g, b, gx2, null, null, sums);
+      expect(Buffer.from(gx2.buffer).equals(Buffer.from(gx1.buffer))).toBe(true);
+      expectChannelSums(`${isa} gxSum`, gx2, n, c, hw, sums);
 
       // With gy = 1, gbeta counts the elements the backward lets through: exactly the
       // forward's positive outputs (integer sums are exact), so the recomputed mask is the
@@ -162,7 +173,8 @@ describe('batch norm + relu bad input', () => {
     expectThrows(() => addon.batchNormReluTrainForward(x, 65536, 65536, 2, null, null, 1e-5, out, c3(), c3(), c3()), 'RangeError', fwd, '2^32');
 
     const gx = new Float32Array(24);
-    expectThrows(() => addon.batchNormReluBackward(x, x, 2, 3, 4, c3(), c3(), c3(), null, null, gx, null), 'TypeError', bwd, 'expected 13');
+    expectThrows(() => addon.batchNormReluBackward(x, x, 2, 3, 4, c3(), c3(), c3(), null, null, gx, null), 'TypeError', bwd, 'expected 13 to 14');
+    expectThrows(() => addon.batchNormReluBackward(x, x, 2, 3, 4, c3(), c3(), c3(), null, null, gx, null, null, new Float32Array(2)), 'RangeError', bwd, "'gxSum'");
     expectThrows(() => addon.batchNormReluBackward(x, x, 2, 3, 4, c3(), new Float32Array(2), c3(), null, null, gx, null, null), 'RangeError', bwd, "'meanLo'");
     expectThrows(() => addon.batchNormReluBackward(x, x, 2, 3, 4, c3(), c3(), c3(), null, new Float32Array(1), gx, null, null), 'RangeError', bwd, "'beta'");
     expectThrows(() => addon.batchNormReluBackward(x, x, 2, 3, 4, c3(), c3(), c3(), null, null, gx, null, new Float32Array(2)), 'RangeError', bwd, "'gbeta'");

@@ -100,3 +100,26 @@ export function expectThrows(fn: () => unknown, kind: 'TypeError' | 'RangeError'
     if (!(thrown as Error).message.includes(f)) throw new Error(`message '${(thrown as Error).message}' lacks '${f}'`);
   }
 }
+
+/**
+ * sums[ch] is the float64 sum of gx [n, c, hw] over n and hw, to float32 rounding of the
+ * terms' magnitude; unless gx is all zeros, some channel's sum must stand well clear of 0
+ * (else the check could not tell the sums from zeros).
+ */
+export function expectChannelSums(where: string, gx: Float32Array, n: number, c: number, hw: number, sums: Float32Array): void {
+  let informative = false;
+  let total = 0;
+  for (let ch = 0; ch < c; ch++) {
+    let s = 0;
+    let mag = 0;
+    for (let b = 0; b < n; b++)
+      for (let i = 0; i < hw; i++) {
+        s += gx[(b * c + ch) * hw + i];
+        mag += Math.abs(gx[(b * c + ch) * hw + i]);
+      }
+    total += mag;
+    if (Math.abs(s) > 1e-3 * mag) informative = true;
+    if (!(Math.abs(sums[ch] - s) <= 1e-6 * mag)) throw new Error(`${where}[${ch}] = ${sums[ch]}, want ${s} (terms' magnitude ${mag})`);
+  }
+  if (total > 0 && !informative) throw new Error(`${where}: every channel's sum is too close to 0 to tell the sums from zeros`);
+}
