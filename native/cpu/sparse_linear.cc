@@ -8,7 +8,6 @@
 #include "pai/cpu_features.h"
 #include "pai/parallel.h"
 #include "sparse_engine.h"
-#include "sparse_plan.h"
 
 namespace pai::sparse_detail {
 namespace {
@@ -23,6 +22,10 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 // 4096 x 4096 at 1%, batch 256: 32 rows 5% faster than 64 there, 64 rows 5% faster for
 // the weight gradient).
 constexpr int64_t kSpmmRows = 32, kSddmmRows = 64;
+// Parts of the batch summed separately by the weight gradient: enough for two threads to
+// balance each other on a busy machine; the copies' memory is capped.
+constexpr int64_t kWeightGradParts = 4;
+constexpr int64_t kMaxPartialFloats = int64_t(16) << 20;
 
 const LinearKernels& active_linear_kernels() {
   switch (active_isa()) {
@@ -103,28 +106,41 @@ void linear_grad_input(const SparsePattern& w, const float* values, const float*
 
 void linear_grad_weight(const SparsePattern& w, const float* x, const float* gy, int64_t batch,
                         float* gvalues) {
-  std::fill(gvalues, gvalues + w.nnz, 0.f);
   if (w.nnz == 0) return;
   const LinearKernels& k = active_linear_kernels();
   const Chunks ch(k, batch, kSddmmRows);
   const LinearKernels::Sddmm fn = k.sddmm[ch.nv - 1];
-  // Chunks [c0, c1) of rows [r0, r1) into acc (indexed like gvalues).
+  // Chunks [c0, c1) of rows [r0, r1) into acc (indexed like gvalues); the first chunk
+  // overwrites, so no buffer needs zeroing (every survivor belongs to one of the rows).
   auto run = [&](int64_t c0, int64_t c1, int64_t r0, int64_t r1, float* acc) {
     float* xt = chunk_buffer(w.cols, ch);
     for (int64_t c = c0; c < c1; ++c) {
       const int64_t b0 = ch.first(c), len = ch.length(c, batch);
       k.pack(x + b0 * w.cols, len, w.cols, w.cols, xt, ch.rows);
-      fn(w.row_ptr, w.col_idx, r0, r1, gy + b0 * w.rows, w.rows, len, xt, acc);
+      fn(w.row_ptr, w.col_idx, r0, r1, gy + b0 * w.rows, w.rows, len, xt, c == c0, acc);
     }
   };
   auto rows = [&](int64_t r0, int64_t r1) { run(0, ch.count, r0, r1, gvalues); };
-  if (ch.count >= 2) {
-    sum_over_items(ch.count, w.nnz, gvalues, [&](int64_t c0, int64_t c1, float* acc) { run(c0, c1, 0, w.rows, acc); },
-                   w.rows, rows);
-  } else {
-    // One chunk: ranges of rows, each transposing the chunk again, so only a few of them.
+  // Several chunks: a fixed number of parts of the batch (so that the result does not
+  // depend on the thread count), each summed into its own copy, the copies added in order.
+  // Each thread then transposes only its own chunks. One chunk, or copies too large: ranges
+  // of rows, each transposing every chunk again, so only a few of them.
+  const int64_t parts = std::min(kWeightGradParts, ch.count);
+  if (parts < 2 || (parts - 1) * w.nnz > kMaxPartialFloats) {
     parallel_for(0, w.rows, std::max<int64_t>(1, ceil_div(w.rows, 2 * num_threads())), rows);
+    return;
   }
+  float* copies = scratch<float>(kPartials, (parts - 1) * w.nnz);
+  parallel_for(0, parts, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p)
+      run(ch.count * p / parts, ch.count * (p + 1) / parts, 0, w.rows, p == 0 ? gvalues : copies + (p - 1) * w.nnz);
+  });
+  parallel_for(0, w.nnz, 1 << 14, [&](int64_t i0, int64_t i1) {
+    for (int64_t c = 0; c + 1 < parts; ++c) {
+      const float* copy = copies + c * w.nnz;
+      for (int64_t i = i0; i < i1; ++i) gvalues[i] += copy[i];
+    }
+  });
 }
 
 }  // namespace pai::sparse_detail

@@ -28,11 +28,12 @@ struct LinearKernels {
   using Spmm = void (*)(const int32_t* ptr, const int32_t* idx, const float* vals,
                         const float* bias, int64_t r0, int64_t r1, const float* xt,
                         int64_t b_len, float* out, int64_t ldo);
-  // For r in [r0, r1) and j in [ptr[r], ptr[r + 1]): gv[j] += sum_{b < b_len}
-  // g[b * ldg + r] * xt[idx[j] * NV * width + b]; xt's lanes at b >= b_len are zero.
+  // For r in [r0, r1) and j in [ptr[r], ptr[r + 1]): gv[j] (= if overwrite, else +=)
+  // sum_{b < b_len} g[b * ldg + r] * xt[idx[j] * NV * width + b]; xt's lanes at b >= b_len
+  // are zero.
   using Sddmm = void (*)(const int32_t* ptr, const int32_t* idx, int64_t r0, int64_t r1,
                          const float* g, int64_t ldg, int64_t b_len, const float* xt,
-                         float* gv);
+                         bool overwrite, float* gv);
   Spmm spmm[kMaxNv] = {};
   Sddmm sddmm[kMaxNv] = {};
 };

@@ -21,15 +21,15 @@ struct V {
   static T add(T a, T b) { return _mm256_add_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
   static void transpose(const float* src, int64_t lds, float* dst, int64_t ldd) { transpose8x8(src, lds, dst, ldd); }
-  // out[i] += the lane sum of v[i], i < 8, by a shuffle tree (see the AVX-512 path).
-  static void sum_group(const T* v, float* out) {
+  // Lane i of the result = the lane sum of v[i], i < 8, by a shuffle tree (see the AVX-512
+  // path).
+  static T sum_group(const T* v) {
     T a[4], b[2];
     for (int i = 0; i < 4; ++i)
       a[i] = _mm256_add_ps(_mm256_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm256_unpackhi_ps(v[2 * i], v[2 * i + 1]));
     for (int i = 0; i < 2; ++i)
       b[i] = _mm256_add_ps(_mm256_shuffle_ps(a[2 * i], a[2 * i + 1], 0x44), _mm256_shuffle_ps(a[2 * i], a[2 * i + 1], 0xEE));
-    const T s = _mm256_add_ps(_mm256_permute2f128_ps(b[0], b[1], 0x20), _mm256_permute2f128_ps(b[0], b[1], 0x31));
-    _mm256_storeu_ps(out, _mm256_add_ps(_mm256_loadu_ps(out), s));
+    return _mm256_add_ps(_mm256_permute2f128_ps(b[0], b[1], 0x20), _mm256_permute2f128_ps(b[0], b[1], 0x31));
   }
 };
 

@@ -26,9 +26,9 @@ struct V {
     permute_detail::transpose16(r);
     for (int i = 0; i < 16; ++i) _mm512_storeu_ps(dst + i * ldd, r[i]);
   }
-  // out[i] += the lane sum of v[i], i < 16. Each step adds pairs of half-width pieces, so
-  // the sixteen sums cost 15 adds and 30 shuffles instead of sixteen full reductions.
-  static void sum_group(const T* v, float* out) {
+  // Lane i of the result = the lane sum of v[i], i < 16. Each step adds pairs of half-width
+  // pieces, so the sixteen sums cost 15 adds and 30 shuffles instead of sixteen reductions.
+  static T sum_group(const T* v) {
     T a[8], b[4], c[2];
     for (int i = 0; i < 8; ++i)  // per 128-bit lane: v[2i] (0+2, 1+3), v[2i+1] likewise
       a[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
@@ -36,8 +36,7 @@ struct V {
       b[i] = _mm512_add_ps(_mm512_shuffle_ps(a[2 * i], a[2 * i + 1], 0x44), _mm512_shuffle_ps(a[2 * i], a[2 * i + 1], 0xEE));
     for (int i = 0; i < 2; ++i)  // 128-bit lanes added in pairs
       c[i] = _mm512_add_ps(_mm512_shuffle_f32x4(b[2 * i], b[2 * i + 1], 0x88), _mm512_shuffle_f32x4(b[2 * i], b[2 * i + 1], 0xDD));
-    const T s = _mm512_add_ps(_mm512_shuffle_f32x4(c[0], c[1], 0x88), _mm512_shuffle_f32x4(c[0], c[1], 0xDD));
-    _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out), s));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(c[0], c[1], 0x88), _mm512_shuffle_f32x4(c[0], c[1], 0xDD));
   }
 };
 

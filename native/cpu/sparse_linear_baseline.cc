@@ -27,11 +27,11 @@ struct V {
     _mm_storeu_ps(dst + 2 * ldd, r2);
     _mm_storeu_ps(dst + 3 * ldd, r3);
   }
-  // out[i] += the lane sum of v[i], i < 4: a transpose, then the rows added.
-  static void sum_group(const T* v, float* out) {
+  // Lane i of the result = the lane sum of v[i], i < 4: a transpose, then the rows added.
+  static T sum_group(const T* v) {
     T a = v[0], b = v[1], c = v[2], d = v[3];
     _MM_TRANSPOSE4_PS(a, b, c, d);
-    _mm_storeu_ps(out, _mm_add_ps(_mm_loadu_ps(out), _mm_add_ps(_mm_add_ps(a, b), _mm_add_ps(c, d))));
+    return _mm_add_ps(_mm_add_ps(a, b), _mm_add_ps(c, d));
   }
 };
 

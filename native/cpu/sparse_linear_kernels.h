@@ -90,7 +90,7 @@ void spmm(const int32_t* ptr, const int32_t* idx, const float* vals, const float
 
 template <int NV>
 void sddmm(const int32_t* ptr, const int32_t* idx, int64_t r0, int64_t r1, const float* g,
-           int64_t ldg, int64_t b_len, const float* xt, float* gv) {
+           int64_t ldg, int64_t b_len, const float* xt, bool overwrite, float* gv) {
   constexpr int64_t B = NV * W;
   alignas(64) float gt[W * B];
   // Survivors [j, j + n) of a row whose chunk of the output gradient is g (in registers),
@@ -106,7 +106,8 @@ void sddmm(const int32_t* ptr, const int32_t* idx, int64_t r0, int64_t r1, const
       for (int i = 1; i < NV; ++i) a = V::fma(gr[i], V::load(p + i * W), a);
       acc[s] = a;
     }
-    V::sum_group(acc, dst);
+    const typename V::T sums = V::sum_group(acc);
+    V::store(dst, overwrite ? sums : V::add(V::load(dst), sums));
   };
   for (int64_t g0 = r0; g0 < r1; g0 += W) {
     const int64_t n = r1 - g0 < W ? r1 - g0 : W;
@@ -120,7 +121,7 @@ void sddmm(const int32_t* ptr, const int32_t* idx, int64_t r0, int64_t r1, const
       if (j < j1) {
         alignas(64) float sums[W] = {};
         group(gr, j, j1 - j, sums);
-        for (int64_t s = 0; s < j1 - j; ++s) gv[j + s] += sums[s];
+        for (int64_t s = 0; s < j1 - j; ++s) gv[j + s] = overwrite ? sums[s] : gv[j + s] + sums[s];
       }
     }
   }
