@@ -33,6 +33,11 @@ function cases(quick: boolean): PruneCase[] {
   return list;
 }
 
+/** The case's name in tables, JSON and --filter, e.g. 'synflow x100 vgg16-bn c=1'. */
+function caseName(c: PruneCase): string {
+  return `${c.pruner} x${c.iterations} vgg16-bn c=${c.compression}`;
+}
+
 const stats = (xs: number[]): MetricStats => {
   const s = [...xs].sort((a, b) => a - b);
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1], n: s.length };
@@ -52,6 +57,7 @@ const suite: BenchSuite = {
     let id = 0;
     try {
       for (const c of cases(ctx.quick)) {
+        if (!ctx.wants(caseName(c))) continue;
         const ours: number[] = [];
         const theirs: number[] = [];
         let baselineError: string | null = null;
@@ -81,7 +87,7 @@ const suite: BenchSuite = {
         if (bridge) await bridge.release(caseId).catch(() => undefined);
         if (baselineError) ctx.note(`${c.pruner} c=${c.compression}: no PyTorch baseline (${baselineError})`);
         ctx.record({
-          case: `${c.pruner} x${c.iterations} vgg16-bn c=${c.compression}`,
+          case: caseName(c),
           metric: 's',
           higherIsBetter: false,
           value: stats(ours),
