@@ -1,13 +1,14 @@
-// Internal to the compressed linear layer. The batch is cut into chunks of up to 64 rows;
-// a chunk of the operand read at random (x in the forward pass and the weight gradient, the
-// output gradient in the input gradient) is transposed once into a batch-minor copy that
-// stays in the core's L2 cache, so that each survivor reads one contiguous run of the chunk's
-// rows. The operand read in order (the output gradient of the weight gradient) and the
-// result (y, gx) are transposed a tile of `width` features at a time, in L1, so no pass
-// over a whole activation is made besides reading it and writing the result.
+// Internal to the compressed linear layer. The batch is cut into chunks of a few dozen
+// rows; a chunk of the operand read at random (x in the forward pass and the weight
+// gradient, the output gradient in the input gradient) is transposed once into a
+// batch-minor copy that stays in the core's L2 cache, so that each survivor reads one
+// contiguous run of the chunk's rows. The operand read in order (the output gradient of the
+// weight gradient) and the result (y, gx) are transposed a tile of `width` features at a
+// time, in L1, so no pass over a whole activation is made besides reading it and writing
+// the result. The products are then bound by moving each survivor's run from L2 to L1.
 #pragma once
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 
 #include "pai/sparse.h"
 

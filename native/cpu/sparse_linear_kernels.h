@@ -111,6 +111,7 @@ void sddmm(const int32_t* ptr, const int32_t* idx, int64_t r0, int64_t r1, const
   };
   for (int64_t g0 = r0; g0 < r1; g0 += W) {
     const int64_t n = r1 - g0 < W ? r1 - g0 : W;
+    if (ptr[g0] == ptr[g0 + n]) continue;  // no survivors: skip the transpose (low density)
     pack(g + g0, b_len, n, ldg, gt, B);
     for (int64_t r = 0; r < n; ++r) {
       typename V::T gr[NV];
