@@ -107,6 +107,11 @@ function convCalls(cpu: NativeAddon, batch: number, c: number, o: number, hw: nu
   };
 }
 
+/** A density as the case names write it, e.g. '1%', '0.01%'. */
+function percent(density: number): string {
+  return `${+(density * 100).toPrecision(3)}%`;
+}
+
 /**
  * Our modes are timed back to back (warm, as in a training loop) for the records and the
  * speedups; each PyTorch comparison is a separate interleaved measurement, since running
@@ -120,6 +125,9 @@ async function benchLayer(
   params: Record<string, unknown>,
   densities: number[],
 ): Promise<void> {
+  // --filter matches a layer's label or any of its case names ('linear', 'conv3_1', 'compressed 1%').
+  const names = [`${label} ours dense`, `${label} dense-masked`, ...densities.map((d) => `${label} compressed ${percent(d)}`)];
+  if (!names.some((n) => ctx.wants(n))) return;
   const opts = { warmup: 1, repeat: ctx.quick ? 3 : 5 };
   const dense = ctx.measure(calls.dense, opts);
   ctx.record({ case: `${label} ours dense`, metric: 'ms', higherIsBetter: false, value: ms(dense), params: { ...params, mode: 'dense', density: 1 } });
@@ -140,7 +148,7 @@ async function benchLayer(
   for (const density of densities) {
     const comp = calls.compressed(density);
     const r = ctx.measure(comp.run, opts);
-    const pct = `${+(density * 100).toPrecision(3)}%`;
+    const pct = percent(density);
     const p = { ...params, mode: 'compressed', density, nnz: comp.nnz };
     ctx.record({ case: `${label} compressed ${pct}`, metric: 'ms', higherIsBetter: false, value: ms(r), params: p });
     // Speedup of compressed over our dense and over dense-masked (medians; min/max pair the extremes).
