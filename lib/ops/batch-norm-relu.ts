@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor/tensor';
-import type { Pool2dGeometry } from '../backend/backend';
+import type { Pool2dGeometry, Storage } from '../backend/backend';
 import { isGradEnabled } from '../autograd/grad-mode';
 import { finish, needsGrad, newTensor, record } from './dispatch';
 import { batchNorm, batchNormArgs, type BatchNormOptions } from './batch-norm';
@@ -47,28 +47,24 @@ export function batchNormRelu(x: Tensor, opts: BatchNormOptions): Tensor {
     (gy) => {
       // Under createGraph the gradient must itself be differentiable: the composition's.
       if (isGradEnabled()) return batchNormTrainGrad(reluGrad(gy, out), x, gamma, beta, eps);
-      const gx = newTensor(be, x.dtype, x.shape, x.size);
-      const gg = gamma && gamma.requiresGrad ? newTensor(be, x.dtype, gamma.shape, c) : null;
-      const gb = beta && beta.requiresGrad ? newTensor(be, x.dtype, beta.shape, c) : null;
-      const sums = x.ndim === 4 ? channelSumsBuffer(x, c) : null;
-      fusedBackward(
-        gy.storage(op),
-        x.storage(op),
-        n,
-        c,
-        hw,
-        mean.storage(op),
-        meanLo.storage(op),
-        invstd.storage(op),
-        gamma ? gamma.storage(op) : null,
-        beta ? beta.storage(op) : null,
-        gx.storage(op),
-        gg ? gg.storage(op) : null,
-        gb ? gb.storage(op) : null,
-        sums,
+      return fusedGradients(op, x, gamma, beta, c, (gx, gg, gb, sums) =>
+        fusedBackward(
+          gy.storage(op),
+          x.storage(op),
+          n,
+          c,
+          hw,
+          mean.storage(op),
+          meanLo.storage(op),
+          invstd.storage(op),
+          gamma ? gamma.storage(op) : null,
+          beta ? beta.storage(op) : null,
+          gx,
+          gg,
+          gb,
+          sums,
+        ),
       );
-      if (sums !== null) noteChannelSums(gx, sums);
-      return [gx, ...(gamma ? [gg] : []), ...(beta ? [gb] : [])];
     },
     [x, out, mean, meanLo, invstd],
   );
@@ -134,31 +130,51 @@ export function batchNormReluMaxPool2d(x: Tensor, opts: BatchNormOptions): Tenso
         be.maxPool2dForward(full.storage(op), g, scratch.storage(op), argmax);
         return batchNormTrainGrad(reluGrad(maxPool2dBackward(gy, argmax, g), full), x, gamma, beta, eps);
       }
-      const gx = newTensor(be, x.dtype, x.shape, x.size);
-      const gg = gamma && gamma.requiresGrad ? newTensor(be, x.dtype, gamma.shape, c) : null;
-      const gb = beta && beta.requiresGrad ? newTensor(be, x.dtype, beta.shape, c) : null;
-      const sums = x.ndim === 4 ? channelSumsBuffer(x, c) : null;
-      fusedBackward(
-        gy.storage(op),
-        x.storage(op),
-        n,
-        c,
-        h,
-        w,
-        mean.storage(op),
-        meanLo.storage(op),
-        invstd.storage(op),
-        gamma ? gamma.storage(op) : null,
-        beta ? beta.storage(op) : null,
-        gx.storage(op),
-        gg ? gg.storage(op) : null,
-        gb ? gb.storage(op) : null,
-        sums,
+      return fusedGradients(op, x, gamma, beta, c, (gx, gg, gb, sums) =>
+        fusedBackward(
+          gy.storage(op),
+          x.storage(op),
+          n,
+          c,
+          h,
+          w,
+          mean.storage(op),
+          meanLo.storage(op),
+          invstd.storage(op),
+          gamma ? gamma.storage(op) : null,
+          beta ? beta.storage(op) : null,
+          gx,
+          gg,
+          gb,
+          sums,
+        ),
       );
-      if (sums !== null) noteChannelSums(gx, sums);
-      return [gx, ...(gamma ? [gg] : []), ...(beta ? [gb] : [])];
     },
     [x, mean, meanLo, invstd],
   );
   return finish(op, out);
+}
+
+/**
+ * The gradients of a fused batch norm backward: allocates gx and the needed ggamma / gbeta,
+ * lets `kernel` write them with the per-channel sums of gx, records those sums for a
+ * convolution feeding x (its bias gradient), and returns [gx, ggamma?, gbeta?] in the
+ * order of the op's inputs.
+ */
+function fusedGradients(
+  op: string,
+  x: Tensor,
+  gamma: Tensor | null,
+  beta: Tensor | null,
+  c: number,
+  kernel: (gx: Storage, gg: Storage | null, gb: Storage | null, sums: Storage | null) => void,
+): (Tensor | null)[] {
+  const be = x.backend;
+  const gx = newTensor(be, x.dtype, x.shape, x.size);
+  const gg = gamma && gamma.requiresGrad ? newTensor(be, x.dtype, gamma.shape, c) : null;
+  const gb = beta && beta.requiresGrad ? newTensor(be, x.dtype, beta.shape, c) : null;
+  const sums = x.ndim === 4 ? channelSumsBuffer(x, c) : null;
+  kernel(gx.storage(op), gg ? gg.storage(op) : null, gb ? gb.storage(op) : null, sums);
+  if (sums !== null) noteChannelSums(gx, sums);
+  return [gx, ...(gamma ? [gg] : []), ...(beta ? [gb] : [])];
 }
