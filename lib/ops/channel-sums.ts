@@ -35,7 +35,7 @@ export function noteChannelSums(grad: Tensor, sums: HostSums): void {
 export function biasGradient(gy: Tensor, out: Tensor): Tensor {
   const sums = registry.get(gy);
   const c = gy.shape[1];
-  if (sums !== undefined && (out.hooks === null || out.hooks.length === 0) && sums.length === c && gy.device === 'cpu') {
+  if (sums !== undefined && (out.hooks === null || out.hooks.length === 0) && sums.length === c) {
     registry.delete(gy);
     channelSumsTaken.count++;
     const g = newTensor(gy.backend, gy.dtype, [c], c);

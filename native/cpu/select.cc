@@ -216,7 +216,7 @@ std::vector<uint32_t> sample_keys(const float* s, int64_t n) {
 
 // The sampled fast path. Returns false when the band missed (nothing reported yet; the
 // caller runs the radix path, which rewrites the whole mask).
-bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, float* zero,
+bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, float* drop,
                     SelectResult* out) {
   std::vector<uint32_t> sample = sample_keys(s, n);
   // The k-th largest has n - k entries below it; in the sample, about p of them. The
@@ -258,7 +258,7 @@ bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, float* ze
   const ClassifyFn classify = pick_classify();
   ch.each([&](int64_t c, int64_t i0, int64_t i1) {
     res[c] = classify(s + i0, i1 - i0, lo, hi, mask + i0, cand.get() + base[c], cap[c],
-                      zero ? zero + i0 : nullptr);
+                      drop ? drop + i0 : nullptr);
   });
 
   int64_t above = 0, candidates = 0;
@@ -293,9 +293,9 @@ bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, float* ze
           --t;
         }
       // The ties left over are dropped.
-      if (zero && lo > kNegInfKey)
+      if (drop && lo > kNegInfKey)
         for (; i < i1; ++i)
-          if (score_key(s[i]) == lo) zero[i] = 0.f;
+          if (score_key(s[i]) == lo) drop[i] = 0.f;
     });
     out->threshold = key_score(lo);
     return true;
@@ -325,8 +325,8 @@ bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, float* ze
       } else if (kk[j] == t.key && ties > 0) {
         m[idx[j]] = 1.f;
         --ties;
-      } else if (zero && kk[j] > kNegInfKey) {
-        zero[ch.begin(c) + idx[j]] = 0.f;
+      } else if (drop && kk[j] > kNegInfKey) {
+        drop[ch.begin(c) + idx[j]] = 0.f;
       }
     }
   }
@@ -334,39 +334,39 @@ bool select_sampled(const float* s, int64_t n, int64_t k, float* mask, float* ze
   return true;
 }
 
-// zero[i] = +0 where mask[i] == 0 and the entry is live (score above -inf): the
+// drop[i] = +0 where mask[i] == 0 and the entry is live (score above -inf): the
 // separate pass of the paths that do not drop entries as they classify them.
-void zero_dropped(const float* s, const float* mask, int64_t n, float* zero, bool threaded) {
+void zero_dropped(const float* s, const float* mask, int64_t n, float* drop, bool threaded) {
   Chunks ch(n, threaded);
   ch.each([&](int64_t, int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i)
-      if (mask[i] == 0.f && score_key(s[i]) > kNegInfKey) zero[i] = 0.f;
+      if (mask[i] == 0.f && score_key(s[i]) > kNegInfKey) drop[i] = 0.f;
   });
 }
 
-SelectResult select_one(const float* s, int64_t n, int64_t k, float* mask, float* zero,
+SelectResult select_one(const float* s, int64_t n, int64_t k, float* mask, float* drop,
                         bool threaded) {
   SelectResult r;
   if (k <= 0 || k >= n) {
     r = select_all_or_none(s, n, k, mask, threaded);
-  } else if (threaded && n >= kSampleSize && select_sampled(s, n, k, mask, zero, &r)) {
+  } else if (threaded && n >= kSampleSize && select_sampled(s, n, k, mask, drop, &r)) {
     return r;
   } else {
     r = select_radix(s, n, k, mask, threaded);
   }
-  if (zero && r.nan_index < 0) zero_dropped(s, mask, n, zero, threaded);
+  if (drop && r.nan_index < 0) zero_dropped(s, mask, n, drop, threaded);
   return r;
 }
 
 }  // namespace
 
-SelectResult select_top_k(const float* scores, int64_t n, int64_t k, float* mask, float* zero) {
-  return select_one(scores, n, k, mask, zero, true);
+SelectResult select_top_k(const float* scores, int64_t n, int64_t k, float* mask, float* drop) {
+  return select_one(scores, n, k, mask, drop, true);
 }
 
 SelectResult select_top_k_segments(const float* scores, const int64_t* offsets,
                                    const int64_t* ks, int64_t segments, float* mask,
-                                   float* thresholds, float* zero) {
+                                   float* thresholds, float* drop) {
   // Small segments run whole, one per pool task; large ones use the pool themselves.
   std::vector<SelectResult> res(segments);
   std::vector<int64_t> small;
@@ -375,12 +375,12 @@ SelectResult select_top_k_segments(const float* scores, const int64_t* offsets,
   parallel_for(0, static_cast<int64_t>(small.size()), 1, [&](int64_t a, int64_t b) {
     for (int64_t j = a; j < b; ++j) {
       const int64_t g = small[j], o = offsets[g];
-      res[g] = select_one(scores + o, offsets[g + 1] - o, ks[g], mask + o, zero ? zero + o : nullptr, false);
+      res[g] = select_one(scores + o, offsets[g + 1] - o, ks[g], mask + o, drop ? drop + o : nullptr, false);
     }
   });
   for (int64_t g = 0; g < segments; ++g) {
     const int64_t o = offsets[g], len = offsets[g + 1] - o;
-    if (len >= kParallelMin) res[g] = select_one(scores + o, len, ks[g], mask + o, zero ? zero + o : nullptr, true);
+    if (len >= kParallelMin) res[g] = select_one(scores + o, len, ks[g], mask + o, drop ? drop + o : nullptr, true);
   }
   SelectResult out;
   out.threshold = segments > 0 ? res[0].threshold : kInf;

@@ -14,12 +14,12 @@ struct SelectResult {
 };
 
 // mask[i] = 1 for exactly k of the n entries (those with the largest scores, ties by
-// lower index), 0 for the others. Requires 0 <= k <= n. When `zero` is not null, the
-// weights the selection drops are zeroed in the same pass: zero[i] = +0 where mask[i]
+// lower index), 0 for the others. Requires 0 <= k <= n. When `drop` is not null, the
+// weights the selection drops are zeroed in the same pass: drop[i] = +0 where mask[i]
 // becomes 0 and scores[i] > -inf (-inf marks weights pruned before, which the caller
-// keeps at 0); no other entry of `zero` is written.
+// keeps at 0); no other entry of `drop` is written.
 SelectResult select_top_k(const float* scores, int64_t n, int64_t k, float* mask,
-                          float* zero = nullptr);
+                          float* drop = nullptr);
 
 // The same within each segment [offsets[s], offsets[s+1]) with its own ks[s], for
 // s < segments; offsets is non-decreasing with segments + 1 entries. Entries outside
@@ -27,6 +27,6 @@ SelectResult select_top_k(const float* scores, int64_t n, int64_t k, float* mask
 // Returns the first NaN found (nan_index) as select_top_k does.
 SelectResult select_top_k_segments(const float* scores, const int64_t* offsets,
                                    const int64_t* ks, int64_t segments, float* mask,
-                                   float* thresholds, float* zero = nullptr);
+                                   float* thresholds, float* drop = nullptr);
 
 }  // namespace pai
