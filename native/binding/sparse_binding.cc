@@ -64,10 +64,23 @@ int64_t pointer_array(const Args& args, size_t i, const char* name, int64_t len,
   return p[len];
 }
 
+// Indices idx[ptr[k], ptr[k + 1]) strictly ascending for every k < len (the kernels find
+// runs of a row or column by binary search).
+void check_ascending(const Args& args, const char* name, const char* unit, const int32_t* ptr,
+                     const int32_t* idx, int64_t len) {
+  for (int64_t k = 0; k < len; ++k)
+    for (int64_t q = ptr[k] + 1; q < ptr[k + 1]; ++q)
+      if (idx[q] <= idx[q - 1])
+        args.range_error(name, "must ascend within each " + std::string(unit) + ", but " + unit + " " +
+                                   std::to_string(k) + " has [" + std::to_string(q) + "] = " +
+                                   std::to_string(idx[q]) + " after " + std::to_string(idx[q - 1]));
+}
+
 // CSR part: row_ptr at i, col_idx at i + 1.
 void read_csr(const Args& args, size_t i, pai::SparsePattern* w) {
   w->nnz = pointer_array(args, i, "rowPtr", w->rows, &w->row_ptr);
   w->col_idx = index_array(args, i + 1, "colIdx", w->nnz, 0, w->cols - 1);
+  check_ascending(args, "colIdx", "row", w->row_ptr, w->col_idx, w->rows);
 }
 
 // CSC part: col_ptr at i, csc_row at i + 1, csc_pos at i + 2.
@@ -75,6 +88,7 @@ void read_csc(const Args& args, size_t i, pai::SparsePattern* w) {
   w->nnz = pointer_array(args, i, "colPtr", w->cols, &w->col_ptr);
   w->csc_row = index_array(args, i + 1, "cscRow", w->nnz, 0, w->rows - 1);
   w->csc_pos = index_array(args, i + 2, "cscPos", w->nnz, 0, w->nnz - 1);
+  check_ascending(args, "cscRow", "column", w->col_ptr, w->csc_row, w->cols);
 }
 
 // A Float32Array of exactly `len` elements.

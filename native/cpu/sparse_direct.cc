@@ -58,45 +58,88 @@ void for_each_vector_block(int64_t vectors, F fn) {
   }
 }
 
-// Every plane [img][ch] of out ([n][channels][plane]): init(ch) plus, for ch's entries
-// [first, first + count) = range(ch), vals * the masked src planes of the image (src
-// images image_stride apart; offs relative to an image's start). Tasks are groups of
-// eight images times channel ranges, so that the kernels can take several images at once.
+// Blocks of source channels (input channels forward, output channels for the input
+// gradient). On small planes a survivor reads one or a few vectors of each of several
+// images, and an output row's survivors reach across every source channel: the images'
+// source planes then stream from L2 once per output row. Blocking the source channels
+// so that one block of the images' planes stays in L1 across all output rows (each row
+// adding its block's survivors onto the partial sums in out) costs a reload of the
+// partial sums per block, so blocks are only as many as keep about 32 survivors per row
+// and block (measured on VGG's 4x4 and 8x8 layers; the weight gradient's dot products,
+// which keep no partial sums, gained nothing from blocking and do not block).
+struct SourceBlocks {
+  int64_t count = 1;     // blocks
+  int64_t channels = 0;  // source channels per block (all of them when count == 1)
+  int64_t images = 8;    // images of a task group
+};
+
+int leading_block(int64_t vectors) { return vectors >= 8 ? 3 : vectors >= 4 ? 2 : vectors >= 2 ? 1 : 0; }
+
+SourceBlocks source_blocks(const DirectPlan& p, int64_t sources, int64_t entries, int64_t rows) {
+  SourceBlocks b;
+  b.channels = sources;
+  if (p.vectors >= 8 || sources <= 1 || rows <= 0) return b;
+  constexpr int64_t kL1Bytes = 32 * 1024, kMinPerBlock = 32;
+  const int64_t images = int64_t(8) >> leading_block(p.vectors);
+  const int64_t per_channel = images * p.vectors * p.width * static_cast<int64_t>(sizeof(float));
+  const int64_t fit = std::max<int64_t>(1, kL1Bytes / per_channel);
+  const int64_t by_cache = (sources + fit - 1) / fit;
+  const int64_t by_density = std::max<int64_t>(1, entries / (rows * kMinPerBlock));
+  const int64_t count = std::min(by_cache, by_density);
+  if (count <= 1) return b;
+  b.channels = (sources + count - 1) / count;
+  b.count = (sources + b.channels - 1) / b.channels;
+  b.images = images;
+  return b;
+}
+
+// Every plane [img][ch] of out ([n][channels][plane]): init(ch) plus, for each source
+// block b < blocks.count, ch's entries [first, first + count) = range(ch, b), vals * the
+// masked src planes of the image (src images image_stride apart; offs relative to an
+// image's start). Tasks are groups of images times channel ranges, so that the kernels
+// can take several images at once; within a task, the source blocks go outermost.
 template <typename Range, typename Init>
-void direct_planes(const BlockKernels& k, const DirectPlan& p, int64_t n, int64_t channels,
-                   const float* src, int64_t image_stride, const int64_t* offs,
+void direct_planes(const BlockKernels& k, const DirectPlan& p, const SourceBlocks& blocks, int64_t n,
+                   int64_t channels, const float* src, int64_t image_stride, const int64_t* offs,
                    const int32_t* taps, const float* vals, const uint16_t* masks, Range range,
                    Init init, float* out) {
   constexpr int64_t kImages = 8;
-  const int64_t groups = (n + kImages - 1) / kImages;
+  const int64_t group = blocks.images;
+  const int64_t groups = (n + group - 1) / group;
   const int64_t ranges = std::min(channels, std::max<int64_t>(1, (4 * num_threads() + groups - 1) / groups));
   const int64_t out_image = channels * p.plane;
   parallel_for(0, groups * ranges, 1, [&](int64_t t0, int64_t t1) {
     alignas(64) float tile[8 * 16];
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t img0 = (t / ranges) * kImages, img1 = std::min(n, img0 + kImages);
+      const int64_t img0 = (t / ranges) * group, img1 = std::min(n, img0 + group);
       const int64_t rg = t % ranges;
-      for (int64_t ch = channels * rg / ranges; ch < channels * (rg + 1) / ranges; ++ch) {
-        // Not a structured binding: C++17 does not let lambdas capture those.
-        const std::pair<int64_t, int64_t> entries = range(ch);
-        const int64_t j0 = entries.first, count = entries.second;
-        const float b = init(ch);
-        for_each_vector_block(p.vectors, [&](int64_t v0, int kb) {
-          const int64_t nv = int64_t(1) << kb, batch = kImages >> kb;
-          const int64_t first = v0 * p.width, len = std::min(nv * p.width, p.plane - first);
-          // Whole blocks go straight into out; the plane's ragged last block through a tile.
-          const bool whole = len == nv * p.width;
-          for (int64_t img = img0; img < img1;) {
-            const int64_t imgs = img1 - img >= batch ? batch : 1;
-            const DirectKernels::DirectAccumulate f = imgs > 1 ? k.direct.accumulate[kb] : k.direct.accumulate_one[kb];
-            float* dst = out + img * out_image + ch * p.plane + first;
-            f(src + img * image_stride + first, image_stride, offs + j0, taps + j0, vals + j0, count,
-              masks + v0, p.vectors, b, whole ? dst : tile, whole ? out_image : nv * p.width);
-            if (!whole)
-              for (int64_t i = 0; i < imgs; ++i) std::copy(tile + i * nv * p.width, tile + i * nv * p.width + len, dst + i * out_image);
-            img += imgs;
-          }
-        });
+      for (int64_t blk = 0; blk < blocks.count; ++blk) {
+        const bool add = blk > 0;
+        for (int64_t ch = channels * rg / ranges; ch < channels * (rg + 1) / ranges; ++ch) {
+          // Not a structured binding: C++17 does not let lambdas capture those.
+          const std::pair<int64_t, int64_t> entries = range(ch, blk);
+          const int64_t j0 = entries.first, count = entries.second;
+          if (add && count == 0) continue;
+          const float b = init(ch);
+          for_each_vector_block(p.vectors, [&](int64_t v0, int kb) {
+            const int64_t nv = int64_t(1) << kb, batch = kImages >> kb;
+            const int64_t first = v0 * p.width, len = std::min(nv * p.width, p.plane - first);
+            // Whole blocks go straight into out; the plane's ragged last block through a tile.
+            const bool whole = len == nv * p.width;
+            for (int64_t img = img0; img < img1;) {
+              const int64_t imgs = img1 - img >= batch ? batch : 1;
+              const DirectKernels::DirectAccumulate f = imgs > 1 ? k.direct.accumulate[kb] : k.direct.accumulate_one[kb];
+              float* dst = out + img * out_image + ch * p.plane + first;
+              if (!whole && add)
+                for (int64_t i = 0; i < imgs; ++i) std::copy(dst + i * out_image, dst + i * out_image + len, tile + i * nv * p.width);
+              f(src + img * image_stride + first, image_stride, offs + j0, taps + j0, vals + j0, count,
+                masks + v0, p.vectors, b, add, whole ? dst : tile, whole ? out_image : nv * p.width);
+              if (!whole)
+                for (int64_t i = 0; i < imgs; ++i) std::copy(tile + i * nv * p.width, tile + i * nv * p.width + len, dst + i * out_image);
+              img += imgs;
+            }
+          });
+        }
       }
     }
   });
@@ -124,6 +167,23 @@ void survivor_taps(const Conv2dShape& s, const SparsePattern& w, const DirectPla
   });
 }
 
+// Where row o's survivors of source block b start: starts[o * (count + 1) + b], columns
+// ascending so that a block of input channels is a run of each row (empty when count == 1).
+std::vector<int64_t> row_block_starts(const Conv2dShape& s, const SparsePattern& w, const SourceBlocks& blocks) {
+  std::vector<int64_t> starts(blocks.count > 1 ? s.o * (blocks.count + 1) : 0);
+  if (blocks.count == 1) return starts;
+  const int64_t kk = s.kh * s.kw, cg = s.c / s.groups;
+  parallel_for(0, s.o, 64, [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o) {
+      const int32_t* row = w.col_idx + w.row_ptr[o];
+      const int32_t* end = w.col_idx + w.row_ptr[o + 1];
+      for (int64_t b = 0; b <= blocks.count; ++b)
+        starts[o * (blocks.count + 1) + b] = std::lower_bound(row, end, std::min(b * blocks.channels, cg) * kk) - w.col_idx;
+    }
+  });
+  return starts;
+}
+
 }  // namespace
 
 bool direct_eligible(const Conv2dShape& s) {
@@ -137,9 +197,15 @@ void direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* v
   int64_t* off = scratch<int64_t>(kOffsets, w.nnz);
   int32_t* tap = scratch<int32_t>(kTaps, w.nnz);
   survivor_taps(s, w, p, off, tap);
+  const SourceBlocks blocks = source_blocks(p, s.c / s.groups, w.nnz, s.o);
+  const std::vector<int64_t> starts = row_block_starts(s, w, blocks);
   direct_planes(
-      k, p, s.n, s.o, x, s.c * p.plane, off, tap, values, p.fwd.data(),
-      [&](int64_t o) { return std::pair<int64_t, int64_t>(w.row_ptr[o], w.row_ptr[o + 1] - w.row_ptr[o]); },
+      k, p, blocks, s.n, s.o, x, s.c * p.plane, off, tap, values, p.fwd.data(),
+      [&](int64_t o, int64_t b) {
+        if (blocks.count == 1) return std::pair<int64_t, int64_t>(w.row_ptr[o], w.row_ptr[o + 1] - w.row_ptr[o]);
+        const int64_t* at = starts.data() + o * (blocks.count + 1) + b;
+        return std::pair<int64_t, int64_t>(at[0], at[1] - at[0]);
+      },
       [&](int64_t o) { return bias ? bias[o] : 0.f; }, y);
 }
 
@@ -148,18 +214,33 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
   const BlockKernels& k = active_kernels();
   const DirectPlan p = make_plan(s, k.width);
   const int64_t kk = s.kh * s.kw, cg = s.c / s.groups, og = s.o / s.groups;
-  // Survivors feeding each input channel: (output plane - tap shift, tap, value).
+  const SourceBlocks blocks = source_blocks(p, og, w.nnz, s.c);
+  // Survivors feeding each input channel: (output plane - tap shift, tap, value), by block
+  // of output channels (local to the group), then tap, then output channel.
   std::vector<int64_t> ptr(s.c + 1, 0);
   auto visit = [&](int64_t ch, auto&& fn) {
     const int64_t grp = ch / cg, cl = ch % cg;
-    for (int64_t t = 0; t < kk; ++t) {
-      const int64_t col = cl * kk + t;
-      for (int64_t q = w.col_ptr[col]; q < w.col_ptr[col + 1]; ++q)
-        if (s.groups == 1 || w.csc_row[q] / og == grp) fn(t, w.csc_row[q], q);
+    for (int64_t b = 0; b < blocks.count; ++b) {
+      const int64_t lo = grp * og + b * blocks.channels, hi = grp * og + std::min(og, (b + 1) * blocks.channels);
+      for (int64_t t = 0; t < kk; ++t) {
+        const int64_t col = cl * kk + t;
+        // Rows ascend within a column: the block is a run of it.
+        const int32_t* first = w.csc_row + w.col_ptr[col];
+        const int32_t* last = w.csc_row + w.col_ptr[col + 1];
+        const int32_t* from = blocks.count == 1 && s.groups == 1 ? first : std::lower_bound(first, last, lo);
+        for (const int32_t* r = from; r < last && *r < hi; ++r) fn(b, t, *r, r - w.csc_row);
+      }
     }
   };
+  // Entries of input channel ch in block b start at starts[ch * (count + 1) + b].
+  std::vector<int64_t> starts(s.c * (blocks.count + 1), 0);
   parallel_for(0, s.c, 16, [&](int64_t c0, int64_t c1) {
-    for (int64_t ch = c0; ch < c1; ++ch) visit(ch, [&](int64_t, int64_t, int64_t) { ++ptr[ch + 1]; });
+    for (int64_t ch = c0; ch < c1; ++ch) {
+      int64_t* at = starts.data() + ch * (blocks.count + 1);
+      visit(ch, [&](int64_t b, int64_t, int64_t, int64_t) { ++at[b + 1]; });
+      for (int64_t b = 0; b < blocks.count; ++b) at[b + 1] += at[b];
+      ptr[ch + 1] = at[blocks.count];
+    }
   });
   for (int64_t ch = 0; ch < s.c; ++ch) ptr[ch + 1] += ptr[ch];
   int64_t* off = scratch<int64_t>(kOffsets, ptr[s.c]);
@@ -168,7 +249,7 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
   parallel_for(0, s.c, 16, [&](int64_t c0, int64_t c1) {
     for (int64_t ch = c0; ch < c1; ++ch) {
       int64_t e = ptr[ch];
-      visit(ch, [&](int64_t t, int64_t o, int64_t q) {
+      visit(ch, [&](int64_t, int64_t t, int64_t o, int64_t q) {
         off[e] = o * p.plane - p.shift[t];
         tap[e] = static_cast<int32_t>(t);
         val[e] = values[w.csc_pos[q]];
@@ -177,8 +258,11 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
     }
   });
   direct_planes(
-      k, p, s.n, s.c, gy, s.o * p.plane, off, tap, val, p.bwd.data(),
-      [&](int64_t ch) { return std::pair<int64_t, int64_t>(ptr[ch], ptr[ch + 1] - ptr[ch]); },
+      k, p, blocks, s.n, s.c, gy, s.o * p.plane, off, tap, val, p.bwd.data(),
+      [&](int64_t ch, int64_t b) {
+        const int64_t* at = starts.data() + ch * (blocks.count + 1) + b;
+        return std::pair<int64_t, int64_t>(ptr[ch] + at[0], at[1] - at[0]);
+      },
       [](int64_t) { return 0.f; }, gx);
 }
 

@@ -55,11 +55,12 @@ using TransposeFn = void (*)(const float* src, int64_t rows, int64_t cols, int64
 struct DirectKernels {
   // accumulate[k]: nv = 1 << k vectors of nimg = 8 >> k images at once (so that small
   // planes still fill eight accumulators); accumulate_one[k]: nv = 1 << k vectors of one
-  // image. For image b < nimg: out[b * out_stride + [0, nv * width)) = init + sum_j vals[j] *
-  // masked(base + b * image_stride + offs[j] + [0, nv * width)).
+  // image. For image b < nimg: out[b * out_stride + [0, nv * width)) = start + sum_j vals[j] *
+  // masked(base + b * image_stride + offs[j] + [0, nv * width)), where start is out's own
+  // values when onto is set (a later block of source channels), else init.
   using DirectAccumulate = void (*)(const float* base, int64_t image_stride, const int64_t* offs,
                                     const int32_t* taps, const float* vals, int64_t count,
-                                    const uint16_t* masks, int64_t mstride, float init,
+                                    const uint16_t* masks, int64_t mstride, float init, bool onto,
                                     float* out, int64_t out_stride);
   DirectAccumulate accumulate[4] = {};
   DirectAccumulate accumulate_one[4] = {};

@@ -83,7 +83,7 @@ static_assert(8 * V::width <= kMaxBlock, "block wider than the buffers' padding"
 template <int NV, int NIMG>
 void direct_accumulate(const float* base, int64_t image_stride, const int64_t* offs,
                        const int32_t* taps, const float* vals, int64_t count,
-                       const uint16_t* masks, int64_t mstride, float init, float* out,
+                       const uint16_t* masks, int64_t mstride, float init, bool onto, float* out,
                        int64_t out_stride) {
   // Fewer than eight accumulators: two survivors in flight, to hide the FMA latency.
   constexpr int kSets = NV * NIMG >= 8 ? 1 : 2;
@@ -91,7 +91,8 @@ void direct_accumulate(const float* base, int64_t image_stride, const int64_t* o
   typename V::T acc[kSets][NIMG][NV];
   for (int s = 0; s < kSets; ++s)
     for (int b = 0; b < NIMG; ++b)
-      for (int i = 0; i < NV; ++i) acc[s][b][i] = s == 0 ? V::set1(init) : V::zero();
+      for (int i = 0; i < NV; ++i)
+        acc[s][b][i] = s != 0 ? V::zero() : onto ? V::load(out + b * out_stride + i * V::width) : V::set1(init);
   auto add = [&](int s, int64_t j) {
     const float* p = base + offs[j];
     const uint16_t* m = masks + taps[j] * mstride;

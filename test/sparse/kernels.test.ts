@@ -130,6 +130,24 @@ describe('compressed conv2d equals dense-masked', () => {
     });
 });
 
+describe('compressed conv2d in blocks of source channels equals dense-masked', () => {
+  // More than 64 source channels and at least 64 survivors per row: the direct path sums
+  // blocks of source channels onto the partial sums in the output (a 5x5 plane's ragged
+  // last vector through its tile). Dense enough to block, so not the whole density list.
+  const cases: [string, Conv2dGeometry][] = [
+    ['4x4 planes', geometry(9, 160, 4, 4, 136, 3, 3, { ph: 1, pw: 1 })],
+    ['8x8 planes', geometry(3, 150, 8, 8, 70, 3, 3, { ph: 1, pw: 1 })],
+    ['5x5 planes, grouped', geometry(5, 260, 5, 5, 140, 3, 3, { ph: 1, pw: 1, groups: 2 })],
+  ];
+  for (const [name, g] of cases)
+    test(name, () => {
+      for (const kind of [1, 0.3, 0.08, 'holes'] as MaskKind[]) {
+        const e = runConv(g, kind, g.c * 13 + g.h);
+        expect({ kind, y: e.y < TOL, gx: e.gx < TOL, gw: e.gw < TOL }).toEqual({ kind, y: true, gx: true, gw: true });
+      }
+    });
+});
+
 describe('determinism and dispatch', () => {
   test.each([
     ['direct path', geometry(6, 12, 9, 9, 10, 3, 3, { ph: 1, pw: 1 })],
@@ -185,6 +203,7 @@ describe('argument validation', () => {
     expect(call({})).toBe('nothing thrown');
     expect(call({ colIdx: Int32Array.from([0, 2, 3, 0]) })).toMatch(/^RangeError: sparseLinearForward: 'colIdx' \[2\] = 3 is outside \[0, 2\]/);
     expect(call({ rowPtr: Int32Array.from([0, 3, 2]) })).toMatch(/^RangeError: .*'rowPtr' must be non-decreasing/);
+    expect(call({ colIdx: Int32Array.from([2, 0, 0, 2]) })).toMatch(/^RangeError: sparseLinearForward: 'colIdx' must ascend within each row, but row 0 has \[1\] = 0 after 2/);
     expect(call({ rowPtr: Int32Array.from([1, 2, 4]) })).toMatch(/'rowPtr' \[0\] must be 0/);
     expect(call({ rowPtr: Int32Array.from([0, 2]) })).toMatch(/'rowPtr' has 2 entries, expected 3/);
     expect(call({ values: new Float32Array(3) })).toMatch(/'values' has 3 elements, expected 4/);
@@ -195,6 +214,9 @@ describe('argument validation', () => {
     const bad = Int32Array.from(p.cscPos);
     bad[1] = 9;
     expect(thrown(() => cpu.sparseLinearGradInput(y, 2, 3, 2, p.colPtr, p.cscRow, bad, v, x))).toMatch(/'cscPos' \[1\] = 9/);
+    expect(thrown(() => cpu.sparseLinearGradInput(y, 2, 3, 2, p.colPtr, Int32Array.from([1, 0, 0, 1]), p.cscPos, v, x))).toMatch(
+      /^RangeError: sparseLinearGradInput: 'cscRow' must ascend within each column, but column 0 has \[1\] = 0 after 1/,
+    );
     expect(thrown(() => cpu.sparseLinearGradWeight(x, y, 2, 3, 2, p.rowPtr, p.colIdx))).toMatch(/expected 8 arguments/);
   });
   test('bad conv geometry is a RangeError', () => {
