@@ -43,16 +43,22 @@ std::array<std::vector<double>, K> per_channel_sums(int64_t n, int64_t c, int64_
       for (int64_t b = k * kSampleBlock; b < std::min(n, (k + 1) * kSampleBlock); ++b) add(b, f);
     }
   });
+  // The blocks fold per element first (independent lanes, so the loop vectorizes; a
+  // running double per channel instead chains every add on the last and cost a quarter
+  // of a backward on VGG's 8x8 maps), then each channel's hw elements.
   std::array<std::vector<double>, K> totals;
+  std::vector<double> element(len);
   for (int s = 0; s < K; ++s) {
-    totals[s].assign(c, 0.0);
+    std::fill(element.begin(), element.end(), 0.0);
     for (int64_t k = 0; k < blocks; ++k) {
       const float* f = slots.data() + (s * blocks + k) * len;
-      for (int64_t ch = 0; ch < c; ++ch) {
-        double a = 0.0;
-        for (int64_t i = 0; i < hw; ++i) a += f[ch * hw + i];
-        totals[s][ch] += a;
-      }
+      for (int64_t i = 0; i < len; ++i) element[i] += static_cast<double>(f[i]);
+    }
+    totals[s].assign(c, 0.0);
+    for (int64_t ch = 0; ch < c; ++ch) {
+      double a = 0.0;
+      for (int64_t i = 0; i < hw; ++i) a += element[ch * hw + i];
+      totals[s][ch] = a;
     }
   }
   return totals;
