@@ -299,7 +299,9 @@ export interface Backend {
   /**
    * Training-mode batch norm then ReLU in one output pass: out = max(((x - mean) - meanLo)
    * invstd gamma + beta, 0) with the biased batch variance. Writes mean, meanLo (batch mean
-   * minus mean, the low part of a float pair) and invstd [c] for the backward.
+   * minus mean, the low part of a float pair) and invstd [c] for the backward. rowMoments
+   * (optional, see lib/ops/row-moments.ts) are x's per-row moments as x's producer recorded
+   * them; a backend may merge them instead of reading x for the statistics, or ignore them.
    */
   batchNormReluTrainForward?(
     x: Storage,
@@ -313,6 +315,7 @@ export interface Backend {
     mean: Storage,
     meanLo: Storage,
     invstd: Storage,
+    rowMoments?: Float64Array | null,
   ): void;
   /**
    * Gradient of batchNormReluTrainForward, the ReLU mask recomputed from x, the saved
@@ -338,7 +341,8 @@ export interface Backend {
 
   /**
    * batchNormReluTrainForward followed by 2x2 / stride-2 max pooling over x [n, c, h, w]
-   * (h, w even): writes only the pooled out [n, c, h/2, w/2] and the statistics.
+   * (h, w even): writes only the pooled out [n, c, h/2, w/2] and the statistics (rowMoments
+   * as batchNormReluTrainForward's).
    */
   batchNormReluMaxPoolTrainForward?(
     x: Storage,
@@ -353,6 +357,7 @@ export interface Backend {
     mean: Storage,
     meanLo: Storage,
     invstd: Storage,
+    rowMoments?: Float64Array | null,
   ): void;
   /**
    * Gradient of batchNormReluMaxPoolTrainForward from gy [n, c, h/2, w/2]: each window's

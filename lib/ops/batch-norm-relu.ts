@@ -7,6 +7,7 @@ import { batchNormTrainGrad } from './batch-norm-grad';
 import { relu, reluGrad } from './relu';
 import { maxPool2d, maxPool2dBackward } from './max-pool2d';
 import { channelSumsBuffer, noteChannelSums } from './channel-sums';
+import { recordedRowMoments } from './row-moments';
 
 /** Narrower planes run unfused: their short rows cost the fused pool kernel more than it saves. */
 const MIN_FUSED_POOL_WIDTH = 16;
@@ -15,7 +16,9 @@ const MIN_FUSED_POOL_WIDTH = 16;
  * relu(batchNorm(x, opts)) with the ReLU fused into batch norm's passes in training mode:
  * one statistics pass and one normalize + affine + ReLU pass forward; one reduction pass
  * and one pass writing gx backward, the ReLU mask recomputed from x (neither the
- * normalized tensor nor a mask is stored). Same options, running-statistics update and
+ * normalized tensor nor a mask is stored). The statistics pass is skipped when x is the
+ * output of a compressed convolution that recorded its row moments (lib/ops/row-moments.ts).
+ * Same options, running-statistics update and
  * gradients as the composition. Under createGraph the backward is the composition's
  * differentiable one (GraSP's Hessian-vector products); evaluation mode, and backends
  * without the fused kernels, run the composition itself.
@@ -31,7 +34,7 @@ export function batchNormRelu(x: Tensor, opts: BatchNormOptions): Tensor {
   const invstd = newTensor(be, x.dtype, [c], c);
   const gammaS = gamma ? gamma.storage(op) : null;
   const betaS = beta ? beta.storage(op) : null;
-  be.batchNormReluTrainForward(x.storage(op), n, c, hw, gammaS, betaS, eps, out.storage(op), mean.storage(op), meanLo.storage(op), invstd.storage(op));
+  be.batchNormReluTrainForward(x.storage(op), n, c, hw, gammaS, betaS, eps, out.storage(op), mean.storage(op), meanLo.storage(op), invstd.storage(op), recordedRowMoments(x));
   if (rm && rv) be.batchNormUpdateRunning(rm.storage(op), rv.storage(op), mean.storage(op), invstd.storage(op), c, momentum, eps, n * hw);
   if (!needsGrad(x, gamma, beta)) {
     mean.dispose();
@@ -103,7 +106,7 @@ export function batchNormReluMaxPool2d(x: Tensor, opts: BatchNormOptions): Tenso
   const invstd = newTensor(be, x.dtype, [c], c);
   const gammaS = gamma ? gamma.storage(op) : null;
   const betaS = beta ? beta.storage(op) : null;
-  be.batchNormReluMaxPoolTrainForward(x.storage(op), n, c, h, w, gammaS, betaS, eps, out.storage(op), mean.storage(op), meanLo.storage(op), invstd.storage(op));
+  be.batchNormReluMaxPoolTrainForward(x.storage(op), n, c, h, w, gammaS, betaS, eps, out.storage(op), mean.storage(op), meanLo.storage(op), invstd.storage(op), recordedRowMoments(x));
   if (rm && rv) be.batchNormUpdateRunning(rm.storage(op), rv.storage(op), mean.storage(op), invstd.storage(op), c, momentum, eps, n * hw);
   if (!needsGrad(x, gamma, beta)) {
     mean.dispose();

@@ -16,6 +16,7 @@ export function copyInPlace(dst: Tensor, src: Tensor): void {
   if (dst.size !== src.size) {
     throw new RangeError(`copy_: source ${formatShape(src.shape)} has ${src.size} elements, destination ${formatShape(dst.shape)} has ${dst.size}`);
   }
+  dst.storageRef('copy_').version++;
   if (dst.backend === src.backend && dst.dtype === src.dtype) {
     dst.backend.copy(src.storage('copy_'), dst.storage('copy_'), dst.size);
     return;
@@ -33,6 +34,7 @@ export function mulInPlace(x: Tensor, mask: Tensor): void {
   if (x.size !== mask.size) {
     throw new RangeError(`mulInPlace_: mask ${formatShape(mask.shape)} must have the size of x ${formatShape(x.shape)}`);
   }
+  x.storageRef('mulInPlace_').version++;
   const s = x.storage('mulInPlace_');
   x.backend.binary('mul', s, ONE, mask.storage('mulInPlace_'), ONE, s, Int32Array.of(x.size));
 }

@@ -11,6 +11,7 @@ import { pair, type Conv2dOptions } from './conv-geometry';
 import { checkSame, checkTensor, finish, needsGrad, newTensor, record } from './dispatch';
 import { hostArray, sparseKernels } from './sparse-linear';
 import { biasGradient } from './channel-sums';
+import { noteRowMoments } from './row-moments';
 
 /** The geometry of x [n, c, h, w] convolved with the compressed weight. */
 export function sparseConvGeometry(op: string, x: Tensor, w: CompressedWeight, opts: Conv2dOptions): Conv2dGeometry {
@@ -29,6 +30,11 @@ export function sparseConvGeometry(op: string, x: Tensor, w: CompressedWeight, o
   const ow = Math.floor((wd + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
   if (oh < 1 || ow < 1) throw new RangeError(`${op}: kernel ${kh}x${kw} exceeds the padded input of x ${formatShape(x.shape)}`);
   return { n, c, h, w: wd, o, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow };
+}
+
+/** Stride 1 with the output the input's size: the native path that can record row moments. */
+function samePlanes(g: Conv2dGeometry): boolean {
+  return g.sh === 1 && g.sw === 1 && g.oh === g.h && g.ow === g.w;
 }
 
 function checkValues(op: string, w: CompressedWeight, values: Tensor): void {
@@ -53,8 +59,11 @@ export function sparseConv2dGeometry(x: Tensor, w: CompressedWeight, values: Ten
     if (bias.ndim !== 1 || bias.shape[0] !== g.o) throw new RangeError(`${op}: bias ${formatShape(bias.shape)} must be [${g.o}]`);
   }
   const out = newTensor(x.backend, x.dtype, [g.n, g.o, g.oh, g.ow], g.n * g.o * g.oh * g.ow);
-  sparseKernels(x).sparseConv2dForward(g, w.pattern, hostArray(op, values), hostArray(op, x), bias && hostArray(op, bias), hostArray(op, out));
-  if (needsGrad(x, values, bias)) {
+  const train = needsGrad(x, values, bias);
+  // In training a batch norm usually follows: the kernel can take its statistics on the way.
+  const moments = train && samePlanes(g) ? new Float64Array(2 * g.n * g.o) : null;
+  if (sparseKernels(x).sparseConv2dForward(g, w.pattern, hostArray(op, values), hostArray(op, x), bias && hostArray(op, bias), hostArray(op, out), moments)) noteRowMoments(out, moments!);
+  if (train) {
     record(
       op,
       out,

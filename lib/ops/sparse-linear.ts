@@ -31,7 +31,10 @@ const KREF: typeof K = {
   sparseLinearForward: R.sparseLinearForwardRef,
   sparseLinearGradInput: R.sparseLinearGradInputRef,
   sparseLinearGradWeight: R.sparseLinearGradWeightRef,
-  sparseConv2dForward: R.sparseConv2dForwardRef,
+  sparseConv2dForward: (g, p, values, x, bias, y) => {
+    R.sparseConv2dForwardRef(g, p, values, x, bias, y);
+    return false;
+  },
   sparseConv2dGradInput: R.sparseConv2dGradInputRef,
   sparseConv2dGradWeight: R.sparseConv2dGradWeightRef,
 };

@@ -8,6 +8,8 @@ import { noteBytes } from './memory';
  */
 export class StorageRef {
   private refs = 1;
+  /** Bumped by every in-place write (copy_, fill_, mulInPlace_), so that facts recorded about the values can tell they changed. */
+  version = 0;
 
   constructor(
     readonly backend: Backend,

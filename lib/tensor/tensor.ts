@@ -231,6 +231,7 @@ export class Tensor {
   }
   /** Sets every element to v. */
   fill_(v: number): this {
+    this.storageRef('fill_').version++;
     this.backend.fill(this.storage('fill_'), v);
     return this;
   }

@@ -34,8 +34,15 @@ T* optional(const Args& args, size_t i, const char* name, int64_t len) {
   return args.is_null(i) ? nullptr : args.array<float>(i, name, len);
 }
 
+// The optional rowMoments argument i: a Float64Array of 2 n c (row means, then the rows'
+// sums of squared deviations), or null / absent.
+const double* row_moments(const Args& args, size_t i, const Dims& d) {
+  if (args.is_null(i)) return nullptr;  // absent arguments read as undefined
+  return args.array<double>(i, "rowMoments", 2 * d.n * d.c);
+}
+
 Napi::Value TrainForward(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormReluTrainForward", 11);
+  Args args(info, "batchNormReluTrainForward", 11, 12);
   const Dims d = read_dims(args, 1);
   const float* x = args.array<float>(0, "x", d.size());
   const float* gamma = optional<const float>(args, 4, "gamma", d.c);
@@ -46,8 +53,9 @@ Napi::Value TrainForward(const Napi::CallbackInfo& info) {
   float* mean = args.array<float>(8, "mean", d.c);
   float* mean_lo = args.array<float>(9, "meanLo", d.c);
   float* invstd = args.array<float>(10, "invstd", d.c);
+  const double* rows = row_moments(args, 11, d);
   pai::batch_norm_relu_train_forward(x, d.n, d.c, d.hw, gamma, beta, static_cast<float>(eps), out,
-                                     mean, mean_lo, invstd);
+                                     mean, mean_lo, invstd, rows);
   return info.Env().Undefined();
 }
 
@@ -85,7 +93,7 @@ Dims read_pool_dims(const Args& args, size_t first, int64_t* h, int64_t* w) {
 }
 
 Napi::Value PoolTrainForward(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormReluMaxPoolTrainForward", 12);
+  Args args(info, "batchNormReluMaxPoolTrainForward", 12, 13);
   int64_t h, w;
   const Dims d = read_pool_dims(args, 1, &h, &w);
   const float* x = args.array<float>(0, "x", d.size());
@@ -97,8 +105,9 @@ Napi::Value PoolTrainForward(const Napi::CallbackInfo& info) {
   float* mean = args.array<float>(9, "mean", d.c);
   float* mean_lo = args.array<float>(10, "meanLo", d.c);
   float* invstd = args.array<float>(11, "invstd", d.c);
+  const double* rows = row_moments(args, 12, d);
   pai::batch_norm_relu_max_pool_train_forward(x, d.n, d.c, h, w, gamma, beta, static_cast<float>(eps),
-                                              out, mean, mean_lo, invstd);
+                                              out, mean, mean_lo, invstd, rows);
   return info.Env().Undefined();
 }
 

@@ -174,7 +174,7 @@ Napi::Value LinearGradWeight(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ConvForward(const Napi::CallbackInfo& info) {
-  Args args(info, "sparseConv2dForward", 20);
+  Args args(info, "sparseConv2dForward", 20, 21);
   const pai::Conv2dShape s = read_conv_shape(args, 1);
   pai::SparsePattern w;
   conv_pattern_dims(s, &w);
@@ -183,8 +183,10 @@ Napi::Value ConvForward(const Napi::CallbackInfo& info) {
   const float* x = exact_floats(args, 0, "x", s.x_size());
   const float* bias = optional_bias(args, 18, s.o);
   float* y = exact_floats(args, 19, "y", s.out_size());
-  run_kernel(info.Env(), "sparseConv2dForward", [&] { pai::sparse_conv2d_forward(s, w, values, x, bias, y); });
-  return info.Env().Undefined();
+  double* moments = args.is_null(20) ? nullptr : args.array<double>(20, "rowMoments", 2 * s.n * s.o);
+  bool wrote = false;
+  run_kernel(info.Env(), "sparseConv2dForward", [&] { wrote = pai::sparse_conv2d_forward(s, w, values, x, bias, y, moments); });
+  return Napi::Boolean::New(info.Env(), wrote);
 }
 
 Napi::Value ConvGradInput(const Napi::CallbackInfo& info) {

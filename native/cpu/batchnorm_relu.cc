@@ -45,15 +45,9 @@ float channel_scale(const float* gamma, const float* invstd, int64_t ch) {
 
 namespace batchnorm_relu_detail {
 
-void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
-                      float* mean_lo, float* invstd) {
-  if (use_span_path(c, hw)) {
-    span_statistics(x, n, c, hw, eps, mean, mean_lo, invstd);
-    return;
-  }
-  const auto& moments = batchnorm_detail::batchnorm_kernels();
-  std::vector<double> row_mean(n * c), row_m2(n * c);
-  for_rows(n * c, hw, [&](int64_t r) { moments.row_moments(x + r * hw, hw, &row_mean[r], &row_m2[r]); });
+void statistics_from_rows(int64_t n, int64_t c, int64_t hw, const double* row_mean,
+                          const double* row_m2, float eps, float* mean, float* mean_lo,
+                          float* invstd) {
   for (int64_t ch = 0; ch < c; ++ch) {
     // Chan et al.: merge (count, mean, M2) of each row into the running triple.
     double count = 0.0, mu = 0.0, m2 = 0.0;
@@ -70,6 +64,22 @@ void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float ep
     mean[ch] = static_cast<float>(mu);
     mean_lo[ch] = static_cast<float>(mu - mean[ch]);
   }
+}
+
+void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
+                      float* mean_lo, float* invstd, const double* row_moments) {
+  if (row_moments) {
+    statistics_from_rows(n, c, hw, row_moments, row_moments + n * c, eps, mean, mean_lo, invstd);
+    return;
+  }
+  if (use_span_path(c, hw)) {
+    span_statistics(x, n, c, hw, eps, mean, mean_lo, invstd);
+    return;
+  }
+  const auto& moments = batchnorm_detail::batchnorm_kernels();
+  std::vector<double> row_mean(n * c), row_m2(n * c);
+  for_rows(n * c, hw, [&](int64_t r) { moments.row_moments(x + r * hw, hw, &row_mean[r], &row_m2[r]); });
+  statistics_from_rows(n, c, hw, row_mean.data(), row_m2.data(), eps, mean, mean_lo, invstd);
 }
 
 void channel_totals(int64_t n, int64_t c, const double* row_sums, float* out) {
@@ -104,8 +114,9 @@ void gradient_coefficients(int64_t n, int64_t c, double count, const double* row
 
 void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t hw,
                                    const float* gamma, const float* beta, float eps, float* out,
-                                   float* mean, float* mean_lo, float* invstd) {
-  batchnorm_relu_detail::train_statistics(x, n, c, hw, eps, mean, mean_lo, invstd);
+                                   float* mean, float* mean_lo, float* invstd,
+                                   const double* row_moments) {
+  batchnorm_relu_detail::train_statistics(x, n, c, hw, eps, mean, mean_lo, invstd, row_moments);
   if (batchnorm_relu_detail::use_span_path(c, hw)) {
     batchnorm_relu_detail::span_normalize_relu(x, n, c, hw, gamma, beta, mean, mean_lo, invstd, out);
     return;

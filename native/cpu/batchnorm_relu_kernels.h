@@ -63,9 +63,10 @@ extern const BatchNormReluKernels kBatchNormReluBaseline, kBatchNormReluAvx2,
     kBatchNormReluAvx512;
 
 // Batch mean (as mean + mean_lo) and invstd = 1 / sqrt(biased var + eps) per channel, on
-// the path use_span_path picks; every fused forward shares it.
+// the path use_span_path picks; every fused forward shares it. Given row_moments (see
+// pai/batchnorm_relu.h), it merges those instead of reading x.
 void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
-                      float* mean_lo, float* invstd);
+                      float* mean_lo, float* invstd, const double* row_moments = nullptr);
 
 // From per-row sums (row (b, ch) at b c + ch) of g and g d over count = n hw elements per
 // channel: ggamma and gbeta (either may be null) and the coefficients of gx = a g + b d + cc.

@@ -43,9 +43,9 @@ PlaneAffine plane_affine(int64_t ch, const float* mean, const float* mean_lo, co
 void batch_norm_relu_max_pool_train_forward(const float* x, int64_t n, int64_t c, int64_t h,
                                             int64_t w, const float* gamma, const float* beta,
                                             float eps, float* out, float* mean, float* mean_lo,
-                                            float* invstd) {
+                                            float* invstd, const double* row_moments) {
   const int64_t hw = h * w;
-  batchnorm_relu_detail::train_statistics(x, n, c, hw, eps, mean, mean_lo, invstd);
+  batchnorm_relu_detail::train_statistics(x, n, c, hw, eps, mean, mean_lo, invstd, row_moments);
   const auto& k = batchnorm_relu_detail::batchnorm_relu_pool_kernels();
   batchnorm_relu_detail::for_rows(n * c, hw, [&](int64_t r) {
     const PlaneAffine p = plane_affine(r % c, mean, mean_lo, invstd, gamma, beta);

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "batchnorm_kernels.h"
+#include "batchnorm_relu_kernels.h"
 #include "pai/parallel.h"
 #include "sparse_engine.h"
 #include "sparse_plan.h"
@@ -98,11 +100,13 @@ SourceBlocks source_blocks(const DirectPlan& p, int64_t sources, int64_t entries
 // masked src planes of the image (src images image_stride apart; offs relative to an
 // image's start). Tasks are groups of images times channel ranges, so that the kernels
 // can take several images at once; within a task, the source blocks go outermost.
-template <typename Range, typename Init>
+// done(img0, img1, ch) runs once ch's planes of images [img0, img1) are final, while they
+// are still in cache.
+template <typename Range, typename Init, typename Done>
 void direct_planes(const BlockKernels& k, const DirectPlan& p, const SourceBlocks& blocks, int64_t n,
                    int64_t channels, const float* src, int64_t image_stride, const int64_t* offs,
                    const int32_t* taps, const float* vals, const uint16_t* masks, Range range,
-                   Init init, float* out) {
+                   Init init, Done done, float* out) {
   constexpr int64_t kImages = 8;
   const int64_t group = blocks.images;
   const int64_t groups = (n + group - 1) / group;
@@ -139,6 +143,7 @@ void direct_planes(const BlockKernels& k, const DirectPlan& p, const SourceBlock
               img += imgs;
             }
           });
+          if (blk == blocks.count - 1) done(img0, img1, ch);
         }
       }
     }
@@ -190,8 +195,11 @@ bool direct_eligible(const Conv2dShape& s) {
   return s.sh == 1 && s.sw == 1 && s.out_h() == s.h && s.out_w() == s.w;
 }
 
-void direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
-                    const float* x, const float* bias, float* y) {
+bool direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
+                    const float* x, const float* bias, float* y, double* row_moments) {
+  // Short planes: a call per plane costs more than batch norm's own statistics pass, which
+  // takes those as spans of many planes.
+  if (batchnorm_relu_detail::use_span_path(s.o, s.h * s.w)) row_moments = nullptr;
   const BlockKernels& k = active_kernels();
   const DirectPlan p = make_plan(s, k.width);
   int64_t* off = scratch<int64_t>(kOffsets, w.nnz);
@@ -206,7 +214,18 @@ void direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* v
         const int64_t* at = starts.data() + o * (blocks.count + 1) + b;
         return std::pair<int64_t, int64_t>(at[0], at[1] - at[0]);
       },
-      [&](int64_t o) { return bias ? bias[o] : 0.f; }, y);
+      [&](int64_t o) { return bias ? bias[o] : 0.f; },
+      [&](int64_t img0, int64_t img1, int64_t o) {
+        if (!row_moments) return;
+        const auto& bn = batchnorm_detail::batchnorm_kernels();
+        double* m2 = row_moments + s.n * s.o;
+        for (int64_t img = img0; img < img1; ++img) {
+          const int64_t r = img * s.o + o;
+          bn.row_moments(y + r * p.plane, p.plane, row_moments + r, m2 + r);
+        }
+      },
+      y);
+  return row_moments != nullptr;
 }
 
 void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float* values,
@@ -263,7 +282,7 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
         const int64_t* at = starts.data() + ch * (blocks.count + 1) + b;
         return std::pair<int64_t, int64_t>(ptr[ch] + at[0], at[1] - at[0]);
       },
-      [](int64_t) { return 0.f; }, gx);
+      [](int64_t) { return 0.f; }, [](int64_t, int64_t, int64_t) {}, gx);
 }
 
 void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const float* x,

@@ -10,8 +10,10 @@ namespace pai::sparse_detail {
 // Whether a convolution can take the direct path.
 bool direct_eligible(const Conv2dShape& s);
 
-void direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
-                    const float* x, const float* bias, float* y);
+// row_moments (or null) receives the moments of y's rows, as pai::sparse_conv2d_forward says,
+// where batch norm walks y by rows (long planes); returns whether it wrote them.
+bool direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
+                    const float* x, const float* bias, float* y, double* row_moments = nullptr);
 void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float* values,
                        const float* gy, float* gx);
 void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const float* x,

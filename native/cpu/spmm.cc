@@ -172,11 +172,17 @@ void grad_input(const Grid& g, const SparsePattern& w, const float* values, cons
 
 }  // namespace
 
-void sparse_conv2d_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
-                           const float* x, const float* bias, float* y) {
-  if (sparse_detail::batch_minor_eligible(s)) sparse_detail::batch_minor_forward(s, w, values, x, bias, y);
-  else if (sparse_detail::direct_eligible(s)) sparse_detail::direct_forward(s, w, values, x, bias, y);
-  else forward(sparse_detail::Grid(s), w, values, x, bias, y);
+bool sparse_conv2d_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
+                           const float* x, const float* bias, float* y, double* row_moments) {
+  if (sparse_detail::batch_minor_eligible(s)) {
+    sparse_detail::batch_minor_forward(s, w, values, x, bias, y);
+    return false;
+  }
+  if (sparse_detail::direct_eligible(s)) {
+    return sparse_detail::direct_forward(s, w, values, x, bias, y, row_moments);
+  }
+  forward(sparse_detail::Grid(s), w, values, x, bias, y);
+  return false;
 }
 
 void sparse_conv2d_grad_input(const Conv2dShape& s, const SparsePattern& w,

@@ -286,9 +286,10 @@ export class CpuBackend extends ReferenceBackend {
     mean: unknown,
     meanLo: unknown,
     invstd: unknown,
+    rowMoments: Float64Array | null = null,
   ): void {
     const f = this.fn.batchNormReluTrainForward;
-    if (f !== undefined && x instanceof Float32Array) f(x, n, c, hw, gamma, beta, eps, out, mean, meanLo, invstd);
+    if (f !== undefined && x instanceof Float32Array) f(x, n, c, hw, gamma, beta, eps, out, mean, meanLo, invstd, rowMoments);
     else super.batchNormReluTrainForward(x, n, c, hw, gamma, beta, eps, out, mean, meanLo, invstd);
   }
   override batchNormReluBackward(
@@ -325,9 +326,10 @@ export class CpuBackend extends ReferenceBackend {
     mean: unknown,
     meanLo: unknown,
     invstd: unknown,
+    rowMoments: Float64Array | null = null,
   ): void {
     const f = this.fn.batchNormReluMaxPoolTrainForward;
-    if (f !== undefined && x instanceof Float32Array) f(x, n, c, h, w, gamma, beta, eps, out, mean, meanLo, invstd);
+    if (f !== undefined && x instanceof Float32Array) f(x, n, c, h, w, gamma, beta, eps, out, mean, meanLo, invstd, rowMoments);
     else super.batchNormReluMaxPoolTrainForward(x, n, c, h, w, gamma, beta, eps, out, mean, meanLo, invstd);
   }
   override batchNormReluMaxPoolBackward(

@@ -42,11 +42,17 @@ export function sparseLinearGradWeight(p: SparsePattern, x: FloatArray, gy: Floa
   else sparseLinearGradWeightRef(p, x, gy, batch, gvalues);
 }
 
-/** y = conv(x, W) + bias with W [o, c / groups, kh, kw] compressed as (p, values), p [o, c / groups * kh * kw]. */
-export function sparseConv2dForward(g: Conv2dGeometry, p: SparsePattern, values: FloatArray, x: FloatArray, bias: FloatArray | null, y: FloatArray): void {
+/**
+ * y = conv(x, W) + bias with W [o, c / groups, kh, kw] compressed as (p, values), p [o, c / groups * kh * kw].
+ * Given rowMoments [2 n o], the native path that writes y plane by plane also records each
+ * (image, channel) plane's mean and sum of squared deviations (see lib/ops/row-moments.ts);
+ * returns whether it did.
+ */
+export function sparseConv2dForward(g: Conv2dGeometry, p: SparsePattern, values: FloatArray, x: FloatArray, bias: FloatArray | null, y: FloatArray, rowMoments: Float64Array | null = null): boolean {
   const f = sparseNative('sparseConv2dForward');
-  if (f && f32(values, x, bias, y)) f(x, ...geometryArgs(g), p.rowPtr, p.colIdx, values, bias, y);
-  else sparseConv2dForwardRef(g, p, values, x, bias, y);
+  if (f && f32(values, x, bias, y)) return f(x, ...geometryArgs(g), p.rowPtr, p.colIdx, values, bias, y, rowMoments) === true;
+  sparseConv2dForwardRef(g, p, values, x, bias, y);
+  return false;
 }
 
 /** gx = the input gradient of the compressed convolution (a transposed sparse convolution of gy). */

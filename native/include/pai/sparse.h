@@ -39,8 +39,15 @@ void sparse_linear_grad_weight(const SparsePattern& w, const float* x, const flo
 // Convolution with a compressed weight: s describes the dense layer (weight
 // [o, c / groups, kh, kw]); the pattern has rows = o, cols = c / groups * kh * kw.
 // Stride, padding, dilation and groups as in pai/conv.h. Outputs are fully written.
-void sparse_conv2d_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
-                           const float* x, const float* bias, float* y);
+//
+// The forward can also hand a batch norm of y its statistics (see pai/batchnorm_relu.h):
+// given row_moments [2 n o], the paths that write y plane by plane (stride 1, output the
+// input's size, planes of 128 pixels or more) take each (image, channel) plane's mean and
+// sum of squared deviations while it is in cache, and return true; the others leave
+// row_moments untouched and return false.
+bool sparse_conv2d_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
+                           const float* x, const float* bias, float* y,
+                           double* row_moments = nullptr);
 void sparse_conv2d_grad_input(const Conv2dShape& s, const SparsePattern& w,
                               const float* values, const float* gy, float* gx);
 void sparse_conv2d_grad_weight(const Conv2dShape& s, const SparsePattern& w, const float* x,
