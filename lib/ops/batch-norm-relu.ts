@@ -9,8 +9,14 @@ import { maxPool2d, maxPool2dBackward } from './max-pool2d';
 import { channelSumsBuffer, noteChannelSums } from './channel-sums';
 import { recordedRowMoments } from './row-moments';
 
-/** Narrower planes run unfused: their short rows cost the fused pool kernel more than it saves. */
-const MIN_FUSED_POOL_WIDTH = 16;
+/**
+ * Narrower planes run unfused. The fused kernels put several window rows of a narrow plane
+ * through one vector step; on 4x4 planes that still fills a quarter of AVX-512's lanes and
+ * costs more than the separate passes (batch 128 x 512 channels: backward 5.4 ms against
+ * about 1.5), while 8x8 planes gain (128 x 256: forward 1.1 against 2.2 ms, backward 2.7
+ * against about 2.0 warm and 3.2 against about 2.9 cold, minus a full-size write and read).
+ */
+const MIN_FUSED_POOL_WIDTH = 8;
 
 /**
  * relu(batchNorm(x, opts)) with the ReLU fused into batch norm's passes in training mode:

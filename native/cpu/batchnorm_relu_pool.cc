@@ -9,11 +9,13 @@
 #include "batchnorm_relu_pool_loops.h"
 #undef PAI_BATCHNORM_RELU_POOL_TABLE
 
+#include <algorithm>
 #include <vector>
 
 #include "batchnorm_relu_kernels.h"
 #include "pai/batchnorm_relu.h"
 #include "pai/cpu_features.h"
+#include "pai/parallel.h"
 
 namespace pai {
 namespace batchnorm_relu_detail {
@@ -31,11 +33,24 @@ const BatchNormReluPoolKernels& batchnorm_relu_pool_kernels() {
 namespace {
 
 using batchnorm_relu_detail::PlaneAffine;
+using batchnorm_relu_detail::PlaneRun;
 
-// The channel's affine exactly as the forward built it.
-PlaneAffine plane_affine(int64_t ch, const float* mean, const float* mean_lo, const float* invstd,
-                         const float* gamma, const float* beta) {
-  return {mean[ch], mean_lo[ch], (gamma ? gamma[ch] : 1.f) * invstd[ch], beta ? beta[ch] : 0.f};
+// Each channel's affine exactly as the forward built it (the backward rebuilds it so).
+std::vector<PlaneAffine> channel_affines(int64_t c, const float* mean, const float* mean_lo,
+                                         const float* invstd, const float* gamma, const float* beta) {
+  std::vector<PlaneAffine> a(c);
+  for (int64_t ch = 0; ch < c; ++ch)
+    a[ch] = {mean[ch], mean_lo[ch], (gamma ? gamma[ch] : 1.f) * invstd[ch], beta ? beta[ch] : 0.f};
+  return a;
+}
+
+// Runs f(r0, run) over the n c planes in parallel runs of ~16k elements.
+template <class F>
+void for_plane_runs(int64_t n, int64_t c, int64_t hw, const std::vector<PlaneAffine>& affine, F f) {
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / hw);
+  parallel_for(0, n * c, grain, [&](int64_t r0, int64_t r1) {
+    f(r0, PlaneRun{r1 - r0, r0 % c, c, affine.data()});
+  });
 }
 
 }  // namespace
@@ -47,9 +62,9 @@ void batch_norm_relu_max_pool_train_forward(const float* x, int64_t n, int64_t c
   const int64_t hw = h * w;
   batchnorm_relu_detail::train_statistics(x, n, c, hw, eps, mean, mean_lo, invstd, row_moments);
   const auto& k = batchnorm_relu_detail::batchnorm_relu_pool_kernels();
-  batchnorm_relu_detail::for_rows(n * c, hw, [&](int64_t r) {
-    const PlaneAffine p = plane_affine(r % c, mean, mean_lo, invstd, gamma, beta);
-    k.normalize_relu_pool(x + r * hw, h, w, p, out + r * (hw / 4));
+  const auto affine = channel_affines(c, mean, mean_lo, invstd, gamma, beta);
+  for_plane_runs(n, c, hw, affine, [&](int64_t r0, const PlaneRun& run) {
+    k.normalize_relu_pool(x + r0 * hw, run, h, w, out + r0 * (hw / 4));
   });
 }
 
@@ -60,22 +75,19 @@ void batch_norm_relu_max_pool_backward(const float* gy, const float* x, int64_t 
                                        float* ggamma, float* gbeta, float* gx_sum) {
   const int64_t hw = h * w;
   const auto& k = batchnorm_relu_detail::batchnorm_relu_pool_kernels();
+  const auto affine = channel_affines(c, mean, mean_lo, invstd, gamma, beta);
   std::vector<double> row_g(n * c, 0.0), row_gd(n * c, 0.0);
-  batchnorm_relu_detail::for_rows(n * c, hw, [&](int64_t r) {
-    const PlaneAffine p = plane_affine(r % c, mean, mean_lo, invstd, gamma, beta);
-    k.pooled_gradient_sums(gy + r * (hw / 4), x + r * hw, h, w, p, &row_g[r], &row_gd[r]);
+  for_plane_runs(n, c, hw, affine, [&](int64_t r0, const PlaneRun& run) {
+    k.pooled_gradient_sums(gy + r0 * (hw / 4), x + r0 * hw, run, h, w, &row_g[r0], &row_gd[r0]);
   });
   std::vector<float> a(c), bcoef(c), ccoef(c);
   batchnorm_relu_detail::gradient_coefficients(n, c, static_cast<double>(n) * static_cast<double>(hw),
                                                row_g.data(), row_gd.data(), invstd, gamma, ggamma,
                                                gbeta, a.data(), bcoef.data(), ccoef.data());
-  const auto& sums = batchnorm_relu_detail::batchnorm_relu_kernels();
-  std::vector<double> row_s(gx_sum ? n * c : 0);
-  batchnorm_relu_detail::for_rows(n * c, hw, [&](int64_t r) {
-    const int64_t ch = r % c;
-    const PlaneAffine p = plane_affine(ch, mean, mean_lo, invstd, gamma, beta);
-    k.pooled_combine(gy + r * (hw / 4), x + r * hw, h, w, p, a[ch], bcoef[ch], ccoef[ch], gx + r * hw);
-    if (gx_sum) row_s[r] = sums.row_sum(gx + r * hw, hw);
+  std::vector<double> row_s(gx_sum ? n * c : 0, 0.0);
+  for_plane_runs(n, c, hw, affine, [&](int64_t r0, const PlaneRun& run) {
+    k.pooled_combine(gy + r0 * (hw / 4), x + r0 * hw, run, h, w, a.data(), bcoef.data(), ccoef.data(),
+                     gx + r0 * hw, gx_sum ? &row_s[r0] : nullptr);
   });
   if (gx_sum) batchnorm_relu_detail::channel_totals(n, c, row_s.data(), gx_sum);
 }

@@ -13,17 +13,27 @@ struct PlaneAffine {
   float mu_hi, mu_lo, scale, shift;
 };
 
+// A run of consecutive planes of x viewed as [n c, h, w]: plane i (from the run's first) is
+// channel (ch0 + i) % c, with affine[that channel]. Runs amortize the call and set-up over
+// many planes, which on VGG's 8x8 and 4x4 maps are 64 and 16 floats each.
+struct PlaneRun {
+  int64_t planes, ch0, c;
+  const PlaneAffine* affine;
+};
+
 struct BatchNormReluPoolKernels {
-  // out [h/2, w/2] = window maxima of max(y, 0).
-  void (*normalize_relu_pool)(const float* x, int64_t h, int64_t w, const PlaneAffine& p,
-                              float* out);
-  // With g = gy [h/2, w/2] at each window's maximum where its y > 0 (0 elsewhere) and
-  // d = (x - mu_hi) - mu_lo: *sg += sum g, *sgd += sum g d.
-  void (*pooled_gradient_sums)(const float* gy, const float* x, int64_t h, int64_t w,
-                               const PlaneAffine& p, double* sg, double* sgd);
-  // gx [h, w] = a g + b d + c.
-  void (*pooled_combine)(const float* gy, const float* x, int64_t h, int64_t w,
-                         const PlaneAffine& p, float a, float b, float c, float* gx);
+  // out [planes, h/2, w/2] = window maxima of max(y, 0).
+  void (*normalize_relu_pool)(const float* x, const PlaneRun& run, int64_t h, int64_t w, float* out);
+  // Per plane i, with g = gy [h/2, w/2] at each window's maximum where its y > 0 (0
+  // elsewhere) and d = (x - mu_hi) - mu_lo: sg[i] += sum g, sgd[i] += sum g d.
+  void (*pooled_gradient_sums)(const float* gy, const float* x, const PlaneRun& run, int64_t h,
+                               int64_t w, double* sg, double* sgd);
+  // gx [h, w] = a g + b d + c per plane, a / b / c per channel; gx_sum[i] (unless null) +=
+  // the sum of plane i's gx, taken from the vectors as they are stored (float per step,
+  // then double).
+  void (*pooled_combine)(const float* gy, const float* x, const PlaneRun& run, int64_t h,
+                         int64_t w, const float* a, const float* b, const float* c, float* gx,
+                         double* gx_sum);
 };
 
 const BatchNormReluPoolKernels& batchnorm_relu_pool_kernels();  // for the active ISA

@@ -51,7 +51,9 @@ const SHAPES: [number[], string][] = [
   [[1, 4, 32, 32], 'batchNormReluMaxPool2d'],
   [[3, 2, 4, 18], 'batchNormReluMaxPool2d'],
   [[5, 1, 2, 20], 'batchNormReluMaxPool2d'],
-  [[2, 3, 8, 8], 'maxPool2d'], // narrow: unfused
+  [[2, 3, 8, 8], 'batchNormReluMaxPool2d'], // several window rows per vector step
+  [[3, 2, 6, 10], 'batchNormReluMaxPool2d'], // window rows that do not fill a step
+  [[2, 3, 4, 4], 'maxPool2d'], // narrow: unfused
   [[2, 3, 5, 17], 'maxPool2d'], // odd: unfused (floor windows)
 ];
 
