@@ -32,9 +32,13 @@ export function sparseConvGeometry(op: string, x: Tensor, w: CompressedWeight, o
   return { n, c, h, w: wd, o, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow };
 }
 
-/** Stride 1 with the output the input's size: the native path that can record row moments. */
-function samePlanes(g: Conv2dGeometry): boolean {
-  return g.sh === 1 && g.sw === 1 && g.oh === g.h && g.ow === g.w;
+/**
+ * Whether the native forward records row moments for this geometry (native/BINDINGS.md,
+ * sparseConv2dForward): stride 1, the output the input's size, planes of 128+ pixels. Other
+ * layers get no array to fill (on VGG's 4x4 maps it would be 1 MB per call for nothing).
+ */
+function recordsMoments(g: Conv2dGeometry): boolean {
+  return g.sh === 1 && g.sw === 1 && g.oh === g.h && g.ow === g.w && g.oh * g.ow >= 128;
 }
 
 function checkValues(op: string, w: CompressedWeight, values: Tensor): void {
@@ -61,7 +65,7 @@ export function sparseConv2dGeometry(x: Tensor, w: CompressedWeight, values: Ten
   const out = newTensor(x.backend, x.dtype, [g.n, g.o, g.oh, g.ow], g.n * g.o * g.oh * g.ow);
   const train = needsGrad(x, values, bias);
   // In training a batch norm usually follows: the kernel can take its statistics on the way.
-  const moments = train && samePlanes(g) ? new Float64Array(2 * g.n * g.o) : null;
+  const moments = train && recordsMoments(g) ? new Float64Array(2 * g.n * g.o) : null;
   if (sparseKernels(x).sparseConv2dForward(g, w.pattern, hostArray(op, values), hostArray(op, x), bias && hostArray(op, bias), hostArray(op, out), moments)) noteRowMoments(out, moments!);
   if (train) {
     record(
