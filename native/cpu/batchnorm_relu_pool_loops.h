@@ -122,15 +122,17 @@ struct Gathered {
   }
 };
 
-// Runs step(r0, r1, count, oy, windows) over the plane: rows r0 and r1 of count columns
-// whose windows are the pooled plane's [oy ow + j / 2, + windows) (j the first column).
+// Runs step(r0, r1, count, at, windows, oy, j, rows) over the plane: rows r0 and r1 of count
+// columns whose windows are the pooled plane's [at, at + windows). On wide planes (rows 0)
+// r0 and r1 are input rows 2 oy and 2 oy + 1 from column j; on narrow ones they are a
+// Gathered of `rows` window rows from oy.
 template <class F>
 void for_each_step(const float* x, int64_t h, int64_t w, F step) {
   const int64_t ow = w / 2, m = window_rows_per_step(h, w);
   if (m == 1) {
     for (int64_t oy = 0; oy < h / 2; ++oy) {
       const float* r0 = x + 2 * oy * w;
-      for (int64_t j = 0; j < w; j += kStep) step(r0 + j, r0 + w + j, w - j, oy * ow + j / 2, (w - j) / 2, oy, j, 1);
+      for (int64_t j = 0; j < w; j += kStep) step(r0 + j, r0 + w + j, w - j, oy * ow + j / 2, (w - j) / 2, oy, j, int64_t{0});
     }
     return;
   }
@@ -208,8 +210,8 @@ void pooled_combine(const float* gy, const float* x, const PlaneRun& run, int64_
       const vf odd = keep_if(st.take_odd[r], mine), even = keep_if(~st.take_odd[r], mine);
       for (int half = 0; half < 2; ++half) {
         const vf v = __builtin_shuffle(even, odd, half ? s.hi : s.lo) + (b * st.d[r][half] + c);
-        const int64_t valid = (rows == 1 ? count : rows * w) - half * kLanes;
-        if (rows == 1) store_upto(gx + (2 * oy + r) * w + j + half * kLanes, v, valid);
+        const int64_t valid = (rows == 0 ? count : rows * w) - half * kLanes;
+        if (rows == 0) store_upto(gx + (2 * oy + r) * w + j + half * kLanes, v, valid);
         else vec::store(gathered[r] + half * kLanes, v);
         // Columns past the valid ones hold a padding column's b d + c: not summed.
         if (gx_sum && valid > 0) {
@@ -221,11 +223,10 @@ void pooled_combine(const float* gy, const float* x, const PlaneRun& run, int64_
           }
         }
       }
-      if (rows > 1)
-        for (int64_t i = 0; i < rows; ++i) {
-          float* dst = gx + (2 * (oy + i) + r) * w;
-          for (int64_t col = 0; col < w; ++col) dst[col] = gathered[r][i * w + col];
-        }
+      for (int64_t i = 0; i < rows; ++i) {
+        float* dst = gx + (2 * (oy + i) + r) * w;
+        for (int64_t col = 0; col < w; ++col) dst[col] = gathered[r][i * w + col];
+      }
     }
     if (gx_sum) total += lanes_sum(part);
   });
