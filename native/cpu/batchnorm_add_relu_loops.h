@@ -11,6 +11,7 @@ namespace pai::batchnorm_add_relu_detail {
 namespace {
 
 using vec::kLanes;
+using vec::lanes_sum;
 using vec::vf;
 using vec::vi;
 
@@ -42,12 +43,6 @@ inline vf param(const float* p, int64_t i, int64_t count) {
 }
 
 inline vf keep_if(vi mask, vf v) { return vec::as_float(mask & vec::as_int(v)); }
-
-inline float lanes_sum(vf v) {
-  float s = 0.f;
-  for (int j = 0; j < kLanes; ++j) s += v[j];
-  return s;
-}
 
 // Runs f(i, count) over [0, len) in whole vectors, then once for a partial tail.
 template <class F>

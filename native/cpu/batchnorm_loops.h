@@ -11,15 +11,10 @@ namespace pai::batchnorm_detail {
 namespace {
 
 using vec::kLanes;
+using vec::lanes_sum;
 using vec::vf;
 
 constexpr int64_t kBlock = 2048;
-
-inline float lanes_sum(vf v) {
-  float s = 0.f;
-  for (int j = 0; j < kLanes; ++j) s += v[j];
-  return s;
-}
 
 double block_sum(const float* x, int64_t n) {
   double total = 0.0;

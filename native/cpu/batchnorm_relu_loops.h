@@ -11,6 +11,7 @@ namespace pai::batchnorm_relu_detail {
 namespace {
 
 using vec::kLanes;
+using vec::lanes_sum;
 using vec::vf;
 using vec::vi;
 
@@ -32,12 +33,6 @@ inline vf preact(vf d, const Affine& p) {
 }
 
 inline vf keep_if(vi mask, vf v) { return vec::as_float(mask & vec::as_int(v)); }
-
-inline float lanes_sum(vf v) {
-  float s = 0.f;
-  for (int j = 0; j < kLanes; ++j) s += v[j];
-  return s;
-}
 
 // Copies x[0, len) (len < kLanes) into a zero-padded vector.
 inline vf load_partial(const float* x, int64_t len) {

@@ -13,6 +13,7 @@ namespace pai::batchnorm_relu_detail {
 namespace {
 
 using vec::kLanes;
+using vec::lanes_sum;
 using vec::vf;
 using vec::vi;
 
@@ -33,12 +34,6 @@ inline void store_upto(float* p, vf v, int64_t count) {
   float tmp[kLanes];
   vec::store(tmp, v);
   for (int64_t j = 0; j < count; ++j) p[j] = tmp[j];
-}
-
-inline float lanes_sum(vf v) {
-  float t = 0.f;
-  for (int l = 0; l < kLanes; ++l) t += v[l];
-  return t;
 }
 
 inline vf keep_if(vi mask, vf v) { return vec::as_float(mask & vec::as_int(v)); }
@@ -191,46 +186,46 @@ void pooled_combine(const float* gy, const float* x, const PlaneRun& run, int64_
   const Shuffles s;
   const int64_t hw = h * w;
   alignas(64) float gathered[2][kStep];
-  for (int64_t i = 0; i < run.planes; ++i) {
-  const int64_t ch = (run.ch0 + i) % run.c;
-  const PlaneAffine& p = run.affine[ch];
-  const float a = ca[ch], b = cb[ch], c = cc[ch];
-  const float* gyi = gy + i * (hw / 4);
-  float* gx = gx_base + i * hw;
-  double* gx_sum = gx_sums ? gx_sums + i : nullptr;
-  double total = 0.0;
-  for_each_step(x + i * hw, h, w, [&](const float* r0, const float* r1, int64_t count, int64_t at, int64_t windows, int64_t oy, int64_t j, int64_t rows) {
-    const Step st(r0, r1, count, p, s);
-    const vf ag = a * keep_if(st.best_y > 0.f, load_upto(gyi + at, windows));
-    vf part = {};
-    for (int r = 0; r < 2; ++r) {
-      // The window's gradient goes to its winning element: this row's, if the row won,
-      // at the even or odd column as the row pair decided; back to column order.
-      const vf mine = keep_if(r ? st.take_row1 : ~st.take_row1, ag);
-      const vf odd = keep_if(st.take_odd[r], mine), even = keep_if(~st.take_odd[r], mine);
-      for (int half = 0; half < 2; ++half) {
-        const vf v = __builtin_shuffle(even, odd, half ? s.hi : s.lo) + (b * st.d[r][half] + c);
-        const int64_t valid = (rows == 0 ? count : rows * w) - half * kLanes;
-        if (rows == 0) store_upto(gx + (2 * oy + r) * w + j + half * kLanes, v, valid);
-        else vec::store(gathered[r] + half * kLanes, v);
-        // Columns past the valid ones hold a padding column's b d + c: not summed.
-        if (gx_sum && valid > 0) {
-          if (valid >= kLanes) part += v;
-          else {
-            alignas(64) float tmp[kLanes];
-            vec::store(tmp, v);
-            for (int64_t l = 0; l < valid; ++l) total += tmp[l];
+  for (int64_t q = 0; q < run.planes; ++q) {
+    const int64_t ch = (run.ch0 + q) % run.c;
+    const PlaneAffine& p = run.affine[ch];
+    const float a = ca[ch], b = cb[ch], c = cc[ch];
+    const float* gyi = gy + q * (hw / 4);
+    float* gx = gx_base + q * hw;
+    double* gx_sum = gx_sums ? gx_sums + q : nullptr;
+    double total = 0.0;
+    for_each_step(x + q * hw, h, w, [&](const float* r0, const float* r1, int64_t count, int64_t at, int64_t windows, int64_t oy, int64_t j, int64_t rows) {
+      const Step st(r0, r1, count, p, s);
+      const vf ag = a * keep_if(st.best_y > 0.f, load_upto(gyi + at, windows));
+      vf part = {};
+      for (int r = 0; r < 2; ++r) {
+        // The window's gradient goes to its winning element: this row's, if the row won,
+        // at the even or odd column as the row pair decided; back to column order.
+        const vf mine = keep_if(r ? st.take_row1 : ~st.take_row1, ag);
+        const vf odd = keep_if(st.take_odd[r], mine), even = keep_if(~st.take_odd[r], mine);
+        for (int half = 0; half < 2; ++half) {
+          const vf v = __builtin_shuffle(even, odd, half ? s.hi : s.lo) + (b * st.d[r][half] + c);
+          const int64_t valid = (rows == 0 ? count : rows * w) - half * kLanes;
+          if (rows == 0) store_upto(gx + (2 * oy + r) * w + j + half * kLanes, v, valid);
+          else vec::store(gathered[r] + half * kLanes, v);
+          // Columns past the valid ones hold a padding column's b d + c: not summed.
+          if (gx_sum && valid > 0) {
+            if (valid >= kLanes) part += v;
+            else {
+              alignas(64) float tmp[kLanes];
+              vec::store(tmp, v);
+              for (int64_t l = 0; l < valid; ++l) total += tmp[l];
+            }
           }
         }
+        for (int64_t i = 0; i < rows; ++i) {
+          float* dst = gx + (2 * (oy + i) + r) * w;
+          for (int64_t col = 0; col < w; ++col) dst[col] = gathered[r][i * w + col];
+        }
       }
-      for (int64_t i = 0; i < rows; ++i) {
-        float* dst = gx + (2 * (oy + i) + r) * w;
-        for (int64_t col = 0; col < w; ++col) dst[col] = gathered[r][i * w + col];
-      }
-    }
-    if (gx_sum) total += lanes_sum(part);
-  });
-  if (gx_sum) *gx_sum += total;
+      if (gx_sum) total += lanes_sum(part);
+    });
+    if (gx_sum) *gx_sum += total;
   }
 }
 

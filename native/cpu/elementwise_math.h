@@ -29,6 +29,12 @@ inline vf splat(float x) { return vf{} + x; }
 inline vf as_float(vi v) { return __builtin_bit_cast(vf, v); }
 inline vi as_int(vf v) { return __builtin_bit_cast(vi, v); }
 inline vf select(vi cond, vf a, vf b) { return as_float((cond & as_int(a)) | (~cond & as_int(b))); }
+// The lanes' sum in float, lane 0 first (the reductions' block partials).
+inline float lanes_sum(vf v) {
+  float s = 0.f;
+  for (int j = 0; j < kLanes; ++j) s += v[j];
+  return s;
+}
 
 inline vf exp(vf x) {
   // NaN compares false, so it passes through the clamps and the polynomial.
