@@ -7,6 +7,7 @@
 // the 1x1 case on 1x1 images (its planes are the input transposed).
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "pai/conv.h"
 #include "pai/sparse.h"

@@ -119,51 +119,109 @@ void direct_accumulate(const float* base, int64_t image_stride, const int64_t* o
     }
 }
 
+// One group of V::group survivors [j, j + n) of direct_dots on planes of NV vectors (n <=
+// group; a short group repeats its last survivor, whose sums are dropped): dst[s] += the
+// survivor's dot over images b < nimg. Images go in chunks of 8 / NV, whose 8 vectors of g
+// stay in registers; each survivor's pointer and lane masks are then read once per chunk,
+// not once per FMA (with them spilled, each masked load and FMA cost three loads). The
+// FMAs into a survivor's accumulator go in the same order as in the general loop.
+template <int NV>
+inline void direct_dots_group(const float* g, int64_t g_stride, int64_t nimg, int64_t image_stride,
+                              const float* base, const int64_t* offs, const int32_t* taps,
+                              const uint16_t* masks, int64_t mstride, int64_t j, int n, float* dst) {
+  constexpr int64_t w = V::width;
+  constexpr int kGroup = V::group;
+  typename V::T acc[kGroup];
+  for (int s = 0; s < kGroup; ++s) acc[s] = V::zero();
+  auto chunk = [&](int64_t b0, auto images) {
+    constexpr int B = decltype(images)::value;
+    typename V::T gv[B][NV];
+    for (int b = 0; b < B; ++b)
+      for (int i = 0; i < NV; ++i) gv[b][i] = V::load(g + (b0 + b) * g_stride + i * w);
+    for (int s = 0; s < kGroup; ++s) {
+      const int64_t q = j + (s < n ? s : n - 1);
+      const float* ps = base + offs[q] + b0 * image_stride;
+      const uint16_t* m = masks + taps[q] * mstride;
+      unsigned k[NV];
+      for (int i = 0; i < NV; ++i) k[i] = m[i];
+      for (int b = 0; b < B; ++b)
+        for (int i = 0; i < NV; ++i) acc[s] = V::fma(gv[b][i], V::maskz_load(ps + b * image_stride + i * w, k[i]), acc[s]);
+    }
+  };
+  constexpr int kChunk = 8 / NV;
+  int64_t b0 = 0;
+  for (; b0 + kChunk <= nimg; b0 += kChunk) chunk(b0, std::integral_constant<int, kChunk>());
+  for (; b0 < nimg; ++b0) chunk(b0, std::integral_constant<int, 1>());
+  V::sum_group(acc, dst);
+}
+
+// direct_dots_group on wider planes: one vector of g at a time, shared by the group's
+// survivors (a function of its own, so that the accumulators stay in registers).
+inline void direct_dots_wide_group(const float* g, int64_t g_stride, int64_t nv, int64_t nimg,
+                                   int64_t image_stride, const float* base, const int64_t* offs,
+                                   const int32_t* taps, const uint16_t* masks, int64_t mstride, int64_t j,
+                                   int n, float* dst) {
+  constexpr int64_t w = V::width;
+  constexpr int kGroup = V::group;
+  typename V::T acc[kGroup];
+  const float* p[kGroup];
+  const uint16_t* m[kGroup];
+  for (int s = 0; s < kGroup; ++s) {
+    const int64_t q = j + (s < n ? s : n - 1);
+    acc[s] = V::zero();
+    p[s] = base + offs[q];
+    m[s] = masks + taps[q] * mstride;
+  }
+  for (int64_t b = 0; b < nimg; ++b)
+    for (int64_t i = 0; i < nv; ++i) {
+      const typename V::T gi = V::load(g + b * g_stride + i * w);
+      const int64_t at = b * image_stride + i * w;
+      for (int s = 0; s < kGroup; ++s) acc[s] = V::fma(gi, V::maskz_load(p[s] + at, m[s][i]), acc[s]);
+    }
+  V::sum_group(acc, dst);
+}
+
 inline void direct_dots(const float* g, int64_t g_stride, int64_t nv, int64_t nimg, int64_t image_stride,
                         const float* base, const int64_t* offs, const int32_t* taps,
                         int64_t count, const uint16_t* masks, int64_t mstride, float* out) {
   constexpr int64_t w = V::width;
   constexpr int kGroup = V::group;
-  // One group of survivors [j, j + n), n <= kGroup; a short group repeats its last survivor
-  // (the repeats' sums are dropped) so that it still gets the batched reduction.
-  auto group = [&](int64_t j, int n, float* dst) {
-    typename V::T acc[kGroup];
-    const float* p[kGroup];
-    const uint16_t* m[kGroup];
-    for (int s = 0; s < kGroup; ++s) {
-      const int64_t q = j + (s < n ? s : n - 1);
-      acc[s] = V::zero();
-      p[s] = base + offs[q];
-      m[s] = masks + taps[q] * mstride;
+  // Groups of survivors [j, j + n), n <= kGroup, through group(j, n, dst); a short last group
+  // repeats its last survivor (the repeats' sums are dropped) so that it still gets the
+  // batched reduction, unless it is so short that single dots cost less.
+  auto in_groups = [&](auto group) {
+    int64_t j = 0;
+    for (; j + kGroup <= count; j += kGroup) group(j, kGroup, out + j);
+    const int rest = static_cast<int>(count - j);
+    if (rest * 4 >= kGroup) {
+      float sums[kGroup] = {};
+      group(j, rest, sums);
+      for (int s = 0; s < rest; ++s) out[j + s] += sums[s];
+      return;
     }
-    for (int64_t b = 0; b < nimg; ++b)
-      for (int64_t i = 0; i < nv; ++i) {
-        const typename V::T gi = V::load(g + b * g_stride + i * w);
-        const int64_t at = b * image_stride + i * w;
-        for (int s = 0; s < kGroup; ++s) acc[s] = V::fma(gi, V::maskz_load(p[s] + at, m[s][i]), acc[s]);
-      }
-    V::sum_group(acc, dst);
+    for (; j < count; ++j) {
+      // Four chains, so that a long plane is not bound by the FMA latency.
+      const float* p = base + offs[j];
+      const uint16_t* m = masks + taps[j] * mstride;
+      typename V::T a[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
+      int u = 0;
+      for (int64_t b = 0; b < nimg; ++b)
+        for (int64_t i = 0; i < nv; ++i, u = (u + 1) & 3)
+          a[u] = V::fma(V::load(g + b * g_stride + i * w), V::maskz_load(p + b * image_stride + i * w, m[i]), a[u]);
+      out[j] += V::sum(V::add(V::add(a[0], a[1]), V::add(a[2], a[3])));
+    }
   };
-  int64_t j = 0;
-  for (; j + kGroup <= count; j += kGroup) group(j, kGroup, out + j);
-  const int rest = static_cast<int>(count - j);
-  if (rest * 4 >= kGroup) {
-    float sums[kGroup] = {};
-    group(j, rest, sums);
-    for (int s = 0; s < rest; ++s) out[j + s] += sums[s];
-    return;
-  }
-  for (; j < count; ++j) {
-    // Four chains, so that a long plane is not bound by the FMA latency.
-    const float* p = base + offs[j];
-    const uint16_t* m = masks + taps[j] * mstride;
-    typename V::T a[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-    int u = 0;
-    for (int64_t b = 0; b < nimg; ++b)
-      for (int64_t i = 0; i < nv; ++i, u = (u + 1) & 3)
-        a[u] = V::fma(V::load(g + b * g_stride + i * w), V::maskz_load(p + b * image_stride + i * w, m[i]), a[u]);
-    out[j] += V::sum(V::add(V::add(a[0], a[1]), V::add(a[2], a[3])));
-  }
+  auto small = [&](auto vectors) {
+    in_groups([&](int64_t j, int n, float* dst) {
+      direct_dots_group<decltype(vectors)::value>(g, g_stride, nimg, image_stride, base, offs, taps, masks, mstride,
+                                                  j, n, dst);
+    });
+  };
+  if (nv == 1) return small(std::integral_constant<int, 1>());
+  if (nv == 2) return small(std::integral_constant<int, 2>());
+  in_groups([&](int64_t j, int n, float* dst) {
+    direct_dots_wide_group(g, g_stride, nv, nimg, image_stride, base, offs, taps, masks, mstride, j, n, dst);
+  });
 }
 
 inline BlockKernels make_kernels(TransposeFn transpose) {
