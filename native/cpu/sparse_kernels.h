@@ -89,11 +89,17 @@ void direct_accumulate(const float* base, int64_t image_stride, const int64_t* o
   constexpr int kSets = NV * NIMG >= 8 ? 1 : 2;
   constexpr int64_t kAhead = 4;
   typename V::T acc[kSets][NIMG][NV];
+#pragma GCC unroll 8
   for (int s = 0; s < kSets; ++s)
+#pragma GCC unroll 8
     for (int b = 0; b < NIMG; ++b)
+#pragma GCC unroll 8
       for (int i = 0; i < NV; ++i)
         acc[s][b][i] = s != 0 ? V::zero() : onto ? V::load(out + b * out_stride + i * V::width) : V::set1(init);
-  auto add = [&](int s, int64_t j) {
+  // s is a compile-time constant, so that no accumulator is indexed at run time (which kept
+  // them in memory: a store after every FMA).
+  auto add = [&](auto set, int64_t j) __attribute__((always_inline)) {
+    constexpr int s = decltype(set)::value;
     const float* p = base + offs[j];
     const uint16_t* m = masks + taps[j] * mstride;
     // The survivor after next reads another plane: start its lines on their way from L2.
@@ -103,17 +109,24 @@ void direct_accumulate(const float* base, int64_t image_stride, const int64_t* o
         for (int i = 0; i < NV * V::width; i += 16) __builtin_prefetch(q + b * image_stride + i);
     }
     const typename V::T v = V::set1(vals[j]);
+#pragma GCC unroll 8
     for (int b = 0; b < NIMG; ++b)
+#pragma GCC unroll 8
       for (int i = 0; i < NV; ++i)
         acc[s][b][i] = V::fma(v, V::maskz_load(p + b * image_stride + i * V::width, m[i]), acc[s][b][i]);
   };
   int64_t j = 0;
-  for (; j + kSets <= count; j += kSets)
-    for (int s = 0; s < kSets; ++s) add(s, j + s);
-  for (; j < count; ++j) add(0, j);
+  for (; j + kSets <= count; j += kSets) {
+    add(std::integral_constant<int, 0>(), j);
+    if constexpr (kSets == 2) add(std::integral_constant<int, kSets - 1>(), j + 1);
+  }
+  for (; j < count; ++j) add(std::integral_constant<int, 0>(), j);
+#pragma GCC unroll 8
   for (int b = 0; b < NIMG; ++b)
+#pragma GCC unroll 8
     for (int i = 0; i < NV; ++i) {
       typename V::T t = acc[0][b][i];
+#pragma GCC unroll 8
       for (int s = 1; s < kSets; ++s) t = V::add(t, acc[s][b][i]);
       V::store(out + b * out_stride + i * V::width, t);
     }
