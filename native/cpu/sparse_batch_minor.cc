@@ -2,14 +2,17 @@
 // tensors are [channel][row][column][npad] with the images last, npad = the batch rounded
 // up to two vectors (the extra lanes are zeros). Output pixel (p, q) of a survivor
 // (c, i, j) reads input row p sh + i dh - ph, column q sw + j dw - pw when that lies inside
-// the image; per output pixel, the survivors whose tap does are listed with their offsets,
-// so padding costs nothing (on a 2x2 plane with a 3x3 kernel, over half of the taps fall
-// outside). The forward pass is then the engine's register-blocked accumulate over the
-// images, the input gradient the same on the output gradient (listed per input pixel), and
-// the weight gradient its dots kernel.
+// the image. Survivors are grouped by tap (per row forward, per CSC column backward), so a
+// pixel reads only the groups whose tap lies inside the image and padding costs nothing
+// (on a 2x2 plane with a 3x3 kernel, over half of the taps fall outside). The forward pass
+// is the engine's register-blocked accumulate over the images, one call per tap group
+// adding onto the pixel's sums (offsets shifted by the tap, no list built per pixel); the
+// input gradient the same on the output gradient; the weight gradient the dots kernel over
+// each pixel's concatenated groups.
 #include "sparse_batch_minor.h"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "pai/parallel.h"
@@ -80,21 +83,30 @@ void for_each_block(const BlockKernels& k, int64_t npad, F fn) {
 // The survivors of each row grouped by kernel tap (counting sort, once per call): whether a
 // tap reads inside the image depends only on the tap and the output pixel, so a pixel's
 // list is a concatenation of whole tap groups, with no test per survivor.
+// The per-survivor arrays live in the calling thread's scratch (slots kOffsets and kTaps):
+// fresh vectors of this size cost page faults on every call.
 struct TapGroups {
-  std::vector<int64_t> ptr;      // [rows * kk + 1]: group (o, tap) is [ptr[o kk + tap], ptr[o kk + tap + 1])
-  std::vector<int64_t> channel;  // packed offset of the survivor's input channel, grouped order
-  std::vector<int64_t> pos;      // the survivor's CSR position, grouped order
+  std::vector<int64_t> ptr;  // [rows * kk + 1]: group (o, tap) is [ptr[o kk + tap], ptr[o kk + tap + 1])
+  int64_t* channel;          // packed offset of the survivor's input channel, grouped order
+  int64_t* pos;              // the survivor's CSR position, grouped order
 };
 
 TapGroups tap_groups(const Conv2dShape& s, const Layout& l, const SparsePattern& w) {
   TapGroups g;
   g.ptr.assign(static_cast<size_t>(w.rows * l.kk + 1), 0);
-  g.channel.resize(static_cast<size_t>(w.nnz));
-  g.pos.resize(static_cast<size_t>(w.nnz));
+  g.channel = scratch<int64_t>(kOffsets, w.nnz);
+  g.pos = scratch<int64_t>(kTaps, w.nnz);
+  // Divisions per column, not per survivor: each column's tap and input-channel offset.
+  std::vector<int32_t> column_tap(static_cast<size_t>(w.cols));
+  std::vector<int64_t> column_channel(static_cast<size_t>(w.cols));
+  for (int64_t col = 0; col < w.cols; ++col) {
+    column_tap[col] = static_cast<int32_t>(col % l.kk);
+    column_channel[col] = (col / l.kk) * s.h * s.w * l.npad;
+  }
   parallel_for(0, w.rows, 64, [&](int64_t r0, int64_t r1) {
     for (int64_t o = r0; o < r1; ++o) {
       int64_t* count = g.ptr.data() + o * l.kk + 1;
-      for (int64_t j = w.row_ptr[o]; j < w.row_ptr[o + 1]; ++j) ++count[w.col_idx[j] % l.kk];
+      for (int64_t j = w.row_ptr[o]; j < w.row_ptr[o + 1]; ++j) ++count[column_tap[w.col_idx[j]]];
     }
   });
   for (size_t i = 1; i < g.ptr.size(); ++i) g.ptr[i] += g.ptr[i - 1];
@@ -102,32 +114,16 @@ TapGroups tap_groups(const Conv2dShape& s, const Layout& l, const SparsePattern&
     std::vector<int64_t> next(static_cast<size_t>(l.kk));
     for (int64_t o = r0; o < r1; ++o) {
       std::copy(g.ptr.begin() + o * l.kk, g.ptr.begin() + (o + 1) * l.kk, next.begin());
-      const int64_t first_channel = (o / l.og) * l.cg;
+      const int64_t first_channel = (o / l.og) * l.cg * s.h * s.w * l.npad;
       for (int64_t j = w.row_ptr[o]; j < w.row_ptr[o + 1]; ++j) {
-        const int64_t col = w.col_idx[j], e = next[col % l.kk]++;
-        g.channel[e] = (first_channel + col / l.kk) * s.h * s.w * l.npad;
+        const int32_t col = w.col_idx[j];
+        const int64_t e = next[column_tap[col]]++;
+        g.channel[e] = first_channel + column_channel[col];
         g.pos[e] = j;
       }
     }
   });
   return g;
-}
-
-// The survivors of row o whose tap reads inside the image at output pixel (p, q): their
-// offsets in the packed input, and their CSR positions.
-void row_list(const Conv2dShape& s, const Layout& l, const TapGroups& g, int64_t o, int64_t p,
-              int64_t q, std::vector<int64_t>& offs, std::vector<int64_t>& pos) {
-  offs.clear();
-  pos.clear();
-  for (int64_t t = 0; t < l.kk; ++t) {
-    const int64_t r = p * s.sh + (t / s.kw) * s.dh - s.ph, c = q * s.sw + (t % s.kw) * s.dw - s.pw;
-    if (r < 0 || r >= s.h || c < 0 || c >= s.w) continue;
-    const int64_t shift = (r * s.w + c) * l.npad, e0 = g.ptr[o * l.kk + t], e1 = g.ptr[o * l.kk + t + 1];
-    for (int64_t e = e0; e < e1; ++e) {
-      offs.push_back(g.channel[e] + shift);
-      pos.push_back(g.pos[e]);
-    }
-  }
 }
 
 }  // namespace
@@ -143,19 +139,32 @@ void batch_minor_forward(const Conv2dShape& s, const SparsePattern& w, const flo
   float* xb = scratch<float>(kPackedInput, s.c * s.h * s.w * l.npad);
   pack_images_last(x, s.n, s.c, s.h * s.w, l.npad, xb);
   const TapGroups taps = tap_groups(s, l, w);
+  // The values in tap-group order, once per call.
+  float* vals = scratch<float>(kValues, w.nnz);
+  parallel_for(0, w.nnz, 1 << 14, [&](int64_t e0, int64_t e1) {
+    for (int64_t e = e0; e < e1; ++e) vals[e] = values[taps.pos[e]];
+  });
   parallel_for(0, s.o, 1, [&](int64_t o0, int64_t o1) {
     float* local = scratch<float>(kTaskLocal, l.pixels * l.npad);
-    std::vector<int64_t> offs, pos;
-    std::vector<float> vals;
     for (int64_t o = o0; o < o1; ++o) {
       for (int64_t p = 0; p < l.oh; ++p)
         for (int64_t q = 0; q < l.ow; ++q) {
-          row_list(s, l, taps, o, p, q, offs, pos);
-          vals.resize(pos.size());
-          for (size_t e = 0; e < pos.size(); ++e) vals[e] = values[pos[e]];
-          const int64_t count = static_cast<int64_t>(offs.size());
+          // Each tap group that reads inside the image adds onto the pixel's sums, its
+          // offsets shifted by the tap's input pixel: no list is built per pixel.
           float* out = local + (p * l.ow + q) * l.npad;
-          for_each_block(k, l.npad, [&](int64_t b0, int level) { k.accumulate[level](xb + b0, offs.data(), vals.data(), count, out + b0); });
+          bool onto = false;
+          for (int64_t t = 0; t < l.kk; ++t) {
+            const int64_t r = p * s.sh + (t / s.kw) * s.dh - s.ph, c = q * s.sw + (t % s.kw) * s.dw - s.pw;
+            if (r < 0 || r >= s.h || c < 0 || c >= s.w) continue;
+            const int64_t e0 = taps.ptr[o * l.kk + t], count = taps.ptr[o * l.kk + t + 1] - e0;
+            if (count == 0) continue;
+            const float* base = xb + (r * s.w + c) * l.npad;
+            for_each_block(k, l.npad, [&](int64_t b0, int level) {
+              k.accumulate[level](base + b0, taps.channel + e0, vals + e0, count, out + b0, onto);
+            });
+            onto = true;
+          }
+          if (!onto) std::fill(out, out + l.npad, 0.f);
         }
       unpack_channel(local, s.n, l.npad, l.pixels, s.o, o, bias ? bias[o] : 0.f, y);
     }
@@ -169,33 +178,51 @@ void batch_minor_grad_input(const Conv2dShape& s, const SparsePattern& w, const 
   float* gb = scratch<float>(kPackedGrad, s.o * l.pixels * l.npad);
   pack_images_last(gy, s.n, s.o, l.pixels, l.npad, gb);
   const int64_t plane = s.h * s.w;
+  // Per CSC entry, once per call: the packed offset of its output channel, and its value.
+  int64_t* row_off = scratch<int64_t>(kOffsets, w.nnz);
+  float* vals = scratch<float>(kValues, w.nnz);
+  parallel_for(0, w.nnz, 1 << 14, [&](int64_t e0, int64_t e1) {
+    for (int64_t e = e0; e < e1; ++e) {
+      row_off[e] = w.csc_row[e] * l.pixels * l.npad;
+      vals[e] = values[w.csc_pos[e]];
+    }
+  });
   parallel_for(0, s.c, 1, [&](int64_t c0, int64_t c1) {
     float* local = scratch<float>(kTaskLocal, plane * l.npad);
-    std::vector<int64_t> offs;
-    std::vector<float> vals;
     for (int64_t ch = c0; ch < c1; ++ch) {
       const int64_t grp = ch / l.cg, cl = ch % l.cg;
+      // A column's entries of this group's output channels: all of them without groups,
+      // else the run of rows [grp og, (grp + 1) og) (rows ascend within a column).
+      auto entries = [&](int64_t col) {
+        const int32_t* first = w.csc_row + w.col_ptr[col];
+        const int32_t* last = w.csc_row + w.col_ptr[col + 1];
+        if (s.groups > 1) {
+          first = std::lower_bound(first, last, static_cast<int32_t>(grp * l.og));
+          last = std::lower_bound(first, last, static_cast<int32_t>((grp + 1) * l.og));
+        }
+        return std::pair<int64_t, int64_t>(first - w.csc_row, last - first);
+      };
       for (int64_t r = 0; r < s.h; ++r)
         for (int64_t col = 0; col < s.w; ++col) {
-          // Every (survivor, output pixel) that reads input pixel (r, col) of this channel.
-          offs.clear();
-          vals.clear();
+          // Every (survivor, output pixel) that reads input pixel (r, col) of this channel:
+          // per tap, the column's entries, shifted to that output pixel.
+          float* out = local + (r * s.w + col) * l.npad;
+          bool onto = false;
           for (int64_t t = 0; t < l.kk; ++t) {
             const int64_t np = r + s.ph - (t / s.kw) * s.dh, nq = col + s.pw - (t % s.kw) * s.dw;
             if (np < 0 || nq < 0 || np % s.sh || nq % s.sw) continue;
             const int64_t p = np / s.sh, q = nq / s.sw;
             if (p >= l.oh || q >= l.ow) continue;
-            const int64_t c = cl * l.kk + t;
-            for (int64_t e = w.col_ptr[c]; e < w.col_ptr[c + 1]; ++e) {
-              const int64_t o = w.csc_row[e];
-              if (s.groups > 1 && o / l.og != grp) continue;
-              offs.push_back((o * l.pixels + p * l.ow + q) * l.npad);
-              vals.push_back(values[w.csc_pos[e]]);
-            }
+            const std::pair<int64_t, int64_t> run = entries(cl * l.kk + t);
+            const int64_t e0 = run.first, count = run.second;
+            if (count == 0) continue;
+            const float* base = gb + (p * l.ow + q) * l.npad;
+            const int64_t* offs = row_off + e0;
+            const float* v = vals + e0;
+            for_each_block(k, l.npad, [&](int64_t b0, int level) { k.accumulate[level](base + b0, offs, v, count, out + b0, onto); });
+            onto = true;
           }
-          float* out = local + (r * s.w + col) * l.npad;
-          const int64_t count = static_cast<int64_t>(offs.size());
-          for_each_block(k, l.npad, [&](int64_t b0, int level) { k.accumulate[level](gb + b0, offs.data(), vals.data(), count, out + b0); });
+          if (!onto) std::fill(out, out + l.npad, 0.f);
         }
       unpack_channel(local, s.n, l.npad, plane, s.c, ch, 0.f, gx);
     }
@@ -205,7 +232,6 @@ void batch_minor_grad_input(const Conv2dShape& s, const SparsePattern& w, const 
 void batch_minor_grad_weight(const Conv2dShape& s, const SparsePattern& w, const float* x,
                              const float* gy, float* gvalues) {
   const BlockKernels& k = active_kernels();
-  std::fill(gvalues, gvalues + w.nnz, 0.f);
   if (w.nnz == 0) return;
   const Layout l = make_layout(s, k.width);
   float* xb = scratch<float>(kPackedInput, s.c * s.h * s.w * l.npad);
@@ -213,18 +239,42 @@ void batch_minor_grad_weight(const Conv2dShape& s, const SparsePattern& w, const
   float* gb = scratch<float>(kPackedGrad, s.o * l.pixels * l.npad);
   pack_images_last(gy, s.n, s.o, l.pixels, l.npad, gb);
   const TapGroups taps = tap_groups(s, l, w);
+  // The sums in tap-group order (a row's groups are its own, so rows do not share them).
+  float* sums = scratch<float>(kValues, w.nnz);
   // Each row's sums in a fixed order on one thread: the result does not depend on threads.
   parallel_for(0, s.o, 1, [&](int64_t o0, int64_t o1) {
-    std::vector<int64_t> offs, pos;
-    std::vector<float> sums;
-    for (int64_t o = o0; o < o1; ++o)
+    std::vector<int64_t> offs;
+    std::vector<float> part;
+    for (int64_t o = o0; o < o1; ++o) {
+      const int64_t* ptr = taps.ptr.data() + o * l.kk;
+      std::fill(sums + ptr[0], sums + ptr[l.kk], 0.f);
+      offs.resize(static_cast<size_t>(ptr[l.kk] - ptr[0]));
+      part.resize(offs.size());
       for (int64_t p = 0; p < l.oh; ++p)
         for (int64_t q = 0; q < l.ow; ++q) {
-          row_list(s, l, taps, o, p, q, offs, pos);
-          sums.assign(pos.size(), 0.f);
-          k.dots(gb + (o * l.pixels + p * l.ow + q) * l.npad, l.npad, xb, offs.data(), static_cast<int64_t>(offs.size()), sums.data());
-          for (size_t e = 0; e < pos.size(); ++e) gvalues[pos[e]] += sums[e];
+          // The pixel's list: the tap groups that read inside the image, in tap order.
+          int64_t n = 0;
+          for (int64_t t = 0; t < l.kk; ++t) {
+            const int64_t r = p * s.sh + (t / s.kw) * s.dh - s.ph, c = q * s.sw + (t % s.kw) * s.dw - s.pw;
+            if (r < 0 || r >= s.h || c < 0 || c >= s.w) continue;
+            const int64_t shift = (r * s.w + c) * l.npad;
+            for (int64_t e = ptr[t]; e < ptr[t + 1]; ++e) offs[n++] = taps.channel[e] + shift;
+          }
+          std::fill(part.begin(), part.begin() + n, 0.f);
+          k.dots(gb + (o * l.pixels + p * l.ow + q) * l.npad, l.npad, xb, offs.data(), n, part.data());
+          // Back onto the groups' sums, in the same order.
+          int64_t at = 0;
+          for (int64_t t = 0; t < l.kk; ++t) {
+            const int64_t r = p * s.sh + (t / s.kw) * s.dh - s.ph, c = q * s.sw + (t % s.kw) * s.dw - s.pw;
+            if (r < 0 || r >= s.h || c < 0 || c >= s.w) continue;
+            for (int64_t e = ptr[t]; e < ptr[t + 1]; ++e) sums[e] += part[at++];
+          }
         }
+    }
+  });
+  // Every survivor is in exactly one group: this writes all of gvalues.
+  parallel_for(0, w.nnz, 1 << 14, [&](int64_t e0, int64_t e1) {
+    for (int64_t e = e0; e < e1; ++e) gvalues[taps.pos[e]] = sums[e];
   });
 }
 

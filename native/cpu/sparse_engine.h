@@ -77,10 +77,10 @@ struct DirectKernels {
 // Register-blocked inner kernels of one ISA path.
 struct BlockKernels {
   int64_t width = 4;  // floats per vector
-  // accumulate[k] works on blocks of (2 << k) vectors: out[0, block) =
-  // sum_j vals[j] * base[offs[j] + [0, block)).
+  // accumulate[k] works on blocks of (2 << k) vectors: out[0, block) = (onto ? out[0,
+  // block) : 0) + sum_j vals[j] * base[offs[j] + [0, block)).
   void (*accumulate[3])(const float* base, const int64_t* offs, const float* vals,
-                        int64_t count, float* out) = {};
+                        int64_t count, float* out, bool onto) = {};
   // out[j] += sum_{i < len} g[i] * base[offs[j] + i] for j < count; len a multiple of
   // 2 vectors.
   void (*dots)(const float* g, int64_t len, const float* base, const int64_t* offs,
@@ -95,7 +95,7 @@ const BlockKernels& active_kernels();
 // block (most accumulators) whose rows still fit in a core's L2 cache.
 struct BlockChoice {
   int64_t block;
-  void (*accumulate)(const float*, const int64_t*, const float*, int64_t, float*);
+  void (*accumulate)(const float*, const int64_t*, const float*, int64_t, float*, bool);
 };
 BlockChoice choose_block(const BlockKernels& k, int64_t rows_touched);
 

@@ -3,16 +3,16 @@
 
 namespace pai::sparse_detail::PAI_SPARSE_NS {
 
-// out[0, NV * width) = sum_j vals[j] * base[offs[j] + ...]. NV accumulators stay in
-// registers; with few of them, two survivors go in flight at once so that the FMA
-// latency is hidden by independent chains.
+// out[0, NV * width) = (onto ? out : 0) + sum_j vals[j] * base[offs[j] + ...]. NV
+// accumulators stay in registers; with few of them, two survivors go in flight at once so
+// that the FMA latency is hidden by independent chains.
 template <int NV>
 void accumulate(const float* base, const int64_t* offs, const float* vals, int64_t count,
-                float* out) {
+                float* out, bool onto) {
   constexpr int kSets = NV >= 8 ? 1 : 2;
   typename V::T acc[kSets][NV];
   for (int s = 0; s < kSets; ++s)
-    for (int i = 0; i < NV; ++i) acc[s][i] = V::zero();
+    for (int i = 0; i < NV; ++i) acc[s][i] = s == 0 && onto ? V::load(out + i * V::width) : V::zero();
   int64_t j = 0;
   for (; j + kSets <= count; j += kSets)
     for (int s = 0; s < kSets; ++s) {

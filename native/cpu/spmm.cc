@@ -74,7 +74,7 @@ void forward(const Grid& g, const SparsePattern& w, const float* values, const f
   const Split sp(g, g.planes, g.s.o, bc.block);
   auto compute = [&](int64_t o, int64_t m0, float* acc) {
     const int64_t j0 = w.row_ptr[o], count = w.row_ptr[o + 1] - j0;
-    if (count > 0) bc.accumulate(xp + m0, off + j0, values + j0, count, acc);
+    if (count > 0) bc.accumulate(xp + m0, off + j0, values + j0, count, acc, false);
     else std::fill(acc, acc + bc.block, 0.f);
   };
   for_each_block(g, sp, g.s.o, bc.block, compute,
@@ -156,7 +156,7 @@ void grad_input(const Grid& g, const SparsePattern& w, const float* values, cons
   const Split sp(g, g.s.o, g.planes, bc.block);
   auto compute = [&](int64_t p, int64_t m0, float* acc) {
     const int64_t q0 = e.ptr[p], count = e.ptr[p + 1] - q0;
-    if (count > 0) bc.accumulate(gp + m0, e.off + q0, e.val + q0, count, acc);
+    if (count > 0) bc.accumulate(gp + m0, e.off + q0, e.val + q0, count, acc, false);
     else std::fill(acc, acc + bc.block, 0.f);
   };
   for_each_block(g, sp, g.planes, bc.block, compute,

@@ -152,11 +152,14 @@ describe('determinism and dispatch', () => {
     ['direct path, 4x4 planes', geometry(11, 20, 4, 4, 18, 3, 3, { ph: 1, pw: 1 })],
     ['direct path, 5x5 planes', geometry(11, 20, 5, 5, 18, 3, 3, { ph: 1, pw: 1 })],
     ['packed path', geometry(6, 12, 9, 9, 10, 3, 3, { sh: 2, sw: 2, ph: 1, pw: 1 })],
+    // Images in the lanes: tap groups added onto each pixel's sums.
+    ['batch-minor path, 2x2 planes', geometry(37, 12, 2, 2, 10, 3, 3, { ph: 1, pw: 1 })],
+    ['batch-minor path, grouped, stride 2', geometry(16, 6, 4, 3, 4, 3, 3, { sh: 2, sw: 2, ph: 1, pw: 1, groups: 2 })],
   ] as const)('%s: bitwise identical across thread counts; every ISA path within tolerance', (_name, g) => {
     const { isa, detectedIsa, threads } = cpu.info();
     const all = ['baseline', 'avx2', 'avx512'] as const;
     const paths = all.slice(0, all.indexOf(detectedIsa) + 1);
-    const cols = g.c * 9;
+    const cols = (g.c / g.groups) * g.kh * g.kw;
     const mask = makeMask(g.o, cols, 0.3, 5);
     const p = patternFromMask(mask, g.o, cols);
     const v = compressValues(p, randn(g.o * cols, 6)) as Float32Array;
