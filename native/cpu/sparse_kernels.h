@@ -32,6 +32,25 @@ void accumulate(const float* base, const int64_t* offs, const float* vals, int64
   }
 }
 
+// The survivor loop of the dot kernels: group(j, n, dst) over groups of V::group survivors
+// of [0, count) (dst = out + j); a short last group repeats its last survivor (the
+// repeats' sums are dropped) so that it still gets the batched reduction, unless it is so
+// short that single(j) per survivor costs less.
+template <class Group, class Single>
+inline void in_survivor_groups(int64_t count, float* out, Group group, Single single) {
+  constexpr int kGroup = V::group;
+  int64_t j = 0;
+  for (; j + kGroup <= count; j += kGroup) group(j, kGroup, out + j);
+  const int rest = static_cast<int>(count - j);
+  if (rest * 4 >= kGroup) {
+    float sums[kGroup] = {};
+    group(j, rest, sums);
+    for (int s = 0; s < rest; ++s) out[j + s] += sums[s];
+    return;
+  }
+  for (; j < count; ++j) single(j);
+}
+
 // out[j] += sum_{i < len} g[i] * base[offs[j] + i]; len a multiple of 2 vectors. Survivors
 // go in groups of V::group, one accumulator each, reduced together by V::sum_group (a
 // shuffle tree costing a few operations per survivor instead of a full horizontal sum).
@@ -57,16 +76,7 @@ inline void dots(const float* g, int64_t len, const float* base, const int64_t* 
     }
     V::sum_group(acc, dst);
   };
-  int64_t j = 0;
-  for (; j + kGroup <= count; j += kGroup) group(j, kGroup, out + j);
-  const int rest = static_cast<int>(count - j);
-  if (rest * 4 >= kGroup) {
-    float sums[kGroup] = {};
-    group(j, rest, sums);
-    for (int s = 0; s < rest; ++s) out[j + s] += sums[s];
-    return;
-  }
-  for (; j < count; ++j) {
+  in_survivor_groups(count, out, group, [&](int64_t j) {
     const float* p = base + offs[j];
     typename V::T a0 = V::zero(), a1 = V::zero();
     for (int64_t i = 0; i < len; i += 2 * w) {
@@ -74,7 +84,7 @@ inline void dots(const float* g, int64_t len, const float* base, const int64_t* 
       a1 = V::fma(V::load(g + i + w), V::load(p + i + w), a1);
     }
     out[j] += V::sum(V::add(a0, a1));
-  }
+  });
 }
 
 static_assert(8 * V::width <= kMaxBlock, "block wider than the buffers' padding");
@@ -198,32 +208,18 @@ inline void direct_dots(const float* g, int64_t g_stride, int64_t nv, int64_t ni
                         const float* base, const int64_t* offs, const int32_t* taps,
                         int64_t count, const uint16_t* masks, int64_t mstride, float* out) {
   constexpr int64_t w = V::width;
-  constexpr int kGroup = V::group;
-  // Groups of survivors [j, j + n), n <= kGroup, through group(j, n, dst); a short last group
-  // repeats its last survivor (the repeats' sums are dropped) so that it still gets the
-  // batched reduction, unless it is so short that single dots cost less.
-  auto in_groups = [&](auto group) {
-    int64_t j = 0;
-    for (; j + kGroup <= count; j += kGroup) group(j, kGroup, out + j);
-    const int rest = static_cast<int>(count - j);
-    if (rest * 4 >= kGroup) {
-      float sums[kGroup] = {};
-      group(j, rest, sums);
-      for (int s = 0; s < rest; ++s) out[j + s] += sums[s];
-      return;
-    }
-    for (; j < count; ++j) {
-      // Four chains, so that a long plane is not bound by the FMA latency.
-      const float* p = base + offs[j];
-      const uint16_t* m = masks + taps[j] * mstride;
-      typename V::T a[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
-      int u = 0;
-      for (int64_t b = 0; b < nimg; ++b)
-        for (int64_t i = 0; i < nv; ++i, u = (u + 1) & 3)
-          a[u] = V::fma(V::load(g + b * g_stride + i * w), V::maskz_load(p + b * image_stride + i * w, m[i]), a[u]);
-      out[j] += V::sum(V::add(V::add(a[0], a[1]), V::add(a[2], a[3])));
-    }
+  // One survivor alone: four chains, so that a long plane is not bound by the FMA latency.
+  auto single = [&](int64_t j) {
+    const float* p = base + offs[j];
+    const uint16_t* m = masks + taps[j] * mstride;
+    typename V::T a[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
+    int u = 0;
+    for (int64_t b = 0; b < nimg; ++b)
+      for (int64_t i = 0; i < nv; ++i, u = (u + 1) & 3)
+        a[u] = V::fma(V::load(g + b * g_stride + i * w), V::maskz_load(p + b * image_stride + i * w, m[i]), a[u]);
+    out[j] += V::sum(V::add(V::add(a[0], a[1]), V::add(a[2], a[3])));
   };
+  auto in_groups = [&](auto group) { in_survivor_groups(count, out, group, single); };
   auto small = [&](auto vectors) {
     in_groups([&](int64_t j, int n, float* dst) {
       direct_dots_group<decltype(vectors)::value>(g, g_stride, nimg, image_stride, base, offs, taps, masks, mstride,
