@@ -80,6 +80,15 @@ void for_each_block(const BlockKernels& k, int64_t npad, F fn) {
   }
 }
 
+// Whether tap t of output pixel (p, q) reads inside the image; if so, *pixel is the input
+// pixel it reads (row-major).
+bool tap_reads_inside(const Conv2dShape& s, int64_t p, int64_t q, int64_t t, int64_t* pixel) {
+  const int64_t r = p * s.sh + (t / s.kw) * s.dh - s.ph, c = q * s.sw + (t % s.kw) * s.dw - s.pw;
+  if (r < 0 || r >= s.h || c < 0 || c >= s.w) return false;
+  *pixel = r * s.w + c;
+  return true;
+}
+
 // The survivors of each row grouped by kernel tap (counting sort, once per call): whether a
 // tap reads inside the image depends only on the tap and the output pixel, so a pixel's
 // list is a concatenation of whole tap groups, with no test per survivor.
@@ -154,11 +163,11 @@ void batch_minor_forward(const Conv2dShape& s, const SparsePattern& w, const flo
           float* out = local + (p * l.ow + q) * l.npad;
           bool onto = false;
           for (int64_t t = 0; t < l.kk; ++t) {
-            const int64_t r = p * s.sh + (t / s.kw) * s.dh - s.ph, c = q * s.sw + (t % s.kw) * s.dw - s.pw;
-            if (r < 0 || r >= s.h || c < 0 || c >= s.w) continue;
+            int64_t pixel;
+            if (!tap_reads_inside(s, p, q, t, &pixel)) continue;
             const int64_t e0 = taps.ptr[o * l.kk + t], count = taps.ptr[o * l.kk + t + 1] - e0;
             if (count == 0) continue;
-            const float* base = xb + (r * s.w + c) * l.npad;
+            const float* base = xb + pixel * l.npad;
             for_each_block(k, l.npad, [&](int64_t b0, int level) {
               k.accumulate[level](base + b0, taps.channel + e0, vals + e0, count, out + b0, onto);
             });
@@ -243,7 +252,7 @@ void batch_minor_grad_weight(const Conv2dShape& s, const SparsePattern& w, const
   float* sums = scratch<float>(kValues, w.nnz);
   // Each row's sums in a fixed order on one thread: the result does not depend on threads.
   parallel_for(0, s.o, 1, [&](int64_t o0, int64_t o1) {
-    std::vector<int64_t> offs;
+    std::vector<int64_t> offs, inside(static_cast<size_t>(l.kk));
     std::vector<float> part;
     for (int64_t o = o0; o < o1; ++o) {
       const int64_t* ptr = taps.ptr.data() + o * l.kk;
@@ -253,22 +262,19 @@ void batch_minor_grad_weight(const Conv2dShape& s, const SparsePattern& w, const
       for (int64_t p = 0; p < l.oh; ++p)
         for (int64_t q = 0; q < l.ow; ++q) {
           // The pixel's list: the tap groups that read inside the image, in tap order.
-          int64_t n = 0;
+          int64_t n = 0, taps_inside = 0;
           for (int64_t t = 0; t < l.kk; ++t) {
-            const int64_t r = p * s.sh + (t / s.kw) * s.dh - s.ph, c = q * s.sw + (t % s.kw) * s.dw - s.pw;
-            if (r < 0 || r >= s.h || c < 0 || c >= s.w) continue;
-            const int64_t shift = (r * s.w + c) * l.npad;
-            for (int64_t e = ptr[t]; e < ptr[t + 1]; ++e) offs[n++] = taps.channel[e] + shift;
+            int64_t pixel;
+            if (!tap_reads_inside(s, p, q, t, &pixel)) continue;
+            inside[taps_inside++] = t;
+            for (int64_t e = ptr[t]; e < ptr[t + 1]; ++e) offs[n++] = taps.channel[e] + pixel * l.npad;
           }
           std::fill(part.begin(), part.begin() + n, 0.f);
           k.dots(gb + (o * l.pixels + p * l.ow + q) * l.npad, l.npad, xb, offs.data(), n, part.data());
           // Back onto the groups' sums, in the same order.
           int64_t at = 0;
-          for (int64_t t = 0; t < l.kk; ++t) {
-            const int64_t r = p * s.sh + (t / s.kw) * s.dh - s.ph, c = q * s.sw + (t % s.kw) * s.dw - s.pw;
-            if (r < 0 || r >= s.h || c < 0 || c >= s.w) continue;
-            for (int64_t e = ptr[t]; e < ptr[t + 1]; ++e) sums[e] += part[at++];
-          }
+          for (int64_t i = 0; i < taps_inside; ++i)
+            for (int64_t e = ptr[inside[i]]; e < ptr[inside[i] + 1]; ++e) sums[e] += part[at++];
         }
     }
   });
