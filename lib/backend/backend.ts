@@ -302,6 +302,10 @@ export interface Backend {
    * minus mean, the low part of a float pair) and invstd [c] for the backward. rowMoments
    * (optional, see lib/ops/row-moments.ts) are x's per-row moments as x's producer recorded
    * them; a backend may merge them instead of reading x for the statistics, or ignore them.
+   * zeroIn [c] (optional, lib/ops/activation-notes.ts): 1 where every element of the channel
+   * of x is a zero; a backend may skip reading those channels (their output is the value at
+   * x = +0) and then sets zeroOut [c] (optional) to 1 where such a channel's output is all +0.
+   * A backend that ignores them leaves zeroOut at 0 (no claim).
    */
   batchNormReluTrainForward?(
     x: Storage,
@@ -316,11 +320,15 @@ export interface Backend {
     meanLo: Storage,
     invstd: Storage,
     rowMoments?: Float64Array | null,
+    zeroIn?: Uint8Array | null,
+    zeroOut?: Uint8Array | null,
   ): void;
   /**
    * Gradient of batchNormReluTrainForward, the ReLU mask recomputed from x, the saved
    * statistics and the same gamma / beta; ggamma / gbeta may be null. gxSum [c] (optional)
-   * receives the per-channel sums of gx: the bias gradient of a convolution feeding x.
+   * receives the per-channel sums of gx: the bias gradient of a convolution feeding x. zeroIn
+   * (optional) as the forward was given it: a backend may write a zero channel's gx as zeros
+   * without reading gy or x where its ReLU is closed at x = +0.
    */
   batchNormReluBackward?(
     gy: Storage,
@@ -337,12 +345,13 @@ export interface Backend {
     ggamma: Storage | null,
     gbeta: Storage | null,
     gxSum?: Storage | null,
+    zeroIn?: Uint8Array | null,
   ): void;
 
   /**
    * batchNormReluTrainForward followed by 2x2 / stride-2 max pooling over x [n, c, h, w]
-   * (h, w even): writes only the pooled out [n, c, h/2, w/2] and the statistics (rowMoments
-   * as batchNormReluTrainForward's).
+   * (h, w even): writes only the pooled out [n, c, h/2, w/2] and the statistics (rowMoments,
+   * zeroIn and zeroOut as batchNormReluTrainForward's).
    */
   batchNormReluMaxPoolTrainForward?(
     x: Storage,
@@ -358,11 +367,14 @@ export interface Backend {
     meanLo: Storage,
     invstd: Storage,
     rowMoments?: Float64Array | null,
+    zeroIn?: Uint8Array | null,
+    zeroOut?: Uint8Array | null,
   ): void;
   /**
    * Gradient of batchNormReluMaxPoolTrainForward from gy [n, c, h/2, w/2]: each window's
    * winner (max pooling's first maximum) recomputed from x gets gy where its pre-activation
-   * is positive; gx [n, c, h, w]; ggamma / gbeta may be null; gxSum as batchNormReluBackward's.
+   * is positive; gx [n, c, h, w]; ggamma / gbeta may be null; gxSum and zeroIn as
+   * batchNormReluBackward's.
    */
   batchNormReluMaxPoolBackward?(
     gy: Storage,
@@ -380,6 +392,7 @@ export interface Backend {
     ggamma: Storage | null,
     gbeta: Storage | null,
     gxSum?: Storage | null,
+    zeroIn?: Uint8Array | null,
   ): void;
 
   // ---- residual-block tail (optional: without them the op composes batchNorm, mul, add and relu) ----

@@ -8,6 +8,7 @@ import { relu, reluGrad } from './relu';
 import { maxPool2d, maxPool2dBackward } from './max-pool2d';
 import { channelSumsBuffer, noteChannelSums } from './channel-sums';
 import { recordedRowMoments } from './row-moments';
+import { noteZeroChannels, recordedZeroChannels } from './activation-notes';
 
 /**
  * Narrower planes run unfused. The fused kernels put several window rows of a narrow plane
@@ -24,7 +25,9 @@ const MIN_FUSED_POOL_WIDTH = 8;
  * and one pass writing gx backward, the ReLU mask recomputed from x (neither the
  * normalized tensor nor a mask is stored). The statistics pass is skipped when x is the
  * output of a compressed convolution that recorded its row moments (lib/ops/row-moments.ts).
- * Same options, running-statistics update and
+ * Channels of x recorded as zeros (lib/ops/activation-notes.ts) are not read forward nor,
+ * where beta <= 0 closes their ReLU, backward; the output channels they make all zero are
+ * recorded in turn, for the next layer. Same options, running-statistics update and
  * gradients as the composition. Under createGraph the backward is the composition's
  * differentiable one (GraSP's Hessian-vector products); evaluation mode, and backends
  * without the fused kernels, run the composition itself.
@@ -40,7 +43,10 @@ export function batchNormRelu(x: Tensor, opts: BatchNormOptions): Tensor {
   const invstd = newTensor(be, x.dtype, [c], c);
   const gammaS = gamma ? gamma.storage(op) : null;
   const betaS = beta ? beta.storage(op) : null;
-  be.batchNormReluTrainForward(x.storage(op), n, c, hw, gammaS, betaS, eps, out.storage(op), mean.storage(op), meanLo.storage(op), invstd.storage(op), recordedRowMoments(x));
+  const zeroIn = recordedZeroChannels(x);
+  const zeroOut = zeroIn && new Uint8Array(c);
+  be.batchNormReluTrainForward(x.storage(op), n, c, hw, gammaS, betaS, eps, out.storage(op), mean.storage(op), meanLo.storage(op), invstd.storage(op), recordedRowMoments(x), zeroIn, zeroOut);
+  if (zeroOut) noteZeroChannels(out, zeroOut);
   if (rm && rv) be.batchNormUpdateRunning(rm.storage(op), rv.storage(op), mean.storage(op), invstd.storage(op), c, momentum, eps, n * hw);
   if (!needsGrad(x, gamma, beta)) {
     mean.dispose();
@@ -72,6 +78,7 @@ export function batchNormRelu(x: Tensor, opts: BatchNormOptions): Tensor {
           gg,
           gb,
           sums,
+          zeroIn,
         ),
       );
     },
@@ -112,7 +119,10 @@ export function batchNormReluMaxPool2d(x: Tensor, opts: BatchNormOptions): Tenso
   const invstd = newTensor(be, x.dtype, [c], c);
   const gammaS = gamma ? gamma.storage(op) : null;
   const betaS = beta ? beta.storage(op) : null;
-  be.batchNormReluMaxPoolTrainForward(x.storage(op), n, c, h, w, gammaS, betaS, eps, out.storage(op), mean.storage(op), meanLo.storage(op), invstd.storage(op), recordedRowMoments(x));
+  const zeroIn = recordedZeroChannels(x);
+  const zeroOut = zeroIn && new Uint8Array(c);
+  be.batchNormReluMaxPoolTrainForward(x.storage(op), n, c, h, w, gammaS, betaS, eps, out.storage(op), mean.storage(op), meanLo.storage(op), invstd.storage(op), recordedRowMoments(x), zeroIn, zeroOut);
+  if (zeroOut) noteZeroChannels(out, zeroOut);
   if (rm && rv) be.batchNormUpdateRunning(rm.storage(op), rv.storage(op), mean.storage(op), invstd.storage(op), c, momentum, eps, n * hw);
   if (!needsGrad(x, gamma, beta)) {
     mean.dispose();
@@ -156,6 +166,7 @@ export function batchNormReluMaxPool2d(x: Tensor, opts: BatchNormOptions): Tenso
           gg,
           gb,
           sums,
+          zeroIn,
         ),
       );
     },

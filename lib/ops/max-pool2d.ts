@@ -2,6 +2,7 @@ import type { Tensor } from '../tensor/tensor';
 import type { IndexStorage, Pool2dGeometry } from '../backend/backend';
 import { checkTensor, finish, needsGrad, newTensor, record } from './dispatch';
 import { poolGeometry, type Pool2dOptions } from './conv-geometry';
+import { noteZeroChannels, recordedZeroChannels } from './activation-notes';
 
 /** Max over each kernelSize window (stride defaults to kernelSize; padding counts as -inf). */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
@@ -12,6 +13,9 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const out = newTensor(b, x.dtype, [g.n, g.c, g.oh, g.ow], size);
   const argmax = b.allocIndex(size);
   b.maxPool2dForward(x.storage('maxPool2d'), g, out.storage('maxPool2d'), argmax);
+  // The maximum of zeros is a zero: x's zero channels are out's.
+  const zeros = recordedZeroChannels(x);
+  if (zeros) noteZeroChannels(out, zeros);
   if (needsGrad(x)) record('maxPool2d', out, [x], (gy) => [maxPool2dBackward(gy, argmax, g)], []);
   else b.freeIndex(argmax);
   return finish('maxPool2d', out);

@@ -12,6 +12,8 @@ import { checkSame, checkTensor, finish, needsGrad, newTensor, record } from './
 import { hostArray, sparseKernels } from './sparse-linear';
 import { biasGradient } from './channel-sums';
 import { noteRowMoments } from './row-moments';
+import { noteZeroChannels, recordedZeroChannels } from './activation-notes';
+import type { FloatArray, SparsePattern } from '../backend/sparse/pattern';
 
 /** The geometry of x [n, c, h, w] convolved with the compressed weight. */
 export function sparseConvGeometry(op: string, x: Tensor, w: CompressedWeight, opts: Conv2dOptions): Conv2dGeometry {
@@ -52,6 +54,28 @@ function checkShape(op: string, name: string, t: Tensor, shape: number[]): void 
   if (t.ndim !== 4 || t.shape.some((d, i) => d !== shape[i])) throw new RangeError(`${op}: '${name}' ${formatShape(t.shape)} must be ${formatShape(shape)}`);
 }
 
+/**
+ * The output channels of sparseConv2d that are zeros by construction (1 in the flags [o]):
+ * no bias or a zero one, and every survivor of the row reads an input channel recorded as
+ * zeros (`zeroIn`, or none when null: only rows without survivors) with a finite value
+ * (0 x Inf is NaN). Each such output is a sum of zeros.
+ */
+export function zeroOutputChannels(p: SparsePattern, g: Conv2dGeometry, zeroIn: Uint8Array | null, values: FloatArray, bias: FloatArray | null): Uint8Array {
+  const flags = new Uint8Array(g.o);
+  const taps = g.kh * g.kw;
+  const perGroupOut = g.o / g.groups;
+  const perGroupIn = g.c / g.groups;
+  for (let o = 0; o < g.o; o++) {
+    if (bias !== null && bias[o] !== 0) continue;
+    const base = Math.floor(o / perGroupOut) * perGroupIn;
+    let zero = 1;
+    for (let j = p.rowPtr[o]; j < p.rowPtr[o + 1] && zero; j++)
+      if (zeroIn === null || !zeroIn[base + Math.floor(p.colIdx[j] / taps)] || !Number.isFinite(values[j])) zero = 0;
+    flags[o] = zero;
+  }
+  return flags;
+}
+
 /** @internal sparseConv2d with a precomputed geometry (the backward ops call it). */
 export function sparseConv2dGeometry(x: Tensor, w: CompressedWeight, values: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
   const op = 'sparseConv2d';
@@ -66,7 +90,11 @@ export function sparseConv2dGeometry(x: Tensor, w: CompressedWeight, values: Ten
   const train = needsGrad(x, values, bias);
   // In training a batch norm usually follows: the kernel can take its statistics on the way.
   const moments = train && recordsMoments(g) ? new Float64Array(2 * g.n * g.o) : null;
-  if (sparseKernels(x).sparseConv2dForward(g, w.pattern, hostArray(op, values), hostArray(op, x), bias && hostArray(op, bias), hostArray(op, out), moments)) noteRowMoments(out, moments!);
+  const valuesH = hostArray(op, values);
+  const biasH = bias && hostArray(op, bias);
+  if (sparseKernels(x).sparseConv2dForward(g, w.pattern, valuesH, hostArray(op, x), biasH, hostArray(op, out), moments)) noteRowMoments(out, moments!);
+  // A batch norm + ReLU reading out skips its zero channels (lib/ops/activation-notes.ts).
+  noteZeroChannels(out, zeroOutputChannels(w.pattern, g, recordedZeroChannels(x), valuesH, biasH));
   if (train) {
     record(
       op,

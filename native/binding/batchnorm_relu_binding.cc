@@ -41,8 +41,15 @@ const double* row_moments(const Args& args, size_t i, const Dims& d) {
   return args.array<double>(i, "rowMoments", 2 * d.n * d.c);
 }
 
+// The optional channel flags argument i (zeroIn / zeroOut): a Uint8Array of c, or null /
+// absent.
+uint8_t* channel_flags(const Args& args, size_t i, const char* name, const Dims& d) {
+  if (args.is_null(i)) return nullptr;
+  return args.array<uint8_t>(i, name, d.c);
+}
+
 Napi::Value TrainForward(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormReluTrainForward", 11, 12);
+  Args args(info, "batchNormReluTrainForward", 11, 14);
   const Dims d = read_dims(args, 1);
   const float* x = args.array<float>(0, "x", d.size());
   const float* gamma = optional<const float>(args, 4, "gamma", d.c);
@@ -54,13 +61,15 @@ Napi::Value TrainForward(const Napi::CallbackInfo& info) {
   float* mean_lo = args.array<float>(9, "meanLo", d.c);
   float* invstd = args.array<float>(10, "invstd", d.c);
   const double* rows = row_moments(args, 11, d);
+  const uint8_t* zero_in = channel_flags(args, 12, "zeroIn", d);
+  uint8_t* zero_out = channel_flags(args, 13, "zeroOut", d);
   pai::batch_norm_relu_train_forward(x, d.n, d.c, d.hw, gamma, beta, static_cast<float>(eps), out,
-                                     mean, mean_lo, invstd, rows);
+                                     mean, mean_lo, invstd, rows, zero_in, zero_out);
   return info.Env().Undefined();
 }
 
 Napi::Value Backward(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormReluBackward", 13, 14);
+  Args args(info, "batchNormReluBackward", 13, 15);
   const Dims d = read_dims(args, 2);
   const float* gy = args.array<float>(0, "gy", d.size());
   const float* x = args.array<float>(1, "x", d.size());
@@ -73,8 +82,9 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
   float* ggamma = optional<float>(args, 11, "ggamma", d.c);
   float* gbeta = optional<float>(args, 12, "gbeta", d.c);
   float* gx_sum = info.Length() > 13 ? optional<float>(args, 13, "gxSum", d.c) : nullptr;
+  const uint8_t* zero_in = channel_flags(args, 14, "zeroIn", d);
   pai::batch_norm_relu_backward(gy, x, d.n, d.c, d.hw, mean, mean_lo, invstd, gamma, beta, gx,
-                                ggamma, gbeta, gx_sum);
+                                ggamma, gbeta, gx_sum, zero_in);
   return info.Env().Undefined();
 }
 
@@ -93,7 +103,7 @@ Dims read_pool_dims(const Args& args, size_t first, int64_t* h, int64_t* w) {
 }
 
 Napi::Value PoolTrainForward(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormReluMaxPoolTrainForward", 12, 13);
+  Args args(info, "batchNormReluMaxPoolTrainForward", 12, 15);
   int64_t h, w;
   const Dims d = read_pool_dims(args, 1, &h, &w);
   const float* x = args.array<float>(0, "x", d.size());
@@ -106,13 +116,15 @@ Napi::Value PoolTrainForward(const Napi::CallbackInfo& info) {
   float* mean_lo = args.array<float>(10, "meanLo", d.c);
   float* invstd = args.array<float>(11, "invstd", d.c);
   const double* rows = row_moments(args, 12, d);
+  const uint8_t* zero_in = channel_flags(args, 13, "zeroIn", d);
+  uint8_t* zero_out = channel_flags(args, 14, "zeroOut", d);
   pai::batch_norm_relu_max_pool_train_forward(x, d.n, d.c, h, w, gamma, beta, static_cast<float>(eps),
-                                              out, mean, mean_lo, invstd, rows);
+                                              out, mean, mean_lo, invstd, rows, zero_in, zero_out);
   return info.Env().Undefined();
 }
 
 Napi::Value PoolBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "batchNormReluMaxPoolBackward", 14, 15);
+  Args args(info, "batchNormReluMaxPoolBackward", 14, 16);
   int64_t h, w;
   const Dims d = read_pool_dims(args, 2, &h, &w);
   const float* gy = args.array<float>(0, "gy", d.size() / 4);
@@ -126,8 +138,9 @@ Napi::Value PoolBackward(const Napi::CallbackInfo& info) {
   float* ggamma = optional<float>(args, 12, "ggamma", d.c);
   float* gbeta = optional<float>(args, 13, "gbeta", d.c);
   float* gx_sum = info.Length() > 14 ? optional<float>(args, 14, "gxSum", d.c) : nullptr;
+  const uint8_t* zero_in = channel_flags(args, 15, "zeroIn", d);
   pai::batch_norm_relu_max_pool_backward(gy, x, d.n, d.c, h, w, mean, mean_lo, invstd, gamma, beta,
-                                         gx, ggamma, gbeta, gx_sum);
+                                         gx, ggamma, gbeta, gx_sum, zero_in);
   return info.Env().Undefined();
 }
 

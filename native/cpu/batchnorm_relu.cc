@@ -67,19 +67,59 @@ void statistics_from_rows(int64_t n, int64_t c, int64_t hw, const double* row_me
 }
 
 void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
-                      float* mean_lo, float* invstd, const double* row_moments) {
+                      float* mean_lo, float* invstd, const double* row_moments,
+                      const uint8_t* zero_in) {
   if (row_moments) {
     statistics_from_rows(n, c, hw, row_moments, row_moments + n * c, eps, mean, mean_lo, invstd);
     return;
   }
   if (use_span_path(c, hw)) {
-    span_statistics(x, n, c, hw, eps, mean, mean_lo, invstd);
+    span_statistics(x, n, c, hw, eps, mean, mean_lo, invstd, zero_in);
     return;
   }
   const auto& moments = batchnorm_detail::batchnorm_kernels();
-  std::vector<double> row_mean(n * c), row_m2(n * c);
-  for_rows(n * c, hw, [&](int64_t r) { moments.row_moments(x + r * hw, hw, &row_mean[r], &row_m2[r]); });
+  // A row of zeros has mean 0 and M2 0, as row_moments computes them.
+  std::vector<double> row_mean(n * c, 0.0), row_m2(n * c, 0.0);
+  for_rows(n * c, hw, [&](int64_t r) {
+    if (!(zero_in && zero_in[r % c])) moments.row_moments(x + r * hw, hw, &row_mean[r], &row_m2[r]);
+  });
   statistics_from_rows(n, c, hw, row_mean.data(), row_m2.data(), eps, mean, mean_lo, invstd);
+}
+
+void zero_channel_outputs(int64_t c, const uint8_t* zero_in, const float* mean,
+                          const float* mean_lo, const float* invstd, const float* gamma,
+                          const float* beta, float* fill, uint8_t* zero_out) {
+  for (int64_t ch = 0; ch < c; ++ch) {
+    const bool zero = zero_in && zero_in[ch];
+    const float v = zero ? relu_value(preact_at_zero(mean[ch], mean_lo[ch], channel_scale(gamma, invstd, ch),
+                                                     beta ? beta[ch] : 0.f))
+                         : 0.f;
+    if (fill) fill[ch] = v;
+    if (zero_out) zero_out[ch] = zero && v == 0.f;
+  }
+}
+
+std::vector<uint8_t> closed_channels(int64_t c, const uint8_t* zero_in, const float* mean,
+                                     const float* mean_lo, const float* invstd,
+                                     const float* gamma, const float* beta) {
+  std::vector<uint8_t> closed;
+  if (!zero_in) return closed;
+  closed.resize(c);
+  for (int64_t ch = 0; ch < c; ++ch)
+    closed[ch] = closed_at_zero(zero_in, ch, mean[ch], mean_lo[ch], channel_scale(gamma, invstd, ch),
+                                beta ? beta[ch] : 0.f);
+  return closed;
+}
+
+std::vector<uint8_t> zero_gradient_channels(int64_t c, const std::vector<uint8_t>& closed,
+                                            const float* mean, const float* mean_lo,
+                                            const float* a, const float* b, const float* cc) {
+  std::vector<uint8_t> zero;
+  if (closed.empty()) return zero;
+  zero.resize(c);
+  for (int64_t ch = 0; ch < c; ++ch)
+    zero[ch] = closed[ch] && gradient_at_zero(mean[ch], mean_lo[ch], a[ch], b[ch], cc[ch]) == 0.f;
+  return zero;
 }
 
 void channel_totals(int64_t n, int64_t c, const double* row_sums, float* out) {
@@ -115,10 +155,14 @@ void gradient_coefficients(int64_t n, int64_t c, double count, const double* row
 void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t hw,
                                    const float* gamma, const float* beta, float eps, float* out,
                                    float* mean, float* mean_lo, float* invstd,
-                                   const double* row_moments) {
-  batchnorm_relu_detail::train_statistics(x, n, c, hw, eps, mean, mean_lo, invstd, row_moments);
+                                   const double* row_moments, const uint8_t* zero_in,
+                                   uint8_t* zero_out) {
+  batchnorm_relu_detail::train_statistics(x, n, c, hw, eps, mean, mean_lo, invstd, row_moments, zero_in);
+  std::vector<float> fill(c);
+  batchnorm_relu_detail::zero_channel_outputs(c, zero_in, mean, mean_lo, invstd, gamma, beta, fill.data(), zero_out);
   if (batchnorm_relu_detail::use_span_path(c, hw)) {
-    batchnorm_relu_detail::span_normalize_relu(x, n, c, hw, gamma, beta, mean, mean_lo, invstd, out);
+    batchnorm_relu_detail::span_normalize_relu(x, n, c, hw, gamma, beta, mean, mean_lo, invstd, out, zero_in,
+                                               fill.data());
     return;
   }
   const auto& k = batchnorm_relu_detail::batchnorm_relu_kernels();
@@ -126,36 +170,46 @@ void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t
   for (int64_t ch = 0; ch < c; ++ch) scale[ch] = channel_scale(gamma, invstd, ch);
   for_rows(n * c, hw, [&](int64_t r) {
     const int64_t ch = r % c;
-    k.normalize_relu(x + r * hw, hw, mean[ch], mean_lo[ch], scale[ch], beta ? beta[ch] : 0.f, out + r * hw);
+    if (zero_in && zero_in[ch]) std::fill(out + r * hw, out + (r + 1) * hw, fill[ch]);
+    else k.normalize_relu(x + r * hw, hw, mean[ch], mean_lo[ch], scale[ch], beta ? beta[ch] : 0.f, out + r * hw);
   });
 }
 
 void batch_norm_relu_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_t hw,
                               const float* mean, const float* mean_lo, const float* invstd,
                               const float* gamma, const float* beta, float* gx, float* ggamma,
-                              float* gbeta, float* gx_sum) {
+                              float* gbeta, float* gx_sum, const uint8_t* zero_in) {
   if (batchnorm_relu_detail::use_span_path(c, hw)) {
     batchnorm_relu_detail::span_backward(gy, x, n, c, hw, mean, mean_lo, invstd, gamma, beta, gx, ggamma, gbeta,
-                                         gx_sum);
+                                         gx_sum, zero_in);
     return;
   }
   const auto& k = batchnorm_relu_detail::batchnorm_relu_kernels();
   const double count = static_cast<double>(n) * static_cast<double>(hw);
   std::vector<float> scale(c);
   for (int64_t ch = 0; ch < c; ++ch) scale[ch] = channel_scale(gamma, invstd, ch);
+  // Closed zero channels pass no gradient: their sums stay 0, as the loops would give them.
+  const auto closed = batchnorm_relu_detail::closed_channels(c, zero_in, mean, mean_lo, invstd, gamma, beta);
   std::vector<double> row_g(n * c, 0.0), row_gd(n * c, 0.0);  // sum g, sum g (x - mean)
   for_rows(n * c, hw, [&](int64_t r) {
     const int64_t ch = r % c;
-    k.masked_gradient_sums(gy + r * hw, x + r * hw, hw, mean[ch], mean_lo[ch], scale[ch],
-                           beta ? beta[ch] : 0.f, &row_g[r], &row_gd[r]);
+    if (closed.empty() || !closed[ch])
+      k.masked_gradient_sums(gy + r * hw, x + r * hw, hw, mean[ch], mean_lo[ch], scale[ch],
+                             beta ? beta[ch] : 0.f, &row_g[r], &row_gd[r]);
   });
   std::vector<float> a(c), bcoef(c), ccoef(c);
   batchnorm_relu_detail::gradient_coefficients(n, c, count, row_g.data(), row_gd.data(), invstd, gamma,
                                                ggamma, gbeta, a.data(), bcoef.data(), ccoef.data());
+  const auto zero = batchnorm_relu_detail::zero_gradient_channels(c, closed, mean, mean_lo, a.data(), bcoef.data(),
+                                                                  ccoef.data());
   // The row just written is summed while it is in L1 (no pass over gx of its own).
-  std::vector<double> row_s(gx_sum ? n * c : 0);
+  std::vector<double> row_s(gx_sum ? n * c : 0, 0.0);
   for_rows(n * c, hw, [&](int64_t r) {
     const int64_t ch = r % c;
+    if (!zero.empty() && zero[ch]) {
+      std::fill(gx + r * hw, gx + (r + 1) * hw, 0.f);
+      return;
+    }
     k.masked_combine(gy + r * hw, x + r * hw, hw, mean[ch], mean_lo[ch], scale[ch],
                      beta ? beta[ch] : 0.f, a[ch], bcoef[ch], ccoef[ch], gx + r * hw);
     if (gx_sum) row_s[r] = k.row_sum(gx + r * hw, hw);

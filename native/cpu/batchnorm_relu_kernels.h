@@ -5,6 +5,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "pai/parallel.h"
 
@@ -46,27 +47,101 @@ struct BatchNormReluKernels {
 
 const BatchNormReluKernels& batchnorm_relu_kernels();  // for the active ISA
 
+// Zero channels. zero_in[ch] != 0 (zero_in may be null) promises that every element of
+// channel ch of x is +0 or -0: its producer wrote nothing else there (a compressed
+// convolution's output row whose survivors all read zero channels, say). The drivers then
+// write that channel's outputs as constants, without reading x or gy: the values the
+// loops compute at x = +0, by the same operations (a zero's sign aside).
+
+// The pre-activation at x = +0: ((0 - mu_hi) - mu_lo) * scale + shift, the product not
+// contracted with the addition (as the loops' preact).
+inline float preact_at_zero(float mu_hi, float mu_lo, float scale, float shift) {
+  volatile float prod = ((0.f - mu_hi) - mu_lo) * scale;
+  return prod + shift;
+}
+
+// max(y, 0) as the loops' relu_of: NaN stays NaN.
+inline float relu_value(float y) { return y <= 0.f ? 0.f : y; }
+
+// gx at x = +0 where the ReLU passes nothing (g = 0): a 0 + (b d + c).
+inline float gradient_at_zero(float mu_hi, float mu_lo, float a, float b, float c) {
+  const float d = (0.f - mu_hi) - mu_lo;
+  return a * 0.f + (b * d + c);
+}
+
+// Whether a zero channel's backward reads nothing: its ReLU is closed at x = +0 (the
+// pre-activation is not > 0), so g = 0 everywhere and the channel's gradient sums are 0.
+inline bool closed_at_zero(const uint8_t* zero_in, int64_t ch, float mu_hi, float mu_lo,
+                           float scale, float shift) {
+  return zero_in && zero_in[ch] && !(preact_at_zero(mu_hi, mu_lo, scale, shift) > 0.f);
+}
+
+// The forward's constants for zero channels: fill[ch] = relu(preact_at_zero) for each
+// channel of zero_in (fill may be null when zero_in is), and zero_out[ch] (unless null) =
+// whether that fill is +0, so the output channel is all zeros; 0 for the other channels.
+void zero_channel_outputs(int64_t c, const uint8_t* zero_in, const float* mean,
+                          const float* mean_lo, const float* invstd, const float* gamma,
+                          const float* beta, float* fill, uint8_t* zero_out);
+
+// The backward's zero channels: closed[ch] = closed_at_zero (empty when zero_in is null).
+std::vector<uint8_t> closed_channels(int64_t c, const uint8_t* zero_in, const float* mean,
+                                     const float* mean_lo, const float* invstd,
+                                     const float* gamma, const float* beta);
+
+// Of the closed channels (their gradient sums 0), those whose gx, gradient_at_zero under
+// the coefficients a, b, cc, is a zero (+0 or -0): the drivers write them as +0 without
+// reading gy or x. Empty when closed is.
+std::vector<uint8_t> zero_gradient_channels(int64_t c, const std::vector<uint8_t>& closed,
+                                            const float* mean, const float* mean_lo,
+                                            const float* a, const float* b, const float* cc);
+
+inline const uint8_t* flags_or_null(const std::vector<uint8_t>& v) { return v.empty() ? nullptr : v.data(); }
+
+// Runs f(c0, c1) over the maximal runs [c0, c1) of channels with !skip[ch] (all of [0, c)
+// when skip is null).
+template <class F>
+void for_live_runs(int64_t c, const uint8_t* skip, F f) {
+  if (!skip) {
+    f(int64_t{0}, c);
+    return;
+  }
+  for (int64_t c0 = 0; c0 < c;) {
+    if (skip[c0]) {
+      ++c0;
+      continue;
+    }
+    int64_t c1 = c0 + 1;
+    while (c1 < c && !skip[c1]) ++c1;
+    f(c0, c1);
+    c0 = c1;
+  }
+}
+
 // Whether [n, c, hw] runs on the span path (batchnorm_relu_span.cc): short rows, where a
 // call per row costs more than its elements, and a sample small enough that its
 // per-element parameters stay in cache.
 bool use_span_path(int64_t c, int64_t hw);
+// The span versions of the drivers; zero_in as theirs (fill: zero_channel_outputs').
 void span_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
-                     float* mean_lo, float* invstd);
+                     float* mean_lo, float* invstd, const uint8_t* zero_in = nullptr);
 void span_normalize_relu(const float* x, int64_t n, int64_t c, int64_t hw, const float* gamma,
                          const float* beta, const float* mean, const float* mean_lo,
-                         const float* invstd, float* out);
+                         const float* invstd, float* out, const uint8_t* zero_in = nullptr,
+                         const float* fill = nullptr);
 void span_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_t hw,
                    const float* mean, const float* mean_lo, const float* invstd,
                    const float* gamma, const float* beta, float* gx, float* ggamma,
-                   float* gbeta, float* gx_sum);
+                   float* gbeta, float* gx_sum, const uint8_t* zero_in = nullptr);
 extern const BatchNormReluKernels kBatchNormReluBaseline, kBatchNormReluAvx2,
     kBatchNormReluAvx512;
 
 // Batch mean (as mean + mean_lo) and invstd = 1 / sqrt(biased var + eps) per channel, on
 // the path use_span_path picks; every fused forward shares it. Given row_moments (see
-// pai/batchnorm_relu.h), it merges those instead of reading x.
+// pai/batchnorm_relu.h), it merges those instead of reading x; zero_in's channels are not
+// read (their statistics are those of zeros).
 void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
-                      float* mean_lo, float* invstd, const double* row_moments = nullptr);
+                      float* mean_lo, float* invstd, const double* row_moments = nullptr,
+                      const uint8_t* zero_in = nullptr);
 
 // From per-row sums (row (b, ch) at b c + ch) of g and g d over count = n hw elements per
 // channel: ggamma and gbeta (either may be null) and the coefficients of gx = a g + b d + cc.

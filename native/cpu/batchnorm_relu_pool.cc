@@ -44,12 +44,24 @@ std::vector<PlaneAffine> channel_affines(int64_t c, const float* mean, const flo
   return a;
 }
 
-// Runs f(r0, run) over the n c planes in parallel runs of ~16k elements.
-template <class F>
-void for_plane_runs(int64_t n, int64_t c, int64_t hw, const std::vector<PlaneAffine>& affine, F f) {
+// Runs f(r, run) over the n c planes in parallel runs of ~16k elements, split where a
+// plane's channel is flagged in skip (null: none): dead(r) runs for each flagged plane r
+// instead.
+template <class F, class D>
+void for_plane_runs(int64_t n, int64_t c, int64_t hw, const std::vector<PlaneAffine>& affine,
+                    const uint8_t* skip, F f, D dead) {
   const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / hw);
   parallel_for(0, n * c, grain, [&](int64_t r0, int64_t r1) {
-    f(r0, PlaneRun{r1 - r0, r0 % c, c, affine.data()});
+    for (int64_t r = r0; r < r1;) {
+      if (skip && skip[r % c]) {
+        dead(r++);
+        continue;
+      }
+      int64_t e = r + 1;
+      while (e < r1 && !(skip && skip[e % c])) ++e;
+      f(r, PlaneRun{e - r, r % c, c, affine.data()});
+      r = e;
+    }
   });
 }
 
@@ -58,37 +70,55 @@ void for_plane_runs(int64_t n, int64_t c, int64_t hw, const std::vector<PlaneAff
 void batch_norm_relu_max_pool_train_forward(const float* x, int64_t n, int64_t c, int64_t h,
                                             int64_t w, const float* gamma, const float* beta,
                                             float eps, float* out, float* mean, float* mean_lo,
-                                            float* invstd, const double* row_moments) {
+                                            float* invstd, const double* row_moments,
+                                            const uint8_t* zero_in, uint8_t* zero_out) {
   const int64_t hw = h * w;
-  batchnorm_relu_detail::train_statistics(x, n, c, hw, eps, mean, mean_lo, invstd, row_moments);
+  batchnorm_relu_detail::train_statistics(x, n, c, hw, eps, mean, mean_lo, invstd, row_moments, zero_in);
+  // A zero channel's windows all hold the same value: the maximum is that value.
+  std::vector<float> fill(c);
+  batchnorm_relu_detail::zero_channel_outputs(c, zero_in, mean, mean_lo, invstd, gamma, beta, fill.data(), zero_out);
   const auto& k = batchnorm_relu_detail::batchnorm_relu_pool_kernels();
   const auto affine = channel_affines(c, mean, mean_lo, invstd, gamma, beta);
-  for_plane_runs(n, c, hw, affine, [&](int64_t r0, const PlaneRun& run) {
-    k.normalize_relu_pool(x + r0 * hw, run, h, w, out + r0 * (hw / 4));
-  });
+  const int64_t q = hw / 4;
+  for_plane_runs(
+      n, c, hw, affine, zero_in,
+      [&](int64_t r, const PlaneRun& run) { k.normalize_relu_pool(x + r * hw, run, h, w, out + r * q); },
+      [&](int64_t r) { std::fill(out + r * q, out + (r + 1) * q, fill[r % c]); });
 }
 
 void batch_norm_relu_max_pool_backward(const float* gy, const float* x, int64_t n, int64_t c,
                                        int64_t h, int64_t w, const float* mean,
                                        const float* mean_lo, const float* invstd,
                                        const float* gamma, const float* beta, float* gx,
-                                       float* ggamma, float* gbeta, float* gx_sum) {
+                                       float* ggamma, float* gbeta, float* gx_sum,
+                                       const uint8_t* zero_in) {
   const int64_t hw = h * w;
+  const int64_t q = hw / 4;
   const auto& k = batchnorm_relu_detail::batchnorm_relu_pool_kernels();
   const auto affine = channel_affines(c, mean, mean_lo, invstd, gamma, beta);
+  // Closed zero channels pass no gradient to any window: their sums stay 0.
+  const auto closed = batchnorm_relu_detail::closed_channels(c, zero_in, mean, mean_lo, invstd, gamma, beta);
   std::vector<double> row_g(n * c, 0.0), row_gd(n * c, 0.0);
-  for_plane_runs(n, c, hw, affine, [&](int64_t r0, const PlaneRun& run) {
-    k.pooled_gradient_sums(gy + r0 * (hw / 4), x + r0 * hw, run, h, w, &row_g[r0], &row_gd[r0]);
-  });
+  for_plane_runs(
+      n, c, hw, affine, batchnorm_relu_detail::flags_or_null(closed),
+      [&](int64_t r, const PlaneRun& run) {
+        k.pooled_gradient_sums(gy + r * q, x + r * hw, run, h, w, &row_g[r], &row_gd[r]);
+      },
+      [](int64_t) {});
   std::vector<float> a(c), bcoef(c), ccoef(c);
   batchnorm_relu_detail::gradient_coefficients(n, c, static_cast<double>(n) * static_cast<double>(hw),
                                                row_g.data(), row_gd.data(), invstd, gamma, ggamma,
                                                gbeta, a.data(), bcoef.data(), ccoef.data());
+  const auto zero = batchnorm_relu_detail::zero_gradient_channels(c, closed, mean, mean_lo, a.data(), bcoef.data(),
+                                                                  ccoef.data());
   std::vector<double> row_s(gx_sum ? n * c : 0, 0.0);
-  for_plane_runs(n, c, hw, affine, [&](int64_t r0, const PlaneRun& run) {
-    k.pooled_combine(gy + r0 * (hw / 4), x + r0 * hw, run, h, w, a.data(), bcoef.data(), ccoef.data(),
-                     gx + r0 * hw, gx_sum ? &row_s[r0] : nullptr);
-  });
+  for_plane_runs(
+      n, c, hw, affine, batchnorm_relu_detail::flags_or_null(zero),
+      [&](int64_t r, const PlaneRun& run) {
+        k.pooled_combine(gy + r * q, x + r * hw, run, h, w, a.data(), bcoef.data(), ccoef.data(), gx + r * hw,
+                         gx_sum ? &row_s[r] : nullptr);
+      },
+      [&](int64_t r) { std::fill(gx + r * hw, gx + (r + 1) * hw, 0.f); });
   if (gx_sum) batchnorm_relu_detail::channel_totals(n, c, row_s.data(), gx_sum);
 }
 

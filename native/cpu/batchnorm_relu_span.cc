@@ -36,25 +36,43 @@ Expanded expand_affine(int64_t c, int64_t hw, const float* mean, const float* me
   return {expand(mu_hi, hw), expand(mu_lo, hw), expand(scale, hw), expand(shift, hw)};
 }
 
+// The parameters of the span from element o on.
+SpanParams offset(const SpanParams& p, int64_t o) { return {p.mu_hi + o, p.mu_lo + o, p.scale + o, p.shift + o}; }
+
+// Fills channel ch of one sample's [c, hw] span with value[ch] where flags[ch] (none when
+// flags is null).
+void fill_channels(int64_t c, int64_t hw, const uint8_t* flags, const float* value, float* span) {
+  if (!flags) return;
+  for (int64_t ch = 0; ch < c; ++ch)
+    if (flags[ch]) std::fill(span + ch * hw, span + (ch + 1) * hw, value[ch]);
+}
+
 }  // namespace
 
 bool use_span_path(int64_t c, int64_t hw) { return hw < kMaxShortRow && c * hw <= kMaxSpan; }
 
 void span_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
-                     float* mean_lo, float* invstd) {
+                     float* mean_lo, float* invstd, const uint8_t* zero_in) {
   const auto& k = batchnorm_relu_kernels();
   const int64_t len = c * hw;
   // Deviations from the first sample's channel means: small, so their float sums and
   // squares lose nothing to an offset of the data.
-  std::vector<float> first(c);
+  // Zero channels are not read: their shift, slots and so statistics stay those of zeros.
+  std::vector<float> first(c, 0.f);
   for (int64_t ch = 0; ch < c; ++ch) {
+    if (zero_in && zero_in[ch]) continue;
     double s = 0.0;
     for (int64_t i = 0; i < hw; ++i) s += x[ch * hw + i];
     first[ch] = static_cast<float>(s / static_cast<double>(hw));
   }
   const std::vector<float> shift = expand(first, hw);
   const auto sums = batchnorm_span::per_channel_sums<2>(
-      n, c, hw, [&](int64_t b, const std::array<float*, 2>& f) { k.span_shifted_moments(x + b * len, shift.data(), len, f[0], f[1]); });
+      n, c, hw, [&](int64_t b, const std::array<float*, 2>& f) {
+        for_live_runs(c, zero_in, [&](int64_t c0, int64_t c1) {
+          const int64_t o = c0 * hw;
+          k.span_shifted_moments(x + b * len + o, shift.data() + o, (c1 - c0) * hw, f[0] + o, f[1] + o);
+        });
+      });
   const std::vector<double>&s1 = sums[0], &s2 = sums[1];
   const double count = static_cast<double>(n) * static_cast<double>(hw);
   for (int64_t ch = 0; ch < c; ++ch) {
@@ -69,24 +87,36 @@ void span_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps
 
 void span_normalize_relu(const float* x, int64_t n, int64_t c, int64_t hw, const float* gamma,
                          const float* beta, const float* mean, const float* mean_lo,
-                         const float* invstd, float* out) {
+                         const float* invstd, float* out, const uint8_t* zero_in,
+                         const float* fill) {
   const auto& k = batchnorm_relu_kernels();
   const int64_t len = c * hw;
   const Expanded e = expand_affine(c, hw, mean, mean_lo, invstd, gamma, beta);
   const SpanParams p = e.params();
-  for_samples(n, len, [&](int64_t b) { k.span_normalize_relu(x + b * len, p, len, out + b * len); });
+  for_samples(n, len, [&](int64_t b) {
+    for_live_runs(c, zero_in, [&](int64_t c0, int64_t c1) {
+      const int64_t o = c0 * hw;
+      k.span_normalize_relu(x + b * len + o, offset(p, o), (c1 - c0) * hw, out + b * len + o);
+    });
+    fill_channels(c, hw, zero_in, fill, out + b * len);
+  });
 }
 
 void span_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_t hw,
                    const float* mean, const float* mean_lo, const float* invstd,
                    const float* gamma, const float* beta, float* gx, float* ggamma,
-                   float* gbeta, float* gx_sum) {
+                   float* gbeta, float* gx_sum, const uint8_t* zero_in) {
   const auto& k = batchnorm_relu_kernels();
   const int64_t len = c * hw;
   const Expanded e = expand_affine(c, hw, mean, mean_lo, invstd, gamma, beta);
   const SpanParams p = e.params();
+  // Closed zero channels pass no gradient: their slots stay 0, as the loops would leave them.
+  const auto closed = closed_channels(c, zero_in, mean, mean_lo, invstd, gamma, beta);
   const auto sums = batchnorm_span::per_channel_sums<2>(n, c, hw, [&](int64_t b, const std::array<float*, 2>& f) {
-    k.span_masked_gradient_sums(gy + b * len, x + b * len, p, len, f[0], f[1]);
+    for_live_runs(c, flags_or_null(closed), [&](int64_t c0, int64_t c1) {
+      const int64_t o = c0 * hw;
+      k.span_masked_gradient_sums(gy + b * len + o, x + b * len + o, offset(p, o), (c1 - c0) * hw, f[0] + o, f[1] + o);
+    });
   });
   const std::vector<double>&sg = sums[0], &sgd = sums[1];
   const double count = static_cast<double>(n) * static_cast<double>(hw);
@@ -102,8 +132,15 @@ void span_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_
     ccoef[ch] = static_cast<float>(-kk * sg[ch] / count);
   }
   const std::vector<float> ae = expand(a, hw), be = expand(bcoef, hw), ce = expand(ccoef, hw);
+  const auto zero = zero_gradient_channels(c, closed, mean, mean_lo, a.data(), bcoef.data(), ccoef.data());
+  const std::vector<float> zeros(zero.empty() ? 0 : c, 0.f);
   auto combine = [&](int64_t b) {
-    k.span_masked_combine(gy + b * len, x + b * len, p, ae.data(), be.data(), ce.data(), len, gx + b * len);
+    for_live_runs(c, flags_or_null(zero), [&](int64_t c0, int64_t c1) {
+      const int64_t o = c0 * hw;
+      k.span_masked_combine(gy + b * len + o, x + b * len + o, offset(p, o), ae.data() + o, be.data() + o,
+                            ce.data() + o, (c1 - c0) * hw, gx + b * len + o);
+    });
+    fill_channels(c, hw, flags_or_null(zero), zeros.data(), gx + b * len);
   };
   if (!gx_sum) {
     for_samples(n, len, combine);

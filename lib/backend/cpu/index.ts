@@ -287,9 +287,11 @@ export class CpuBackend extends ReferenceBackend {
     meanLo: unknown,
     invstd: unknown,
     rowMoments: Float64Array | null = null,
+    zeroIn: Uint8Array | null = null,
+    zeroOut: Uint8Array | null = null,
   ): void {
     const f = this.fn.batchNormReluTrainForward;
-    if (f !== undefined && x instanceof Float32Array) f(x, n, c, hw, gamma, beta, eps, out, mean, meanLo, invstd, rowMoments);
+    if (f !== undefined && x instanceof Float32Array) f(x, n, c, hw, gamma, beta, eps, out, mean, meanLo, invstd, rowMoments, zeroIn, zeroOut);
     else super.batchNormReluTrainForward(x, n, c, hw, gamma, beta, eps, out, mean, meanLo, invstd);
   }
   override batchNormReluBackward(
@@ -307,9 +309,10 @@ export class CpuBackend extends ReferenceBackend {
     ggamma: unknown,
     gbeta: unknown,
     gxSum: unknown = null,
+    zeroIn: Uint8Array | null = null,
   ): void {
     const f = this.fn.batchNormReluBackward;
-    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, hw, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta, gxSum);
+    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, hw, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta, gxSum, zeroIn);
     else super.batchNormReluBackward(gy, x, n, c, hw, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta, gxSum);
   }
 
@@ -327,9 +330,11 @@ export class CpuBackend extends ReferenceBackend {
     meanLo: unknown,
     invstd: unknown,
     rowMoments: Float64Array | null = null,
+    zeroIn: Uint8Array | null = null,
+    zeroOut: Uint8Array | null = null,
   ): void {
     const f = this.fn.batchNormReluMaxPoolTrainForward;
-    if (f !== undefined && x instanceof Float32Array) f(x, n, c, h, w, gamma, beta, eps, out, mean, meanLo, invstd, rowMoments);
+    if (f !== undefined && x instanceof Float32Array) f(x, n, c, h, w, gamma, beta, eps, out, mean, meanLo, invstd, rowMoments, zeroIn, zeroOut);
     else super.batchNormReluMaxPoolTrainForward(x, n, c, h, w, gamma, beta, eps, out, mean, meanLo, invstd);
   }
   override batchNormReluMaxPoolBackward(
@@ -348,9 +353,10 @@ export class CpuBackend extends ReferenceBackend {
     ggamma: unknown,
     gbeta: unknown,
     gxSum: unknown = null,
+    zeroIn: Uint8Array | null = null,
   ): void {
     const f = this.fn.batchNormReluMaxPoolBackward;
-    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, h, w, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta, gxSum);
+    if (f !== undefined && x instanceof Float32Array) f(gy, x, n, c, h, w, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta, gxSum, zeroIn);
     else super.batchNormReluMaxPoolBackward(gy, x, n, c, h, w, mean, meanLo, invstd, gamma, beta, gx, ggamma, gbeta, gxSum);
   }
 
