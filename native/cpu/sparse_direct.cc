@@ -95,6 +95,55 @@ SourceBlocks source_blocks(const DirectPlan& p, int64_t sources, int64_t entries
   return b;
 }
 
+// Column-shifted copies of one image's source planes, for planes of 8+ vectors: copy j
+// holds every channel's plane shifted by col[j] columns, with ph zero rows above and below
+// and zeros where the shift leaves the row, so that each survivor reads a contiguous,
+// aligned run with no lane masks (with masks, a tap's shifted read splits cache lines and
+// costs a mask load per vector). Survivor offsets (off) then index the copies.
+struct ShiftedCopies {
+  int64_t channels = 0, h = 0, w = 0, ph = 0;
+  std::vector<int64_t> col;  // [kw]: column shift of copy j
+  std::vector<int64_t> off;  // [entries]: copy, channel and row of each survivor's read
+  int64_t plane() const { return (h + 2 * ph) * w; }
+  int64_t copy() const { return channels * plane(); }
+  int64_t floats() const { return static_cast<int64_t>(col.size()) * copy() + kMaxBlock; }
+
+  // dst[j][ch][r][c] = src[ch][r - ph][c + col[j]], 0 outside the plane.
+  void build(const float* src, float* dst) const {
+    const int64_t pl = plane();
+    for (size_t j = 0; j < col.size(); ++j) {
+      const int64_t sj = col[j];
+      const int64_t c0 = std::max<int64_t>(0, -sj), c1 = std::min(w, w - sj);  // columns reading inside
+      for (int64_t ch = 0; ch < channels; ++ch) {
+        float* d = dst + static_cast<int64_t>(j) * copy() + ch * pl;
+        const float* sp = src + ch * h * w;
+        std::fill(d, d + ph * w, 0.f);
+        for (int64_t r = 0; r < h; ++r) {
+          float* row = d + (r + ph) * w;
+          if (c1 <= c0) {
+            std::fill(row, row + w, 0.f);
+            continue;
+          }
+          std::fill(row, row + c0, 0.f);
+          std::copy(sp + r * w + c0 + sj, sp + r * w + c1 + sj, row + c0);
+          std::fill(row + c1, row + w, 0.f);
+        }
+        std::fill(d + (h + ph) * w, d + pl, 0.f);
+      }
+    }
+    std::fill(dst + static_cast<int64_t>(col.size()) * copy(), dst + floats(), 0.f);
+  }
+};
+
+// Whether a layer's source planes go through ShiftedCopies: planes of 8+ vectors whose
+// copies (kw of them per image and thread) still fit in L2 beside the output, and output
+// rows that are the input's (stride 1, same size: 2 ph = (kh - 1) dh).
+bool use_copies(const Conv2dShape& s, const DirectPlan& p, int64_t sources) {
+  constexpr int64_t kMaxBytes = int64_t(1) << 20;
+  return p.vectors >= 8 && 2 * s.ph == (s.kh - 1) * s.dh &&
+         s.kw * sources * (s.h + 2 * s.ph) * s.w * static_cast<int64_t>(sizeof(float)) <= kMaxBytes;
+}
+
 // Every plane [img][ch] of out ([n][channels][plane]): init(ch) plus, for each source
 // block b < blocks.count, ch's entries [first, first + count) = range(ch, b), vals * the
 // masked src planes of the image (src images image_stride apart; offs relative to an
@@ -107,7 +156,7 @@ template <typename Range, typename Init, typename Done>
 void direct_planes(const BlockKernels& k, const DirectPlan& p, const SourceBlocks& blocks, int64_t n,
                    int64_t channels, const float* src, int64_t image_stride, const int64_t* offs,
                    const int32_t* taps, const float* vals, const uint16_t* masks, Range range,
-                   Init init, Done done, float* out) {
+                   Init init, Done done, float* out, const ShiftedCopies* copies = nullptr) {
   constexpr int64_t kImages = 8;
   const int64_t group = blocks.images;
   const int64_t groups = (n + group - 1) / group;
@@ -125,17 +174,31 @@ void direct_planes(const BlockKernels& k, const DirectPlan& p, const SourceBlock
         // L2 across the channels. Channel-outer, each channel swept all the group's images,
         // about 2 MB of sources plus 2 MB of outputs, which spilled to L3 (batch 128 at 10%,
         // 64 -> 64 on 32x32: forward 17.0 -> 14.0 ms, input gradient 17.9 -> 15.1 ms).
+        float* shifted = copies ? scratch<float>(kTaskLocal, copies->floats()) : nullptr;
         for (int64_t img = img0; img < img1; ++img) {
+          if (copies) copies->build(src + img * image_stride, shifted);
           for_each_vector_block(p.vectors, [&](int64_t v0, int kb) {
             const int64_t nv = int64_t(1) << kb;
             const int64_t first = v0 * p.width, len = std::min(nv * p.width, p.plane - first);
             const bool whole = len == nv * p.width;
             for (int64_t ch = ch0; ch < ch1; ++ch) {
               const std::pair<int64_t, int64_t> entries = range(ch, 0);
+              const int64_t j0 = entries.first, count = entries.second;
               float* dst = out + img * out_image + ch * p.plane + first;
-              k.direct.accumulate_one[kb](src + img * image_stride + first, image_stride, offs + entries.first,
-                                          taps + entries.first, vals + entries.first, entries.second, masks + v0,
-                                          p.vectors, init(ch), false, whole ? dst : tile, nv * p.width);
+              if (copies) {
+                // Blocks of 2, 4 or 8 vectors (a last single vector through a block of 2).
+                const int kc = kb == 0 ? 0 : kb - 1;
+                const int64_t block = (int64_t(2) << kc) * p.width;
+                float* to = whole && block == len ? dst : tile;
+                const float b = init(ch);
+                if (b != 0.f) std::fill(to, to + block, b);
+                k.accumulate[kc](shifted + first, copies->off.data() + j0, vals + j0, count, to, b != 0.f);
+                if (to == tile) std::copy(tile, tile + len, dst);
+                continue;
+              }
+              k.direct.accumulate_one[kb](src + img * image_stride + first, image_stride, offs + j0, taps + j0,
+                                          vals + j0, count, masks + v0, p.vectors, init(ch), false,
+                                          whole ? dst : tile, nv * p.width);
               if (!whole) std::copy(tile, tile + len, dst);
             }
           });
@@ -233,6 +296,19 @@ bool direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* v
   survivor_taps(s, w, p, off, tap);
   const SourceBlocks blocks = source_blocks(p, s.c / s.groups, w.nnz, s.o);
   const std::vector<int64_t> starts = row_block_starts(s, w, blocks);
+  ShiftedCopies copies;
+  const bool shifted = use_copies(s, p, s.c);
+  if (shifted) {
+    // Tap (i, j) of output pixel q reads copy j (shifted j dw - pw columns) at q + i dh w.
+    copies = {s.c, s.h, s.w, s.ph, std::vector<int64_t>(s.kw), std::vector<int64_t>(w.nnz)};
+    for (int64_t j = 0; j < s.kw; ++j) copies.col[j] = j * s.dw - s.pw;
+    const int64_t kk = s.kh * s.kw, cg = s.c / s.groups, og = s.o / s.groups;
+    for (int64_t o = 0; o < s.o; ++o)
+      for (int64_t e = w.row_ptr[o]; e < w.row_ptr[o + 1]; ++e) {
+        const int64_t col = w.col_idx[e], t = col % kk;
+        copies.off[e] = (t % s.kw) * copies.copy() + ((o / og) * cg + col / kk) * copies.plane() + (t / s.kw) * s.dh * s.w;
+      }
+  }
   direct_planes(
       k, p, blocks, s.n, s.o, x, s.c * p.plane, off, tap, values, p.fwd.data(),
       [&](int64_t o, int64_t b) {
@@ -250,7 +326,7 @@ bool direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* v
           bn.row_moments(y + r * p.plane, p.plane, row_moments + r, m2 + r);
         }
       },
-      y);
+      y, shifted ? &copies : nullptr);
   return row_moments != nullptr;
 }
 
@@ -302,13 +378,29 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
       });
     }
   });
+  ShiftedCopies copies;
+  const bool shifted = use_copies(s, p, s.o);
+  if (shifted) {
+    // Input pixel q gets tap (i, j) of output pixel q - shift: copy j of gy, shifted
+    // -(j dw - pw) columns, at q + (kh - 1 - i) dh w.
+    copies = {s.o, s.h, s.w, s.ph, std::vector<int64_t>(s.kw), std::vector<int64_t>(ptr[s.c])};
+    for (int64_t j = 0; j < s.kw; ++j) copies.col[j] = -(j * s.dw - s.pw);
+    parallel_for(0, s.c, 16, [&](int64_t c0, int64_t c1) {
+      for (int64_t ch = c0; ch < c1; ++ch) {
+        int64_t e = ptr[ch];
+        visit(ch, [&](int64_t, int64_t t, int64_t o, int64_t) {
+          copies.off[e++] = (t % s.kw) * copies.copy() + o * copies.plane() + (s.kh - 1 - t / s.kw) * s.dh * s.w;
+        });
+      }
+    });
+  }
   direct_planes(
       k, p, blocks, s.n, s.c, gy, s.o * p.plane, off, tap, val, p.bwd.data(),
       [&](int64_t ch, int64_t b) {
         const int64_t* at = starts.data() + ch * (blocks.count + 1) + b;
         return std::pair<int64_t, int64_t>(ptr[ch] + at[0], at[1] - at[0]);
       },
-      [](int64_t) { return 0.f; }, [](int64_t, int64_t, int64_t) {}, gx);
+      [](int64_t) { return 0.f; }, [](int64_t, int64_t, int64_t) {}, gx, shifted ? &copies : nullptr);
 }
 
 void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const float* x,
