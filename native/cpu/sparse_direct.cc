@@ -135,6 +135,20 @@ struct ShiftedCopies {
   }
 };
 
+// The copies of the input planes, offsets in CSR order: tap (i, j) of output pixel q
+// reads copy j (shifted j dw - pw columns) at q + i dh w.
+ShiftedCopies input_copies(const Conv2dShape& s, const SparsePattern& w) {
+  ShiftedCopies copies{s.c, s.h, s.w, s.ph, std::vector<int64_t>(s.kw), std::vector<int64_t>(w.nnz)};
+  for (int64_t j = 0; j < s.kw; ++j) copies.col[j] = j * s.dw - s.pw;
+  const int64_t kk = s.kh * s.kw, cg = s.c / s.groups, og = s.o / s.groups;
+  for (int64_t o = 0; o < s.o; ++o)
+    for (int64_t e = w.row_ptr[o]; e < w.row_ptr[o + 1]; ++e) {
+      const int64_t col = w.col_idx[e], t = col % kk;
+      copies.off[e] = (t % s.kw) * copies.copy() + ((o / og) * cg + col / kk) * copies.plane() + (t / s.kw) * s.dh * s.w;
+    }
+  return copies;
+}
+
 // Whether a layer's source planes go through ShiftedCopies: planes of 8+ vectors whose
 // copies (kw of them per image and thread) still fit in L2 beside the output, and output
 // rows that are the input's (stride 1, same size: 2 ph = (kh - 1) dh).
@@ -296,19 +310,8 @@ bool direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* v
   survivor_taps(s, w, p, off, tap);
   const SourceBlocks blocks = source_blocks(p, s.c / s.groups, w.nnz, s.o);
   const std::vector<int64_t> starts = row_block_starts(s, w, blocks);
-  ShiftedCopies copies;
   const bool shifted = use_copies(s, p, s.c);
-  if (shifted) {
-    // Tap (i, j) of output pixel q reads copy j (shifted j dw - pw columns) at q + i dh w.
-    copies = {s.c, s.h, s.w, s.ph, std::vector<int64_t>(s.kw), std::vector<int64_t>(w.nnz)};
-    for (int64_t j = 0; j < s.kw; ++j) copies.col[j] = j * s.dw - s.pw;
-    const int64_t kk = s.kh * s.kw, cg = s.c / s.groups, og = s.o / s.groups;
-    for (int64_t o = 0; o < s.o; ++o)
-      for (int64_t e = w.row_ptr[o]; e < w.row_ptr[o + 1]; ++e) {
-        const int64_t col = w.col_idx[e], t = col % kk;
-        copies.off[e] = (t % s.kw) * copies.copy() + ((o / og) * cg + col / kk) * copies.plane() + (t / s.kw) * s.dh * s.w;
-      }
-  }
+  const ShiftedCopies copies = shifted ? input_copies(s, w) : ShiftedCopies{};
   direct_planes(
       k, p, blocks, s.n, s.o, x, s.c * p.plane, off, tap, values, p.fwd.data(),
       [&](int64_t o, int64_t b) {
@@ -418,8 +421,23 @@ void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const floa
   const int64_t padded = p.vectors * p.width;
   // Planes of whole vectors are read in place; others are copied, zero-padded, per call.
   const bool in_place = padded == p.plane;
+  // Planes of whole pairs of vectors (the plain dot kernel's steps) read the input through
+  // its column-shifted copies, one image at a time.
+  const bool shifted = use_copies(s, p, s.c) && p.plane % (2 * p.width) == 0;
+  const ShiftedCopies copies = shifted ? input_copies(s, w) : ShiftedCopies{};
   // Images [i0, i1) and rows [o0, o1) into acc (indexed like gvalues).
   auto images_rows = [&](int64_t i0, int64_t i1, int64_t o0, int64_t o1, float* acc) {
+    if (shifted) {
+      float* xs = scratch<float>(kTaskLocal, copies.floats());
+      for (int64_t img = i0; img < i1; ++img) {
+        copies.build(x + img * s.c * p.plane, xs);
+        for (int64_t o = o0; o < o1; ++o) {
+          const int64_t j0 = w.row_ptr[o], count = w.row_ptr[o + 1] - j0;
+          if (count > 0) k.dots(gy + (img * s.o + o) * p.plane, p.plane, xs, copies.off.data() + j0, count, acc + j0);
+        }
+      }
+      return;
+    }
     // The output-gradient planes of the images in a call, each zero-padded to whole vectors.
     std::vector<float> g(in_place ? 0 : static_cast<size_t>(per_call * padded), 0.f);
     for (int64_t img = i0; img < i1; img += per_call) {
