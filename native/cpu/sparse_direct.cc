@@ -150,11 +150,16 @@ ShiftedCopies input_copies(const Conv2dShape& s, const SparsePattern& w) {
 }
 
 // Whether a layer's source planes go through ShiftedCopies: planes of 8+ vectors whose
-// copies (kw of them per image and thread) still fit in L2 beside the output, and output
-// rows that are the input's (stride 1, same size: 2 ph = (kh - 1) dh).
-bool use_copies(const Conv2dShape& s, const DirectPlan& p, int64_t sources) {
-  constexpr int64_t kMaxBytes = int64_t(1) << 20;
-  return p.vectors >= 8 && 2 * s.ph == (s.kh - 1) * s.dh &&
+// copies (kw of them per image and thread) still fit in L2 beside the output, output rows
+// that are the input's (stride 1, same size: 2 ph = (kh - 1) dh), and enough survivors
+// per copied plane to repay the copying: both scale with the plane, the copies with kw
+// sources, the kernels with the entries. Measured at batch 128 (ms, copies against
+// masked): 64 -> 64 on 32x32 at 10% (19 entries per copied plane) forward 12.1 / 13.9,
+// weight gradient 12.7 / 16.7; at 3% (5.7) forward 7.3 / 5.5; at 0.1% forward 5.7 / 2.3;
+// 128 -> 128 on 16x16 at 3% (11.4) forward 4.8 / 4.2, at 10% (38) 9.7 / 12.4.
+bool use_copies(const Conv2dShape& s, const DirectPlan& p, int64_t sources, int64_t entries) {
+  constexpr int64_t kMaxBytes = int64_t(1) << 20, kMinEntriesPerCopy = 16;
+  return p.vectors >= 8 && 2 * s.ph == (s.kh - 1) * s.dh && entries >= kMinEntriesPerCopy * s.kw * sources &&
          s.kw * sources * (s.h + 2 * s.ph) * s.w * static_cast<int64_t>(sizeof(float)) <= kMaxBytes;
 }
 
@@ -310,7 +315,7 @@ bool direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* v
   survivor_taps(s, w, p, off, tap);
   const SourceBlocks blocks = source_blocks(p, s.c / s.groups, w.nnz, s.o);
   const std::vector<int64_t> starts = row_block_starts(s, w, blocks);
-  const bool shifted = use_copies(s, p, s.c);
+  const bool shifted = use_copies(s, p, s.c, w.nnz);
   const ShiftedCopies copies = shifted ? input_copies(s, w) : ShiftedCopies{};
   direct_planes(
       k, p, blocks, s.n, s.o, x, s.c * p.plane, off, tap, values, p.fwd.data(),
@@ -382,7 +387,7 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
     }
   });
   ShiftedCopies copies;
-  const bool shifted = use_copies(s, p, s.o);
+  const bool shifted = use_copies(s, p, s.o, w.nnz);
   if (shifted) {
     // Input pixel q gets tap (i, j) of output pixel q - shift: copy j of gy, shifted
     // -(j dw - pw) columns, at q + (kh - 1 - i) dh w.
@@ -423,7 +428,7 @@ void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const floa
   const bool in_place = padded == p.plane;
   // Planes of whole pairs of vectors (the plain dot kernel's steps) read the input through
   // its column-shifted copies, one image at a time.
-  const bool shifted = use_copies(s, p, s.c) && p.plane % (2 * p.width) == 0;
+  const bool shifted = use_copies(s, p, s.c, w.nnz) && p.plane % (2 * p.width) == 0;
   const ShiftedCopies copies = shifted ? input_copies(s, w) : ShiftedCopies{};
   // Images [i0, i1) and rows [o0, o1) into acc (indexed like gvalues).
   auto images_rows = [&](int64_t i0, int64_t i1, int64_t o0, int64_t o1, float* acc) {

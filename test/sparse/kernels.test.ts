@@ -121,12 +121,13 @@ describe('compressed conv2d equals dense-masked', () => {
     ['1x1 stride 1 (direct path)', geometry(3, 6, 5, 6, 4, 1, 1)],
     ['5x5 pad 2, grouped (direct path)', geometry(2, 6, 9, 8, 4, 5, 5, { ph: 2, pw: 2, groups: 2 })],
     ['17x17 planes, more than 16 vectors', geometry(2, 3, 17, 17, 4, 3, 3, { ph: 1, pw: 1 })],
-    // Planes of 8+ vectors on every ISA: the direct path reads column-shifted copies of the
-    // source planes (the weight gradient too where the plane is whole pairs of vectors).
-    ['16x16 planes (shifted copies)', geometry(2, 5, 16, 16, 6, 3, 3, { ph: 1, pw: 1 })],
-    ['12x11 planes, a ragged last vector (shifted copies)', geometry(2, 4, 12, 11, 5, 3, 3, { ph: 1, pw: 1 })],
-    ['16x16 planes, dilation 2 (shifted copies)', geometry(2, 4, 16, 16, 5, 3, 3, { ph: 2, pw: 2, dh: 2, dw: 2 })],
-    ['16x12 planes, 5x3 kernel, grouped (shifted copies)', geometry(2, 6, 16, 12, 4, 5, 3, { ph: 2, pw: 1, groups: 2 })],
+    // Planes of 8+ vectors on every ISA and, at the denser densities, 16+ survivors per
+    // copied plane: the direct path reads column-shifted copies of the source planes (the
+    // weight gradient too where the plane is whole pairs of vectors).
+    ['16x16 planes (shifted copies)', geometry(2, 8, 16, 16, 8, 3, 3, { ph: 1, pw: 1 })],
+    ['12x11 planes, a ragged last vector (shifted copies)', geometry(2, 8, 12, 11, 8, 3, 3, { ph: 1, pw: 1 })],
+    ['16x16 planes, dilation 2 (shifted copies)', geometry(2, 8, 16, 16, 8, 3, 3, { ph: 2, pw: 2, dh: 2, dw: 2 })],
+    ['16x12 planes, 5x3 kernel, grouped (shifted copies)', geometry(2, 8, 16, 12, 8, 5, 3, { ph: 2, pw: 1, groups: 2 })],
     ['4x4 planes, images in batches', geometry(10, 6, 4, 4, 5, 3, 3, { ph: 1, pw: 1 })],
     ['3x3 planes, ragged batches of images', geometry(9, 3, 3, 3, 4, 3, 3, { ph: 1, pw: 1 })],
     // Batch >= 16 and output planes of <= 4 pixels: the batch-minor path (images in lanes).
@@ -157,7 +158,7 @@ describe('determinism and dispatch', () => {
     // images' output gradients in registers; 11 images leave a ragged last chunk.
     ['direct path, 4x4 planes', geometry(11, 20, 4, 4, 18, 3, 3, { ph: 1, pw: 1 })],
     ['direct path, 5x5 planes', geometry(11, 20, 5, 5, 18, 3, 3, { ph: 1, pw: 1 })],
-    ['direct path, 16x16 planes (shifted copies)', geometry(5, 12, 16, 16, 10, 3, 3, { ph: 1, pw: 1 })],
+    ['direct path, 16x16 planes (shifted copies)', geometry(3, 20, 16, 16, 20, 3, 3, { ph: 1, pw: 1 })],
     ['packed path', geometry(6, 12, 9, 9, 10, 3, 3, { sh: 2, sw: 2, ph: 1, pw: 1 })],
     // Images in the lanes: tap groups added onto each pixel's sums.
     ['batch-minor path, 2x2 planes', geometry(37, 12, 2, 2, 10, 3, 3, { ph: 1, pw: 1 })],
