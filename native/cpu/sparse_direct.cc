@@ -12,6 +12,7 @@
 #include "pai/parallel.h"
 #include "sparse_engine.h"
 #include "sparse_plan.h"
+#include "sparse_shifted.h"
 
 namespace pai::sparse_detail {
 namespace {
@@ -93,74 +94,6 @@ SourceBlocks source_blocks(const DirectPlan& p, int64_t sources, int64_t entries
   b.count = (sources + b.channels - 1) / b.channels;
   b.images = images;
   return b;
-}
-
-// Column-shifted copies of one image's source planes, for planes of 8+ vectors: copy j
-// holds every channel's plane shifted by col[j] columns, with ph zero rows above and below
-// and zeros where the shift leaves the row, so that each survivor reads a contiguous,
-// aligned run with no lane masks (with masks, a tap's shifted read splits cache lines and
-// costs a mask load per vector). Survivor offsets (off) then index the copies.
-struct ShiftedCopies {
-  int64_t channels = 0, h = 0, w = 0, ph = 0;
-  std::vector<int64_t> col;  // [kw]: column shift of copy j
-  std::vector<int64_t> off;  // [entries]: copy, channel and row of each survivor's read
-  int64_t plane() const { return (h + 2 * ph) * w; }
-  int64_t copy() const { return channels * plane(); }
-  int64_t floats() const { return static_cast<int64_t>(col.size()) * copy() + kMaxBlock; }
-
-  // dst[j][ch][r][c] = src[ch][r - ph][c + col[j]], 0 outside the plane.
-  void build(const float* src, float* dst) const {
-    const int64_t pl = plane();
-    for (size_t j = 0; j < col.size(); ++j) {
-      const int64_t sj = col[j];
-      const int64_t c0 = std::max<int64_t>(0, -sj), c1 = std::min(w, w - sj);  // columns reading inside
-      for (int64_t ch = 0; ch < channels; ++ch) {
-        float* d = dst + static_cast<int64_t>(j) * copy() + ch * pl;
-        const float* sp = src + ch * h * w;
-        std::fill(d, d + ph * w, 0.f);
-        for (int64_t r = 0; r < h; ++r) {
-          float* row = d + (r + ph) * w;
-          if (c1 <= c0) {
-            std::fill(row, row + w, 0.f);
-            continue;
-          }
-          std::fill(row, row + c0, 0.f);
-          std::copy(sp + r * w + c0 + sj, sp + r * w + c1 + sj, row + c0);
-          std::fill(row + c1, row + w, 0.f);
-        }
-        std::fill(d + (h + ph) * w, d + pl, 0.f);
-      }
-    }
-    std::fill(dst + static_cast<int64_t>(col.size()) * copy(), dst + floats(), 0.f);
-  }
-};
-
-// The copies of the input planes, offsets in CSR order: tap (i, j) of output pixel q
-// reads copy j (shifted j dw - pw columns) at q + i dh w.
-ShiftedCopies input_copies(const Conv2dShape& s, const SparsePattern& w) {
-  ShiftedCopies copies{s.c, s.h, s.w, s.ph, std::vector<int64_t>(s.kw), std::vector<int64_t>(w.nnz)};
-  for (int64_t j = 0; j < s.kw; ++j) copies.col[j] = j * s.dw - s.pw;
-  const int64_t kk = s.kh * s.kw, cg = s.c / s.groups, og = s.o / s.groups;
-  for (int64_t o = 0; o < s.o; ++o)
-    for (int64_t e = w.row_ptr[o]; e < w.row_ptr[o + 1]; ++e) {
-      const int64_t col = w.col_idx[e], t = col % kk;
-      copies.off[e] = (t % s.kw) * copies.copy() + ((o / og) * cg + col / kk) * copies.plane() + (t / s.kw) * s.dh * s.w;
-    }
-  return copies;
-}
-
-// Whether a layer's source planes go through ShiftedCopies: planes of 8+ vectors whose
-// copies (kw of them per image and thread) still fit in L2 beside the output, output rows
-// that are the input's (stride 1, same size: 2 ph = (kh - 1) dh), and enough survivors
-// per copied plane to repay the copying: both scale with the plane, the copies with kw
-// sources, the kernels with the entries. Measured at batch 128 (ms, copies against
-// masked): 64 -> 64 on 32x32 at 10% (19 entries per copied plane) forward 12.1 / 13.9,
-// weight gradient 12.7 / 16.7; at 3% (5.7) forward 7.3 / 5.5; at 0.1% forward 5.7 / 2.3;
-// 128 -> 128 on 16x16 at 3% (11.4) forward 4.8 / 4.2, at 10% (38) 9.7 / 12.4.
-bool use_copies(const Conv2dShape& s, const DirectPlan& p, int64_t sources, int64_t entries) {
-  constexpr int64_t kMaxBytes = int64_t(1) << 20, kMinEntriesPerCopy = 16;
-  return p.vectors >= 8 && 2 * s.ph == (s.kh - 1) * s.dh && entries >= kMinEntriesPerCopy * s.kw * sources &&
-         s.kw * sources * (s.h + 2 * s.ph) * s.w * static_cast<int64_t>(sizeof(float)) <= kMaxBytes;
 }
 
 // Entries of block 0 over all channels.
@@ -327,7 +260,7 @@ bool direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* v
   survivor_taps(s, w, p, off, tap);
   const SourceBlocks blocks = source_blocks(p, s.c / s.groups, w.nnz, s.o);
   const std::vector<int64_t> starts = row_block_starts(s, w, blocks);
-  const bool shifted = use_copies(s, p, s.c, w.nnz);
+  const bool shifted = use_copies(s, p.vectors, s.c, w.nnz);
   const ShiftedCopies copies = shifted ? input_copies(s, w) : ShiftedCopies{};
   direct_planes(
       k, p, blocks, s.n, s.o, x, s.c * p.plane, off, tap, values, p.fwd.data(),
@@ -399,7 +332,7 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
     }
   });
   ShiftedCopies copies;
-  const bool shifted = use_copies(s, p, s.o, w.nnz);
+  const bool shifted = use_copies(s, p.vectors, s.o, w.nnz);
   if (shifted) {
     // Input pixel q gets tap (i, j) of output pixel q - shift: copy j of gy, shifted
     // -(j dw - pw) columns, at q + (kh - 1 - i) dh w.
@@ -440,7 +373,7 @@ void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const floa
   const bool in_place = padded == p.plane;
   // Planes of whole pairs of vectors (the plain dot kernel's steps) read the input through
   // its column-shifted copies, one image at a time.
-  const bool shifted = use_copies(s, p, s.c, w.nnz) && p.plane % (2 * p.width) == 0;
+  const bool shifted = use_copies(s, p.vectors, s.c, w.nnz) && p.plane % (2 * p.width) == 0;
   const ShiftedCopies copies = shifted ? input_copies(s, w) : ShiftedCopies{};
   // Images [i0, i1) and rows [o0, o1) into acc (indexed like gvalues).
   auto images_rows = [&](int64_t i0, int64_t i1, int64_t o0, int64_t o1, float* acc) {
