@@ -320,6 +320,12 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
   int64_t* off = scratch<int64_t>(kOffsets, ptr[s.c]);
   int32_t* tap = scratch<int32_t>(kTaps, ptr[s.c]);
   float* val = scratch<float>(kValues, ptr[s.c]);
+  ShiftedCopies copies;
+  const bool shifted = use_copies(s, p.vectors, s.o, w.nnz);
+  if (shifted) {
+    copies = {s.o, s.h, s.w, s.ph, std::vector<int64_t>(s.kw), std::vector<int64_t>(ptr[s.c])};
+    for (int64_t j = 0; j < s.kw; ++j) copies.col[j] = -(j * s.dw - s.pw);
+  }
   parallel_for(0, s.c, 16, [&](int64_t c0, int64_t c1) {
     for (int64_t ch = c0; ch < c1; ++ch) {
       int64_t e = ptr[ch];
@@ -327,26 +333,13 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
         off[e] = o * p.plane - p.shift[t];
         tap[e] = static_cast<int32_t>(t);
         val[e] = values[w.csc_pos[q]];
+        // Input pixel q gets tap (i, j) of output pixel q - shift: copy j of gy, shifted
+        // -(j dw - pw) columns, at q + (kh - 1 - i) dh w.
+        if (shifted) copies.off[e] = (t % s.kw) * copies.copy() + o * copies.plane() + (s.kh - 1 - t / s.kw) * s.dh * s.w;
         ++e;
       });
     }
   });
-  ShiftedCopies copies;
-  const bool shifted = use_copies(s, p.vectors, s.o, w.nnz);
-  if (shifted) {
-    // Input pixel q gets tap (i, j) of output pixel q - shift: copy j of gy, shifted
-    // -(j dw - pw) columns, at q + (kh - 1 - i) dh w.
-    copies = {s.o, s.h, s.w, s.ph, std::vector<int64_t>(s.kw), std::vector<int64_t>(ptr[s.c])};
-    for (int64_t j = 0; j < s.kw; ++j) copies.col[j] = -(j * s.dw - s.pw);
-    parallel_for(0, s.c, 16, [&](int64_t c0, int64_t c1) {
-      for (int64_t ch = c0; ch < c1; ++ch) {
-        int64_t e = ptr[ch];
-        visit(ch, [&](int64_t, int64_t t, int64_t o, int64_t) {
-          copies.off[e++] = (t % s.kw) * copies.copy() + o * copies.plane() + (s.kh - 1 - t / s.kw) * s.dh * s.w;
-        });
-      }
-    });
-  }
   direct_planes(
       k, p, blocks, s.n, s.c, gy, s.o * p.plane, off, tap, val, p.bwd.data(),
       [&](int64_t ch, int64_t b) {
