@@ -185,7 +185,9 @@ void direct_planes(const BlockKernels& k, const DirectPlan& p, const SourceBlock
             const bool whole = len == nv * p.width;
             for (int64_t img = img0; img < img1;) {
               const int64_t imgs = img1 - img >= batch ? batch : 1;
-              const DirectKernels::DirectAccumulate f = imgs > 1 ? k.direct.accumulate[kb] : k.direct.accumulate_one[kb];
+              const DirectKernels::DirectAccumulate f = imgs == 1 ? k.direct.accumulate_one[kb]
+                                                        : blocks.count > 1 ? k.direct.accumulate_blocked[kb]
+                                                                           : k.direct.accumulate[kb];
               float* dst = out + img * out_image + ch * p.plane + first;
               if (!whole && add)
                 for (int64_t i = 0; i < imgs; ++i) std::copy(dst + i * out_image, dst + i * out_image + len, tile + i * nv * p.width);

@@ -64,6 +64,10 @@ struct DirectKernels {
                                     const uint16_t* masks, int64_t mstride, float init, bool onto,
                                     float* out, int64_t out_stride);
   DirectAccumulate accumulate[4] = {};
+  // accumulate without prefetching the survivor after next: for sources blocked to stay in
+  // L1 (SourceBlocks), where the prefetches only take load slots (VGG's 8x8 and 4x4 layers
+  // at 10%: forward and input gradient 8-16% faster; unblocked, at 1%, 10% slower).
+  DirectAccumulate accumulate_blocked[4] = {};
   DirectAccumulate accumulate_one[4] = {};
   // out[j] += sum over images b < nimg and vectors i < nv of g[b][i] *
   // masked(base + b * image_stride + offs[j] + i * width) for j < count; image b's nv full

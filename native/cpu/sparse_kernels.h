@@ -90,7 +90,7 @@ inline void dots(const float* g, int64_t len, const float* base, const int64_t* 
 static_assert(8 * V::width <= kMaxBlock, "block wider than the buffers' padding");
 
 // The direct path's kernels (see DirectKernels).
-template <int NV, int NIMG>
+template <int NV, int NIMG, bool Prefetch = true>
 void direct_accumulate(const float* base, int64_t image_stride, const int64_t* offs,
                        const int32_t* taps, const float* vals, int64_t count,
                        const uint16_t* masks, int64_t mstride, float init, bool onto, float* out,
@@ -113,7 +113,7 @@ void direct_accumulate(const float* base, int64_t image_stride, const int64_t* o
     const float* p = base + offs[j];
     const uint16_t* m = masks + taps[j] * mstride;
     // The survivor after next reads another plane: start its lines on their way from L2.
-    if (j + kAhead < count) {
+    if (Prefetch && j + kAhead < count) {
       const float* q = base + offs[j + kAhead];
       for (int b = 0; b < NIMG; ++b)
         for (int i = 0; i < NV * V::width; i += 16) __builtin_prefetch(q + b * image_stride + i);
@@ -245,6 +245,10 @@ inline BlockKernels make_kernels(TransposeFn transpose) {
   k.direct.accumulate[1] = direct_accumulate<2, 4>;
   k.direct.accumulate[2] = direct_accumulate<4, 2>;
   k.direct.accumulate[3] = direct_accumulate<8, 1>;
+  k.direct.accumulate_blocked[0] = direct_accumulate<1, 8, false>;
+  k.direct.accumulate_blocked[1] = direct_accumulate<2, 4, false>;
+  k.direct.accumulate_blocked[2] = direct_accumulate<4, 2, false>;
+  k.direct.accumulate_blocked[3] = direct_accumulate<8, 1, false>;
   k.direct.accumulate_one[0] = direct_accumulate<1, 1>;
   k.direct.accumulate_one[1] = direct_accumulate<2, 1>;
   k.direct.accumulate_one[2] = direct_accumulate<4, 1>;
