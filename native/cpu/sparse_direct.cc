@@ -369,7 +369,17 @@ void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const floa
   // Planes of whole pairs of vectors (the plain dot kernel's steps) read the input through
   // its column-shifted copies, one image at a time.
   const bool shifted = use_copies(s, p.vectors, s.c, w.nnz) && p.plane % (2 * p.width) == 0;
-  const ShiftedCopies copies = shifted ? input_copies(s, w) : ShiftedCopies{};
+  // Planes of 4 to 7 whole vectors: several images' copies per call, dotted by the
+  // unmasked direct kernel in whole chunks of its 8 / vectors images (as many as keep the
+  // copies within about 1.5 MB of L2).
+  const bool small_shifted = !shifted && in_place && use_small_copies(s, p.vectors, s.c, s.o, w.nnz);
+  const ShiftedCopies copies = shifted || small_shifted ? input_copies(s, w) : ShiftedCopies{};
+  int64_t copies_per_call = 0;
+  if (small_shifted) {
+    const int64_t chunk = std::max<int64_t>(1, 8 / p.vectors);
+    const int64_t fit = (int64_t(3) << 19) / (copies.floats() * static_cast<int64_t>(sizeof(float)));
+    copies_per_call = std::min(per_call, std::max(chunk, fit / chunk * chunk));
+  }
   // Images [i0, i1) and rows [o0, o1) into acc (indexed like gvalues).
   auto images_rows = [&](int64_t i0, int64_t i1, int64_t o0, int64_t o1, float* acc) {
     if (shifted) {
@@ -379,6 +389,20 @@ void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const floa
         for (int64_t o = o0; o < o1; ++o) {
           const int64_t j0 = w.row_ptr[o], count = w.row_ptr[o + 1] - j0;
           if (count > 0) k.dots(gy + (img * s.o + o) * p.plane, p.plane, xs, copies.off.data() + j0, count, acc + j0);
+        }
+      }
+      return;
+    }
+    if (small_shifted) {
+      float* xs = scratch<float>(kTaskLocal, copies_per_call * copies.floats());
+      for (int64_t img = i0; img < i1; img += copies_per_call) {
+        const int64_t nimg = std::min(copies_per_call, i1 - img);
+        for (int64_t b = 0; b < nimg; ++b) copies.build(x + (img + b) * s.c * p.plane, xs + b * copies.floats());
+        for (int64_t o = o0; o < o1; ++o) {
+          const int64_t j0 = w.row_ptr[o], count = w.row_ptr[o + 1] - j0;
+          if (count > 0)
+            k.direct.dots_plain(gy + (img * s.o + o) * p.plane, s.o * p.plane, p.vectors, nimg, copies.floats(), xs,
+                                copies.off.data() + j0, nullptr, count, nullptr, 0, acc + j0);
         }
       }
       return;

@@ -73,9 +73,12 @@ struct DirectKernels {
   // masked(base + b * image_stride + offs[j] + i * width) for j < count; image b's nv full
   // vectors of g start at g + b * g_stride. Several images per call amortize the final
   // reduction on small planes.
-  void (*dots)(const float* g, int64_t g_stride, int64_t nv, int64_t nimg, int64_t image_stride,
-               const float* base, const int64_t* offs, const int32_t* taps, int64_t count,
-               const uint16_t* masks, int64_t mstride, float* out) = nullptr;
+  using DirectDots = void (*)(const float* g, int64_t g_stride, int64_t nv, int64_t nimg, int64_t image_stride,
+                              const float* base, const int64_t* offs, const int32_t* taps, int64_t count,
+                              const uint16_t* masks, int64_t mstride, float* out);
+  DirectDots dots = nullptr;
+  // dots without lane masks (taps and masks unused): sources read through ShiftedCopies.
+  DirectDots dots_plain = nullptr;
 };
 
 // Register-blocked inner kernels of one ISA path.

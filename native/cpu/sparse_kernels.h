@@ -142,13 +142,20 @@ void direct_accumulate(const float* base, int64_t image_stride, const int64_t* o
     }
 }
 
+// A vector at p: under lane mask k when Masked, else a plain load (k unused).
+template <bool Masked>
+inline typename V::T lane_load(const float* p, unsigned k) {
+  if constexpr (Masked) return V::maskz_load(p, k);
+  else return V::load(p);
+}
+
 // One group of V::group survivors [j, j + n) of direct_dots on planes of NV vectors (n <=
 // group; a short group repeats its last survivor, whose sums are dropped): dst[s] += the
 // survivor's dot over images b < nimg. Images go in chunks of 8 / NV, whose 8 vectors of g
 // stay in registers; each survivor's pointer and lane masks are then read once per chunk,
 // not once per FMA (with them spilled, each masked load and FMA cost three loads). The
 // FMAs into a survivor's accumulator go in the same order as in the general loop.
-template <int NV>
+template <int NV, bool Masked>
 inline void direct_dots_group(const float* g, int64_t g_stride, int64_t nimg, int64_t image_stride,
                               const float* base, const int64_t* offs, const int32_t* taps,
                               const uint16_t* masks, int64_t mstride, int64_t j, int n, float* dst) {
@@ -164,11 +171,13 @@ inline void direct_dots_group(const float* g, int64_t g_stride, int64_t nimg, in
     for (int s = 0; s < kGroup; ++s) {
       const int64_t q = j + (s < n ? s : n - 1);
       const float* ps = base + offs[q] + b0 * image_stride;
-      const uint16_t* m = masks + taps[q] * mstride;
-      unsigned k[NV];
-      for (int i = 0; i < NV; ++i) k[i] = m[i];
+      unsigned k[NV] = {};
+      if constexpr (Masked) {
+        const uint16_t* m = masks + taps[q] * mstride;
+        for (int i = 0; i < NV; ++i) k[i] = m[i];
+      }
       for (int b = 0; b < B; ++b)
-        for (int i = 0; i < NV; ++i) acc[s] = V::fma(gv[b][i], V::maskz_load(ps + b * image_stride + i * w, k[i]), acc[s]);
+        for (int i = 0; i < NV; ++i) acc[s] = V::fma(gv[b][i], lane_load<Masked>(ps + b * image_stride + i * w, k[i]), acc[s]);
     }
   };
   constexpr int kChunk = 8 / NV;
@@ -180,6 +189,7 @@ inline void direct_dots_group(const float* g, int64_t g_stride, int64_t nimg, in
 
 // direct_dots_group on wider planes: one vector of g at a time, shared by the group's
 // survivors (a function of its own, so that the accumulators stay in registers).
+template <bool Masked>
 inline void direct_dots_wide_group(const float* g, int64_t g_stride, int64_t nv, int64_t nimg,
                                    int64_t image_stride, const float* base, const int64_t* offs,
                                    const int32_t* taps, const uint16_t* masks, int64_t mstride, int64_t j,
@@ -193,43 +203,44 @@ inline void direct_dots_wide_group(const float* g, int64_t g_stride, int64_t nv,
     const int64_t q = j + (s < n ? s : n - 1);
     acc[s] = V::zero();
     p[s] = base + offs[q];
-    m[s] = masks + taps[q] * mstride;
+    m[s] = Masked ? masks + taps[q] * mstride : nullptr;
   }
   for (int64_t b = 0; b < nimg; ++b)
     for (int64_t i = 0; i < nv; ++i) {
       const typename V::T gi = V::load(g + b * g_stride + i * w);
       const int64_t at = b * image_stride + i * w;
-      for (int s = 0; s < kGroup; ++s) acc[s] = V::fma(gi, V::maskz_load(p[s] + at, m[s][i]), acc[s]);
+      for (int s = 0; s < kGroup; ++s) acc[s] = V::fma(gi, lane_load<Masked>(p[s] + at, Masked ? m[s][i] : 0u), acc[s]);
     }
   V::sum_group(acc, dst);
 }
 
-inline void direct_dots(const float* g, int64_t g_stride, int64_t nv, int64_t nimg, int64_t image_stride,
+template <bool Masked>
+void direct_dots(const float* g, int64_t g_stride, int64_t nv, int64_t nimg, int64_t image_stride,
                         const float* base, const int64_t* offs, const int32_t* taps,
                         int64_t count, const uint16_t* masks, int64_t mstride, float* out) {
   constexpr int64_t w = V::width;
   // One survivor alone: four chains, so that a long plane is not bound by the FMA latency.
   auto single = [&](int64_t j) {
     const float* p = base + offs[j];
-    const uint16_t* m = masks + taps[j] * mstride;
+    const uint16_t* m = Masked ? masks + taps[j] * mstride : nullptr;
     typename V::T a[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
     int u = 0;
     for (int64_t b = 0; b < nimg; ++b)
       for (int64_t i = 0; i < nv; ++i, u = (u + 1) & 3)
-        a[u] = V::fma(V::load(g + b * g_stride + i * w), V::maskz_load(p + b * image_stride + i * w, m[i]), a[u]);
+        a[u] = V::fma(V::load(g + b * g_stride + i * w), lane_load<Masked>(p + b * image_stride + i * w, Masked ? m[i] : 0u), a[u]);
     out[j] += V::sum(V::add(V::add(a[0], a[1]), V::add(a[2], a[3])));
   };
   auto in_groups = [&](auto group) { in_survivor_groups(count, out, group, single); };
   auto small = [&](auto vectors) {
     in_groups([&](int64_t j, int n, float* dst) {
-      direct_dots_group<decltype(vectors)::value>(g, g_stride, nimg, image_stride, base, offs, taps, masks, mstride,
+      direct_dots_group<decltype(vectors)::value, Masked>(g, g_stride, nimg, image_stride, base, offs, taps, masks, mstride,
                                                   j, n, dst);
     });
   };
   if (nv == 1) return small(std::integral_constant<int, 1>());
   if (nv == 2) return small(std::integral_constant<int, 2>());
   in_groups([&](int64_t j, int n, float* dst) {
-    direct_dots_wide_group(g, g_stride, nv, nimg, image_stride, base, offs, taps, masks, mstride, j, n, dst);
+    direct_dots_wide_group<Masked>(g, g_stride, nv, nimg, image_stride, base, offs, taps, masks, mstride, j, n, dst);
   });
 }
 
@@ -253,7 +264,8 @@ inline BlockKernels make_kernels(TransposeFn transpose) {
   k.direct.accumulate_one[1] = direct_accumulate<2, 1>;
   k.direct.accumulate_one[2] = direct_accumulate<4, 1>;
   k.direct.accumulate_one[3] = direct_accumulate<8, 1>;
-  k.direct.dots = direct_dots;
+  k.direct.dots = direct_dots<true>;
+  k.direct.dots_plain = direct_dots<false>;
   return k;
 }
 

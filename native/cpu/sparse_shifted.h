@@ -1,5 +1,6 @@
 // Internal: column-shifted copies of an image's source planes, read by the direct path of
-// compressed convolutions (sparse_direct.cc) on planes of 8+ vectors.
+// compressed convolutions (sparse_direct.cc) on planes of 8+ vectors, and by its weight
+// gradient on planes of 4-7 (several images' copies per call).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -36,6 +37,10 @@ struct ShiftedCopies {
 // weight gradient 12.7 / 16.7; at 3% (5.7) forward 7.3 / 5.5; at 0.1% forward 5.7 / 2.3;
 // 128 -> 128 on 16x16 at 3% (11.4) forward 4.8 / 4.2, at 10% (38) 9.7 / 12.4.
 bool use_copies(const Conv2dShape& s, int64_t vectors, int64_t sources, int64_t entries);
+
+// Whether the weight gradient on planes of 4-7 vectors reads the input through
+// ShiftedCopies, several images per call (see direct_grad_weight).
+bool use_small_copies(const Conv2dShape& s, int64_t vectors, int64_t sources, int64_t rows, int64_t entries);
 
 // The copies of the input planes, offsets in CSR order: tap (i, j) of output pixel q
 // reads copy j (shifted j dw - pw columns) at q + i dh w.

@@ -151,6 +151,17 @@ describe('compressed conv2d in blocks of source channels equals dense-masked', (
   for (const [name, g] of cases) test(name, () => expectConvConformance(g, [1, 0.3, 0.08, 'holes']));
 });
 
+describe('compressed conv2d weight gradient on small planes through shifted copies equals dense-masked', () => {
+  // Planes of 4-7 whole vectors (8x8 at 16 lanes) with 100+ survivors per row and 64+ per
+  // copied plane (at 1 and 0.9): the weight gradient dots several images' column-shifted
+  // copies at once; at 0.5 the same layers take the masked path.
+  const cases: [string, Conv2dGeometry][] = [
+    ['8x8 planes', geometry(5, 16, 8, 8, 24, 3, 3, { ph: 1, pw: 1 })],
+    ['8x8 planes, 5x5 kernel, grouped', geometry(3, 16, 8, 8, 32, 5, 5, { ph: 2, pw: 2, groups: 2 })],
+  ];
+  for (const [name, g] of cases) test(name, () => expectConvConformance(g, [1, 0.9, 0.5]));
+});
+
 describe('determinism and dispatch', () => {
   test.each([
     ['direct path', geometry(6, 12, 9, 9, 10, 3, 3, { ph: 1, pw: 1 })],
@@ -159,6 +170,9 @@ describe('determinism and dispatch', () => {
     ['direct path, 4x4 planes', geometry(11, 20, 4, 4, 18, 3, 3, { ph: 1, pw: 1 })],
     ['direct path, 5x5 planes', geometry(11, 20, 5, 5, 18, 3, 3, { ph: 1, pw: 1 })],
     ['direct path, 16x16 planes (shifted copies)', geometry(3, 20, 16, 16, 20, 3, 3, { ph: 1, pw: 1 })],
+    // 100+ survivors per row and 64+ per copied plane: the weight gradient on 8x8 planes
+    // through shifted copies, several images per call (11 leave a ragged last call).
+    ['direct path, 8x8 planes (shifted copies)', geometry(11, 40, 8, 8, 80, 3, 3, { ph: 1, pw: 1 })],
     ['packed path', geometry(6, 12, 9, 9, 10, 3, 3, { sh: 2, sw: 2, ph: 1, pw: 1 })],
     // Images in the lanes: tap groups added onto each pixel's sums.
     ['batch-minor path, 2x2 planes', geometry(37, 12, 2, 2, 10, 3, 3, { ph: 1, pw: 1 })],
