@@ -216,8 +216,8 @@ inline void direct_dots_wide_group(const float* g, int64_t g_stride, int64_t nv,
 
 template <bool Masked>
 void direct_dots(const float* g, int64_t g_stride, int64_t nv, int64_t nimg, int64_t image_stride,
-                        const float* base, const int64_t* offs, const int32_t* taps,
-                        int64_t count, const uint16_t* masks, int64_t mstride, float* out) {
+                 const float* base, const int64_t* offs, const int32_t* taps, int64_t count,
+                 const uint16_t* masks, int64_t mstride, float* out) {
   constexpr int64_t w = V::width;
   // One survivor alone: four chains, so that a long plane is not bound by the FMA latency.
   auto single = [&](int64_t j) {
@@ -233,8 +233,8 @@ void direct_dots(const float* g, int64_t g_stride, int64_t nv, int64_t nimg, int
   auto in_groups = [&](auto group) { in_survivor_groups(count, out, group, single); };
   auto small = [&](auto vectors) {
     in_groups([&](int64_t j, int n, float* dst) {
-      direct_dots_group<decltype(vectors)::value, Masked>(g, g_stride, nimg, image_stride, base, offs, taps, masks, mstride,
-                                                  j, n, dst);
+      direct_dots_group<decltype(vectors)::value, Masked>(g, g_stride, nimg, image_stride, base, offs, taps, masks,
+                                                          mstride, j, n, dst);
     });
   };
   if (nv == 1) return small(std::integral_constant<int, 1>());

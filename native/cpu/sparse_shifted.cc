@@ -29,10 +29,21 @@ void ShiftedCopies::build(const float* src, float* dst) const {
   std::fill(dst + static_cast<int64_t>(col.size()) * copy(), dst + floats(), 0.f);
 }
 
-bool use_copies(const Conv2dShape& s, int64_t vectors, int64_t sources, int64_t entries) {
-  constexpr int64_t kMaxBytes = int64_t(1) << 20, kMinEntriesPerCopy = 16;
-  return vectors >= 8 && 2 * s.ph == (s.kh - 1) * s.dh && entries >= kMinEntriesPerCopy * s.kw * sources &&
+namespace {
+
+// Output rows that are the input's (stride 1, same size: 2 ph = (kh - 1) dh), and one
+// image's copies within 1 MB.
+bool copies_apply(const Conv2dShape& s, int64_t sources) {
+  constexpr int64_t kMaxBytes = int64_t(1) << 20;
+  return 2 * s.ph == (s.kh - 1) * s.dh &&
          s.kw * sources * (s.h + 2 * s.ph) * s.w * static_cast<int64_t>(sizeof(float)) <= kMaxBytes;
+}
+
+}  // namespace
+
+bool use_copies(const Conv2dShape& s, int64_t vectors, int64_t sources, int64_t entries) {
+  constexpr int64_t kMinEntriesPerCopy = 16;
+  return vectors >= 8 && entries >= kMinEntriesPerCopy * s.kw * sources && copies_apply(s, sources);
 }
 
 bool use_small_copies(const Conv2dShape& s, int64_t vectors, int64_t sources, int64_t rows, int64_t entries) {
@@ -40,8 +51,8 @@ bool use_small_copies(const Conv2dShape& s, int64_t vectors, int64_t sources, in
   // at 10% (76 entries per copied plane, 115-229 per row) 0.85-0.87; at 5% (38 per copied
   // plane) 0.97-1.0; at 3% up to 1.14.
   constexpr int64_t kPerRow = 100, kPerCopy = 64;
-  return vectors >= 4 && vectors < 8 && 2 * s.ph == (s.kh - 1) * s.dh && entries >= kPerRow * rows &&
-         entries >= kPerCopy * s.kw * sources;
+  return vectors >= 4 && vectors < 8 && entries >= kPerRow * rows && entries >= kPerCopy * s.kw * sources &&
+         copies_apply(s, sources);
 }
 
 ShiftedCopies input_copies(const Conv2dShape& s, const SparsePattern& w) {
