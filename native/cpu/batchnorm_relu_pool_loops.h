@@ -55,7 +55,8 @@ struct Shuffles {
 // Whether the later candidate v replaces the earlier best: larger, or a NaN over a number.
 inline vi replaces(vf v, vf best) { return (v > best) | ((v != v) & (best == best)); }
 
-// One step: columns [j, j + 2 kLanes) of rows r0 and r1 (count valid columns).
+// One step from its four input vectors in[row][half] (row 0 and row 1 of its windows, two
+// kLanes columns each; zero past the plane).
 struct Step {
   vf d[2][2];   // centred input, [row][half]
   vf y[2][2];   // pre-activation
@@ -64,13 +65,11 @@ struct Step {
   vf best;         // the window's maximum of max(y, 0)
   vf best_y, best_d;
 
-  Step(const float* r0, const float* r1, int64_t count, const PlaneAffine& p, const Shuffles& s) {
-    const float* rows[2] = {r0, r1};
+  Step(const vf (&in)[2][2], const PlaneAffine& p, const Shuffles& s) {
     vf win[2], win_y[2], win_d[2];
     for (int r = 0; r < 2; ++r) {
       for (int half = 0; half < 2; ++half) {
-        const vf x = load_upto(rows[r] + half * kLanes, count - half * kLanes);
-        d[r][half] = (x - p.mu_hi) - p.mu_lo;
+        d[r][half] = (in[r][half] - p.mu_hi) - p.mu_lo;
         vf prod = d[r][half] * p.scale;
         __asm__("" : "+x"(prod));  // no FMA contraction: the backward must get these bits
         y[r][half] = prod + p.shift;
@@ -92,52 +91,158 @@ struct Step {
 
 constexpr int64_t kStep = 2 * kLanes;  // input columns per step
 
-// Window rows per step. A plane narrower than a step would fill only w of its columns, the
-// rest through scalar partial loads (VGG's 8x8 and 16x16 maps: a quarter or half of the
-// lanes), so up to 2 kLanes / w window rows go through one step: their even input rows side
-// by side as the step's row 0, their odd rows as its row 1. Windows never straddle input
-// rows (w is even), and come out in the pooled plane's row-major order.
+// Window rows per step. A plane narrower than a step would fill only w of its columns, so
+// up to 2 kLanes / w window rows go through one step: their even input rows side by side
+// as the step's row 0, their odd rows as its row 1. Windows never straddle input rows (w is
+// even), and come out in the pooled plane's row-major order.
 inline int64_t window_rows_per_step(int64_t h, int64_t w) {
   if (w >= kStep) return 1;
   const int64_t fit = kStep / w;
   return fit < h / 2 ? fit : h / 2;
 }
 
-// Input rows 2 (oy + i) + r, i < rows, side by side in row[r]; zeros after them.
-struct Gathered {
-  alignas(64) float row[2][kStep];
-  void load(const float* x, int64_t w, int64_t oy, int64_t rows) {
-    for (int r = 0; r < 2; ++r) {
-      for (int64_t i = 0; i < rows; ++i) {
-        const float* src = x + (2 * (oy + i) + r) * w;
-        for (int64_t j = 0; j < w; ++j) row[r][i * w + j] = src[j];
+#if PAI_VEC_BYTES >= 32
+// Half vectors, for planes half a vector wide (VGG's 8x8 maps on AVX-512): two input rows
+// make a vector with one load each, not through a gather.
+typedef float vh __attribute__((vector_size(PAI_VEC_BYTES / 2)));
+inline vh load_half(const float* p) {
+  vh v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store_half(float* p, vh v) { __builtin_memcpy(p, &v, sizeof v); }
+#if PAI_VEC_BYTES == 64
+inline vf join(vh a, vh b) { return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
+inline vh low_half(vf v) { return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7); }
+inline vh high_half(vf v) { return __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15); }
+#else
+inline vf join(vh a, vh b) { return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7); }
+inline vh low_half(vf v) { return __builtin_shufflevector(v, v, 0, 1, 2, 3); }
+inline vh high_half(vf v) { return __builtin_shufflevector(v, v, 4, 5, 6, 7); }
+#endif
+constexpr bool kHalfRows = true;
+#else
+constexpr bool kHalfRows = false;
+#endif
+
+// How a plane's input columns map onto the steps' lanes (the forward's and backward's
+// steps visit the same lanes, so the backward writes gx where the forward read x):
+//   Wide: w >= kStep. A step is input rows 2 oy and 2 oy + 1 from column j.
+//   Rows: w == kLanes. Each half is one input row (window rows oy and oy + 1).
+//   Pairs: w == kLanes / 2. Each half is two input rows side by side, each a half-vector
+//     load (window rows oy .. oy + 3).
+//   Gathered: any other narrow width, element by element.
+enum class Layout { Wide, Rows, Pairs, Gathered };
+
+inline Layout layout_of(int64_t w) {
+  if (w >= kStep) return Layout::Wide;
+  if (w == kLanes) return Layout::Rows;
+  if (kHalfRows && 2 * w == kLanes) return Layout::Pairs;
+  return Layout::Gathered;
+}
+
+// One step's place in a plane: where lanes (r, half) live, so that a vector of them can be
+// loaded from x and stored into gx.
+struct Place {
+  Layout layout;
+  int64_t w, oy, j, count, rows;  // Wide: columns [j, j + count) valid; else `rows` window rows from oy
+
+  // Lanes of (r, half) inside the plane: a prefix of the vector.
+  int64_t valid(int half) const {
+    const int64_t v = (layout == Layout::Wide ? count : rows * w) - half * kLanes;
+    return v < 0 ? 0 : v > kLanes ? kLanes : v;
+  }
+  // The input row holding lane 0 of (r, half) [+ piece p's offset for Pairs].
+  int64_t row_of(int r, int64_t window_row) const { return 2 * (oy + window_row) + r; }
+
+  vf load(const float* plane, int r, int half) const {
+    switch (layout) {
+      case Layout::Wide: return load_upto(plane + row_of(r, 0) * w + j + half * kLanes, count - half * kLanes);
+      case Layout::Rows: return half < rows ? vec::load(plane + row_of(r, half) * w) : vf{};
+#if PAI_VEC_BYTES >= 32
+      case Layout::Pairs: {
+        const int64_t i = 2 * half;
+        if (i >= rows) return vf{};
+        const vh a = load_half(plane + row_of(r, i) * w);
+        return join(a, i + 1 < rows ? load_half(plane + row_of(r, i + 1) * w) : vh{});
       }
-      for (int64_t j = rows * w; j < kStep; ++j) row[r][j] = 0.f;
+#endif
+      default: {
+        alignas(64) float tmp[kLanes] = {};
+        for (int64_t l = 0; l < valid(half); ++l) {
+          const int64_t col = half * kLanes + l;
+          tmp[l] = plane[row_of(r, col / w) * w + col % w];
+        }
+        return vec::load(tmp);
+      }
+    }
+  }
+
+  void store(float* plane, int r, int half, vf v) const {
+    switch (layout) {
+      case Layout::Wide: store_upto(plane + row_of(r, 0) * w + j + half * kLanes, v, count - half * kLanes); return;
+      case Layout::Rows:
+        if (half < rows) vec::store(plane + row_of(r, half) * w, v);
+        return;
+#if PAI_VEC_BYTES >= 32
+      case Layout::Pairs: {
+        const int64_t i = 2 * half;
+        if (i < rows) store_half(plane + row_of(r, i) * w, low_half(v));
+        if (i + 1 < rows) store_half(plane + row_of(r, i + 1) * w, high_half(v));
+        return;
+      }
+#endif
+      default: {
+        alignas(64) float tmp[kLanes];
+        vec::store(tmp, v);
+        for (int64_t l = 0; l < valid(half); ++l) {
+          const int64_t col = half * kLanes + l;
+          plane[row_of(r, col / w) * w + col % w] = tmp[l];
+        }
+      }
     }
   }
 };
 
-// Runs step(r0, r1, count, at, windows, oy, j, rows) over the plane: rows r0 and r1 of count
-// columns whose windows are the pooled plane's [at, at + windows). On wide planes (rows 0)
-// r0 and r1 are input rows 2 oy and 2 oy + 1 from column j; on narrow ones they are a
-// Gathered of `rows` window rows from oy.
+// Runs step(in, at, windows, place) over the plane x [h, w]: in[r][half] the step's input
+// vectors, whose windows are the pooled plane's [at, at + windows).
 template <class F>
 void for_each_step(const float* x, int64_t h, int64_t w, F step) {
+  const Layout layout = layout_of(w);
   const int64_t ow = w / 2, m = window_rows_per_step(h, w);
-  if (m == 1) {
-    for (int64_t oy = 0; oy < h / 2; ++oy) {
-      const float* r0 = x + 2 * oy * w;
-      for (int64_t j = 0; j < w; j += kStep) step(r0 + j, r0 + w + j, w - j, oy * ow + j / 2, (w - j) / 2, oy, j, int64_t{0});
-    }
+  auto run = [&](const Place& place, int64_t at, int64_t windows) {
+    const vf in[2][2] = {{place.load(x, 0, 0), place.load(x, 0, 1)}, {place.load(x, 1, 0), place.load(x, 1, 1)}};
+    step(in, at, windows, place);
+  };
+  if (layout == Layout::Wide) {
+    for (int64_t oy = 0; oy < h / 2; ++oy)
+      for (int64_t j = 0; j < w; j += kStep) run(Place{layout, w, oy, j, w - j, 1}, oy * ow + j / 2, (w - j) / 2);
     return;
   }
-  Gathered g;
   for (int64_t oy = 0; oy < h / 2; oy += m) {
     const int64_t rows = m < h / 2 - oy ? m : h / 2 - oy;
-    g.load(x, w, oy, rows);
-    step(g.row[0], g.row[1], kStep, oy * ow, rows * ow, oy, int64_t{0}, rows);
+    run(Place{layout, w, oy, 0, 0, rows}, oy * ow, rows * ow);
   }
 }
+
+// Index vectors folding a vector's upper lanes onto its lower ones, for tree_sum.
+struct Folds {
+  vi fold[5];
+  Folds() {
+    for (int k = 0, s = kLanes / 2; s >= 1; ++k, s /= 2)
+      for (int j = 0; j < kLanes; ++j) fold[k][j] = (j + s) % kLanes;
+  }
+};
+
+// The lanes' sum in float by halving folds (lane 0 holds it): a per-plane reduction on
+// planes of a few vectors, where a lane-by-lane chain cost more than the plane's steps.
+inline float tree_sum(vf v, const Folds& f) {
+  for (int k = 0, s = kLanes / 2; s >= 1; ++k, s /= 2) v += __builtin_shuffle(v, f.fold[k]);
+  return v[0];
+}
+
+// Lanes [0, valid) of v, the others 0.
+inline vf prefix(vf v, int64_t valid, const vi& lane) { return keep_if(lane < static_cast<int32_t>(valid), v); }
 
 void normalize_relu_pool(const float* x, const PlaneRun& run, int64_t h, int64_t w, float* out) {
   const Shuffles s;
@@ -145,8 +250,8 @@ void normalize_relu_pool(const float* x, const PlaneRun& run, int64_t h, int64_t
   for (int64_t i = 0; i < run.planes; ++i) {
     const PlaneAffine& p = run.affine[(run.ch0 + i) % run.c];
     float* o = out + i * (hw / 4);
-    for_each_step(x + i * hw, h, w, [&](const float* r0, const float* r1, int64_t count, int64_t at, int64_t windows, int64_t, int64_t, int64_t) {
-      const Step st(r0, r1, count, p, s);
+    for_each_step(x + i * hw, h, w, [&](const vf (&in)[2][2], int64_t at, int64_t windows, const Place&) {
+      const Step st(in, p, s);
       store_upto(o + at, st.best, windows);
     });
   }
@@ -155,6 +260,7 @@ void normalize_relu_pool(const float* x, const PlaneRun& run, int64_t h, int64_t
 void pooled_gradient_sums(const float* gy, const float* x, const PlaneRun& run, int64_t h, int64_t w,
                           double* sg, double* sgd) {
   const Shuffles s;
+  const Folds folds;
   const int64_t hw = h * w;
   for (int64_t i = 0; i < run.planes; ++i) {
     const PlaneAffine& p = run.affine[(run.ch0 + i) % run.c];
@@ -162,42 +268,44 @@ void pooled_gradient_sums(const float* gy, const float* x, const PlaneRun& run, 
     double tg = 0.0, tgd = 0.0;
     vf ag = {}, agd = {};
     int64_t in_block = 0;
-    for_each_step(x + i * hw, h, w, [&](const float* r0, const float* r1, int64_t count, int64_t at, int64_t windows, int64_t, int64_t, int64_t) {
-      const Step st(r0, r1, count, p, s);
+    for_each_step(x + i * hw, h, w, [&](const vf (&in)[2][2], int64_t at, int64_t windows, const Place&) {
+      const Step st(in, p, s);
       // Zero-padded gy past the plane's windows contributes nothing.
       const vf g = keep_if(st.best_y > 0.f, load_upto(gyi + at, windows));
       ag += g;
       agd += g * st.best_d;
       if ((in_block += kLanes) >= kBlock) {
-        for (int l = 0; l < kLanes; ++l) tg += ag[l], tgd += agd[l];
+        tg += tree_sum(ag, folds);
+        tgd += tree_sum(agd, folds);
         ag = vf{};
         agd = vf{};
         in_block = 0;
       }
     });
-    for (int l = 0; l < kLanes; ++l) tg += ag[l], tgd += agd[l];
-    sg[i] += tg;
-    sgd[i] += tgd;
+    sg[i] += tg + tree_sum(ag, folds);
+    sgd[i] += tgd + tree_sum(agd, folds);
   }
 }
 
 void pooled_combine(const float* gy, const float* x, const PlaneRun& run, int64_t h, int64_t w,
                     const float* ca, const float* cb, const float* cc, float* gx_base, double* gx_sums) {
   const Shuffles s;
+  const Folds folds;
+  vi lane;
+  for (int l = 0; l < kLanes; ++l) lane[l] = l;
   const int64_t hw = h * w;
-  alignas(64) float gathered[2][kStep];
   for (int64_t q = 0; q < run.planes; ++q) {
     const int64_t ch = (run.ch0 + q) % run.c;
     const PlaneAffine& p = run.affine[ch];
     const float a = ca[ch], b = cb[ch], c = cc[ch];
     const float* gyi = gy + q * (hw / 4);
     float* gx = gx_base + q * hw;
-    double* gx_sum = gx_sums ? gx_sums + q : nullptr;
     double total = 0.0;
-    for_each_step(x + q * hw, h, w, [&](const float* r0, const float* r1, int64_t count, int64_t at, int64_t windows, int64_t oy, int64_t j, int64_t rows) {
-      const Step st(r0, r1, count, p, s);
+    vf part = {};
+    int64_t in_block = 0;
+    for_each_step(x + q * hw, h, w, [&](const vf (&in)[2][2], int64_t at, int64_t windows, const Place& place) {
+      const Step st(in, p, s);
       const vf ag = a * keep_if(st.best_y > 0.f, load_upto(gyi + at, windows));
-      vf part = {};
       for (int r = 0; r < 2; ++r) {
         // The window's gradient goes to its winning element: this row's, if the row won,
         // at the even or odd column as the row pair decided; back to column order.
@@ -205,27 +313,21 @@ void pooled_combine(const float* gy, const float* x, const PlaneRun& run, int64_
         const vf odd = keep_if(st.take_odd[r], mine), even = keep_if(~st.take_odd[r], mine);
         for (int half = 0; half < 2; ++half) {
           const vf v = __builtin_shuffle(even, odd, half ? s.hi : s.lo) + (b * st.d[r][half] + c);
-          const int64_t valid = (rows == 0 ? count : rows * w) - half * kLanes;
-          if (rows == 0) store_upto(gx + (2 * oy + r) * w + j + half * kLanes, v, valid);
-          else vec::store(gathered[r] + half * kLanes, v);
-          // Columns past the valid ones hold a padding column's b d + c: not summed.
-          if (gx_sum && valid > 0) {
-            if (valid >= kLanes) part += v;
-            else {
-              alignas(64) float tmp[kLanes];
-              vec::store(tmp, v);
-              for (int64_t l = 0; l < valid; ++l) total += tmp[l];
-            }
+          place.store(gx, r, half, v);
+          // Lanes past the valid ones hold a padding column's b d + c: not summed.
+          if (gx_sums) {
+            const int64_t valid = place.valid(half);
+            part += valid == kLanes ? v : prefix(v, valid, lane);
           }
         }
-        for (int64_t i = 0; i < rows; ++i) {
-          float* dst = gx + (2 * (oy + i) + r) * w;
-          for (int64_t col = 0; col < w; ++col) dst[col] = gathered[r][i * w + col];
-        }
       }
-      if (gx_sum) total += lanes_sum(part);
+      if (gx_sums && (in_block += 4 * kLanes) >= kBlock) {
+        total += tree_sum(part, folds);
+        part = vf{};
+        in_block = 0;
+      }
     });
-    if (gx_sum) *gx_sum += total;
+    if (gx_sums) gx_sums[q] += total + tree_sum(part, folds);
   }
 }
 

@@ -55,6 +55,13 @@ const cases: [number, number, number, number, number, number, boolean][] = [
   [2, 3, 6, 16, 0, 1, false],
   [2, 2, 6, 8, 0, 1, true],
   [1, 2, 10, 12, 0, 1, false],
+  // Each layout of a step's lanes on some ISA path: w 4 is half an AVX2 vector (two input
+  // rows per half, one load each) and a quarter of AVX-512's (gathered); w 8 half of
+  // AVX-512's, a whole AVX2 vector (one row per half); w 16 a whole AVX-512 vector. Window
+  // rows 6 and 5 leave a last step with fewer rows than the others.
+  [2, 2, 6, 4, 0, 1, true],
+  [1, 2, 12, 8, 0, 1, false],
+  [2, 3, 10, 16, 0.1, 1, true],
 ];
 
 describe.each(cases)('batch norm + relu + max pool n %d c %d %dx%d (offset %s, spread %s, ties %s)', (n, c, h, w, offset, spread, quantized) => {
