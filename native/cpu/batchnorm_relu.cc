@@ -48,23 +48,29 @@ namespace batchnorm_relu_detail {
 void statistics_from_rows(int64_t n, int64_t c, int64_t hw, const double* row_mean,
                           const double* row_m2, float eps, float* mean, float* mean_lo,
                           float* invstd) {
-  for (int64_t ch = 0; ch < c; ++ch) {
-    // Chan et al.: merge (count, mean, M2) of each row into the running triple.
-    double count = 0.0, mu = 0.0, m2 = 0.0;
-    for (int64_t b = 0; b < n; ++b) {
-      const double rm = row_mean[b * c + ch], rm2 = row_m2[b * c + ch];
-      const double total = count + static_cast<double>(hw);
-      const double delta = rm - mu;
-      mu += delta * static_cast<double>(hw) / total;
-      m2 += rm2 + delta * delta * count * static_cast<double>(hw) / total;
-      count = total;
+  // Every row counts hw elements, so the channel's mean is its rows' mean, and its M2 their
+  // M2s plus hw times their means' squared deviations from it: what Chan et al.'s pairwise
+  // merge sums to, without a division per row. Channels run across the vector lanes.
+  std::vector<double> mu(c, 0.0), m2(c, 0.0), spread(c, 0.0);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t ch = 0; ch < c; ++ch) mu[ch] += row_mean[b * c + ch];
+  for (int64_t ch = 0; ch < c; ++ch) mu[ch] /= static_cast<double>(n);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const double d = row_mean[b * c + ch] - mu[ch];
+      spread[ch] += d * d;
+      m2[ch] += row_m2[b * c + ch];
     }
-    const double var = std::max(m2, 0.0) / count;
+  const double count = static_cast<double>(n) * static_cast<double>(hw);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    const double var = std::max(m2[ch] + static_cast<double>(hw) * spread[ch], 0.0) / count;
     invstd[ch] = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
-    mean[ch] = static_cast<float>(mu);
-    mean_lo[ch] = static_cast<float>(mu - mean[ch]);
+    mean[ch] = static_cast<float>(mu[ch]);
+    mean_lo[ch] = static_cast<float>(mu[ch] - mean[ch]);
   }
 }
+
+bool moments_by_row(int64_t c, int64_t hw) { return hw >= kMinMomentsRow || !use_span_path(c, hw); }
 
 void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
                       float* mean_lo, float* invstd, const double* row_moments,
@@ -73,7 +79,7 @@ void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float ep
     statistics_from_rows(n, c, hw, row_moments, row_moments + n * c, eps, mean, mean_lo, invstd);
     return;
   }
-  if (use_span_path(c, hw)) {
+  if (!moments_by_row(c, hw)) {
     span_statistics(x, n, c, hw, eps, mean, mean_lo, invstd, zero_in);
     return;
   }

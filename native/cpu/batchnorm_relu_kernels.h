@@ -135,8 +135,18 @@ void span_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_
 extern const BatchNormReluKernels kBatchNormReluBaseline, kBatchNormReluAvx2,
     kBatchNormReluAvx512;
 
+// Whether the statistics of [n, c, hw] are merged from each row's moments (mean and M2,
+// batchnorm_kernels.h's row_moments): rows of 64+ elements (VGG's 8x8 maps and wider) and
+// those off the span path. Shorter ones are summed as spans (span_statistics). A
+// compressed convolution records its output planes' moments on exactly these shapes, so
+// that the statistics merged from them are those of the pass over x, bit for bit. On 8x8
+// maps that skips the pass (VGG-16-BN at 1%, batch 128: the step 0.97-0.98 of its time);
+// on 4x4 ones a call per plane cost what the pass saved.
+constexpr int64_t kMinMomentsRow = 64;
+bool moments_by_row(int64_t c, int64_t hw);
+
 // Batch mean (as mean + mean_lo) and invstd = 1 / sqrt(biased var + eps) per channel, on
-// the path use_span_path picks; every fused forward shares it. Given row_moments (see
+// the path moments_by_row picks; every fused forward shares it. Given row_moments (see
 // pai/batchnorm_relu.h), it merges those instead of reading x; zero_in's channels are not
 // read (their statistics are those of zeros).
 void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,

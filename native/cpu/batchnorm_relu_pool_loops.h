@@ -13,7 +13,7 @@ namespace pai::batchnorm_relu_detail {
 namespace {
 
 using vec::kLanes;
-using vec::lanes_sum;
+using vec::tree_sum;
 using vec::vf;
 using vec::vi;
 
@@ -225,22 +225,6 @@ void for_each_step(const float* x, int64_t h, int64_t w, F step) {
   }
 }
 
-// Index vectors folding a vector's upper lanes onto its lower ones, for tree_sum.
-struct Folds {
-  vi fold[5];
-  Folds() {
-    for (int k = 0, s = kLanes / 2; s >= 1; ++k, s /= 2)
-      for (int j = 0; j < kLanes; ++j) fold[k][j] = (j + s) % kLanes;
-  }
-};
-
-// The lanes' sum in float by halving folds (lane 0 holds it): a per-plane reduction on
-// planes of a few vectors, where a lane-by-lane chain cost more than the plane's steps.
-inline float tree_sum(vf v, const Folds& f) {
-  for (int k = 0, s = kLanes / 2; s >= 1; ++k, s /= 2) v += __builtin_shuffle(v, f.fold[k]);
-  return v[0];
-}
-
 // Lanes [0, valid) of v, the others 0.
 inline vf prefix(vf v, int64_t valid, const vi& lane) { return keep_if(lane < static_cast<int32_t>(valid), v); }
 
@@ -260,7 +244,6 @@ void normalize_relu_pool(const float* x, const PlaneRun& run, int64_t h, int64_t
 void pooled_gradient_sums(const float* gy, const float* x, const PlaneRun& run, int64_t h, int64_t w,
                           double* sg, double* sgd) {
   const Shuffles s;
-  const Folds folds;
   const int64_t hw = h * w;
   for (int64_t i = 0; i < run.planes; ++i) {
     const PlaneAffine& p = run.affine[(run.ch0 + i) % run.c];
@@ -275,22 +258,21 @@ void pooled_gradient_sums(const float* gy, const float* x, const PlaneRun& run, 
       ag += g;
       agd += g * st.best_d;
       if ((in_block += kLanes) >= kBlock) {
-        tg += tree_sum(ag, folds);
-        tgd += tree_sum(agd, folds);
+        tg += tree_sum(ag);
+        tgd += tree_sum(agd);
         ag = vf{};
         agd = vf{};
         in_block = 0;
       }
     });
-    sg[i] += tg + tree_sum(ag, folds);
-    sgd[i] += tgd + tree_sum(agd, folds);
+    sg[i] += tg + tree_sum(ag);
+    sgd[i] += tgd + tree_sum(agd);
   }
 }
 
 void pooled_combine(const float* gy, const float* x, const PlaneRun& run, int64_t h, int64_t w,
                     const float* ca, const float* cb, const float* cc, float* gx_base, double* gx_sums) {
   const Shuffles s;
-  const Folds folds;
   vi lane;
   for (int l = 0; l < kLanes; ++l) lane[l] = l;
   const int64_t hw = h * w;
@@ -322,12 +304,12 @@ void pooled_combine(const float* gy, const float* x, const PlaneRun& run, int64_
         }
       }
       if (gx_sums && (in_block += 4 * kLanes) >= kBlock) {
-        total += tree_sum(part, folds);
+        total += tree_sum(part);
         part = vf{};
         in_block = 0;
       }
     });
-    if (gx_sums) gx_sums[q] += total + tree_sum(part, folds);
+    if (gx_sums) gx_sums[q] += total + tree_sum(part);
   }
 }
 

@@ -35,6 +35,26 @@ inline float lanes_sum(vf v) {
   for (int j = 0; j < kLanes; ++j) s += v[j];
   return s;
 }
+// The lanes' sum in float by halving folds (lane 0 ends with it): log2(kLanes) shuffles
+// and adds, where lanes_sum chains kLanes dependent adds. For reductions per short plane,
+// where that chain cost more than the plane's own loads.
+// (Constant index lists: GCC builds a computed index vector at run time, lane by lane.)
+inline float tree_sum(vf v) {
+#if PAI_VEC_BYTES == 64
+  v += __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+  v += __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
+  v += __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+  v += __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+#elif PAI_VEC_BYTES == 32
+  v += __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3);
+  v += __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5);
+  v += __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6);
+#else
+  v += __builtin_shufflevector(v, v, 2, 3, 0, 1);
+  v += __builtin_shufflevector(v, v, 1, 0, 3, 2);
+#endif
+  return v[0];
+}
 
 inline vf exp(vf x) {
   // NaN compares false, so it passes through the clamps and the polynomial.

@@ -252,9 +252,9 @@ bool direct_eligible(const Conv2dShape& s) {
 
 bool direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
                     const float* x, const float* bias, float* y, double* row_moments) {
-  // Short planes: a call per plane costs more than batch norm's own statistics pass, which
-  // takes those as spans of many planes.
-  if (batchnorm_relu_detail::use_span_path(s.o, s.h * s.w)) row_moments = nullptr;
+  // The planes whose moments batch norm itself would take row by row (a vector or more):
+  // shorter ones it sums as spans, cheaper than a call per plane here.
+  if (!batchnorm_relu_detail::moments_by_row(s.o, s.h * s.w)) row_moments = nullptr;
   const BlockKernels& k = active_kernels();
   const DirectPlan p = make_plan(s, k.width);
   int64_t* off = scratch<int64_t>(kOffsets, w.nnz);

@@ -43,8 +43,10 @@ function forward(l: Layer, seed: number, moments: Float64Array | null) {
 }
 
 describe('row moments from the compressed convolution (seed ' + SEED + ')', () => {
-  it('long planes: the same y, and each plane mean and M2 as float64 computes them', () => {
-    const l = { n: 3, c: 4, h: 12, w: 11, o: 6, stride: 1 };
+  it.each([
+    { n: 3, c: 4, h: 12, w: 11, o: 6, stride: 1 },
+    { n: 5, c: 3, h: 8, w: 8, o: 7, stride: 1 }, // the shortest planes that record (64)
+  ])('long planes %j: the same y, and each plane mean and M2 as float64 computes them', (l) => {
     const m = new Float64Array(2 * l.n * l.o);
     const a = forward(l, SEED, m);
     const b = forward(l, SEED, null);
@@ -65,6 +67,7 @@ describe('row moments from the compressed convolution (seed ' + SEED + ')', () =
   it('short planes, strided layers and the batch-minor path leave the array alone and say so', () => {
     for (const l of [
       { n: 3, c: 4, h: 4, w: 4, o: 6, stride: 1 },
+      { n: 3, c: 4, h: 7, w: 9, o: 6, stride: 1 }, // 63: one short of recording
       { n: 3, c: 4, h: 16, w: 16, o: 6, stride: 2 },
       { n: 17, c: 3, h: 2, w: 2, o: 5, stride: 1 },
     ]) {
@@ -80,8 +83,10 @@ describe('row moments from the compressed convolution (seed ' + SEED + ')', () =
     expect(() => forward(l, SEED, new Float32Array(2 * l.n * l.o) as unknown as Float64Array)).toThrow(/rowMoments.*Float64Array/);
   });
 
-  it('the fused batch norms merge them into the statistics and output of their own pass, bit for bit', () => {
-    const l = { n: 3, c: 4, h: 16, w: 12, o: 5, stride: 1 };
+  it.each([
+    { n: 3, c: 4, h: 16, w: 12, o: 5, stride: 1 },
+    { n: 6, c: 3, h: 8, w: 8, o: 9, stride: 1 },
+  ])('the fused batch norms merge them into the statistics and output of their own pass, bit for bit (%j)', (l) => {
     const m = new Float64Array(2 * l.n * l.o);
     const { y } = forward(l, SEED + 20, m);
     const hw = l.h * l.w, c = l.o;
