@@ -36,11 +36,11 @@ export function sparseConvGeometry(op: string, x: Tensor, w: CompressedWeight, o
 
 /**
  * Whether the native forward records row moments for this geometry (native/BINDINGS.md,
- * sparseConv2dForward): stride 1, the output the input's size, planes of 128+ pixels. Other
+ * sparseConv2dForward): stride 1, the output the input's size, planes of 64+ pixels. Other
  * layers get no array to fill (on VGG's 4x4 maps it would be 1 MB per call for nothing).
  */
 function recordsMoments(g: Conv2dGeometry): boolean {
-  return g.sh === 1 && g.sw === 1 && g.oh === g.h && g.ow === g.w && g.oh * g.ow >= 128;
+  return g.sh === 1 && g.sw === 1 && g.oh === g.h && g.ow === g.w && g.oh * g.ow >= 64;
 }
 
 function checkValues(op: string, w: CompressedWeight, values: Tensor): void {
