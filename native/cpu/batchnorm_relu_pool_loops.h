@@ -124,6 +124,22 @@ constexpr bool kHalfRows = true;
 #else
 constexpr bool kHalfRows = false;
 #endif
+#if PAI_VEC_BYTES == 64
+// Quarter vectors, for planes a quarter of a vector wide (VGG's 4x4 maps on AVX-512).
+typedef float vq __attribute__((vector_size(PAI_VEC_BYTES / 4)));
+inline vq load_quarter(const float* p) {
+  vq v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store_quarter(float* p, vq v) { __builtin_memcpy(p, &v, sizeof v); }
+inline vh join_quarters(vq a, vq b) { return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7); }
+inline vq low_quarter(vh v) { return __builtin_shufflevector(v, v, 0, 1, 2, 3); }
+inline vq high_quarter(vh v) { return __builtin_shufflevector(v, v, 4, 5, 6, 7); }
+constexpr bool kQuarterRows = true;
+#else
+constexpr bool kQuarterRows = false;
+#endif
 
 // How a plane's input columns map onto the steps' lanes (the forward's and backward's
 // steps visit the same lanes, so the backward writes gx where the forward read x):
@@ -131,13 +147,16 @@ constexpr bool kHalfRows = false;
 //   Rows: w == kLanes. Each half is one input row (window rows oy and oy + 1).
 //   Pairs: w == kLanes / 2. Each half is two input rows side by side, each a half-vector
 //     load (window rows oy .. oy + 3).
+//   Quads: w == kLanes / 4 (AVX-512 only). Each half is four input rows, each a quarter-
+//     vector load (window rows oy .. oy + 7).
 //   Gathered: any other narrow width, element by element.
-enum class Layout { Wide, Rows, Pairs, Gathered };
+enum class Layout { Wide, Rows, Pairs, Quads, Gathered };
 
 inline Layout layout_of(int64_t w) {
   if (w >= kStep) return Layout::Wide;
   if (w == kLanes) return Layout::Rows;
   if (kHalfRows && 2 * w == kLanes) return Layout::Pairs;
+  if (kQuarterRows && 4 * w == kLanes) return Layout::Quads;
   return Layout::Gathered;
 }
 
@@ -167,6 +186,15 @@ struct Place {
         return join(a, i + 1 < rows ? load_half(plane + row_of(r, i + 1) * w) : vh{});
       }
 #endif
+#if PAI_VEC_BYTES == 64
+      case Layout::Quads: {
+        const int64_t i = 4 * half;
+        if (i >= rows) return vf{};
+        vq q[4];
+        for (int k = 0; k < 4; ++k) q[k] = i + k < rows ? load_quarter(plane + row_of(r, i + k) * w) : vq{};
+        return join(join_quarters(q[0], q[1]), join_quarters(q[2], q[3]));
+      }
+#endif
       default: {
         alignas(64) float tmp[kLanes] = {};
         for (int64_t l = 0; l < valid(half); ++l) {
@@ -189,6 +217,15 @@ struct Place {
         const int64_t i = 2 * half;
         if (i < rows) store_half(plane + row_of(r, i) * w, low_half(v));
         if (i + 1 < rows) store_half(plane + row_of(r, i + 1) * w, high_half(v));
+        return;
+      }
+#endif
+#if PAI_VEC_BYTES == 64
+      case Layout::Quads: {
+        const int64_t i = 4 * half;
+        const vh part[2] = {low_half(v), high_half(v)};
+        for (int k = 0; k < 4 && i + k < rows; ++k)
+          store_quarter(plane + row_of(r, i + k) * w, k % 2 ? high_quarter(part[k / 2]) : low_quarter(part[k / 2]));
         return;
       }
 #endif

@@ -60,6 +60,7 @@ const cases: [number, number, number, number, number, number, boolean][] = [
   // AVX-512's, a whole AVX2 vector (one row per half); w 16 a whole AVX-512 vector. Window
   // rows 6 and 5 leave a last step with fewer rows than the others.
   [2, 2, 6, 4, 0, 1, true],
+  [1, 2, 12, 4, 0, 1, false], // w 4 on AVX-512: window rows in both halves of a step
   [1, 2, 12, 8, 0, 1, false],
   [2, 3, 10, 16, 0.1, 1, true],
 ];
