@@ -12,10 +12,10 @@ import { noteZeroChannels, recordedZeroChannels } from './activation-notes';
 
 /**
  * Narrower planes run unfused. The fused kernels put several window rows of a narrow plane
- * through one vector step; on 4x4 planes that still fills a quarter of AVX-512's lanes and
- * costs more than the separate passes (batch 128 x 512 channels: backward 5.4 ms against
- * about 1.5), while 8x8 planes gain (128 x 256: forward 1.1 against 2.2 ms, backward 2.7
- * against about 2.0 warm and 3.2 against about 2.9 cold, minus a full-size write and read).
+ * through one vector step; on 4x4 planes that fills a quarter of AVX-512's lanes, and the
+ * backward's reductions per 16-element plane cost more than the separate passes (batch 128
+ * x 512 channels, warm: forward 0.7 against 1.2 ms, backward 2.9 against 1.0), while 8x8
+ * planes gain (128 x 256: forward 0.8 against 1.8 ms, backward 1.5 against 2.2).
  */
 const MIN_FUSED_POOL_WIDTH = 8;
 
