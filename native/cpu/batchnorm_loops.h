@@ -41,8 +41,8 @@ double block_sum(const float* x, int64_t n) {
 void row_moments(const float* x, int64_t len, double* mean, double* m2) {
   // A rough mean first, then the deviations from it: their sum corrects the mean and
   // their squares give M2, both without cancellation even when |mean| >> spread.
-  // Reciprocal products, not divisions: on planes of a few vectors (VGG's 8x8 and 4x4
-  // maps, one call each) three dependent divisions were a third of the call.
+  // Reciprocal products, not divisions: on planes of a few vectors (VGG's 8x8 maps, one
+  // call each) three dependent divisions were a third of the call.
   const double inv = 1.0 / static_cast<double>(len);
   const float m0 = static_cast<float>(block_sum(x, len) * inv);
   double sd = 0.0, sd2 = 0.0;

@@ -1,7 +1,8 @@
 // Batch normalization over x viewed as [n, c, hw] (NCHW with hw = h w, or [n, c] with
 // hw = 1), float32 buffers. gamma / beta may be null (1 and 0). Statistics are
-// accumulated per row and combined in double (Chan's parallel formula), so they keep
-// float32 accuracy for any batch size and any offset of the data.
+// accumulated per row (or per span of short rows) and combined in double (each row's mean
+// and M2, merged as Chan's parallel formula does), so they keep float32 accuracy for any
+// batch size and any offset of the data.
 #pragma once
 #include <cstdint>
 
