@@ -101,16 +101,22 @@ inline int64_t window_rows_per_step(int64_t h, int64_t w) {
   return fit < h / 2 ? fit : h / 2;
 }
 
+// A vector of type T (a whole, half or quarter vector) at p, unaligned.
+template <class T>
+inline T load_part(const float* p) {
+  T v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class T>
+inline void store_part(float* p, T v) {
+  __builtin_memcpy(p, &v, sizeof v);
+}
+
 #if PAI_VEC_BYTES >= 32
 // Half vectors, for planes half a vector wide (VGG's 8x8 maps on AVX-512): two input rows
 // make a vector with one load each, not through a gather.
 typedef float vh __attribute__((vector_size(PAI_VEC_BYTES / 2)));
-inline vh load_half(const float* p) {
-  vh v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store_half(float* p, vh v) { __builtin_memcpy(p, &v, sizeof v); }
 #if PAI_VEC_BYTES == 64
 inline vf join(vh a, vh b) { return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
 inline vh low_half(vf v) { return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7); }
@@ -127,12 +133,6 @@ constexpr bool kHalfRows = false;
 #if PAI_VEC_BYTES == 64
 // Quarter vectors, for planes a quarter of a vector wide (VGG's 4x4 maps on AVX-512).
 typedef float vq __attribute__((vector_size(PAI_VEC_BYTES / 4)));
-inline vq load_quarter(const float* p) {
-  vq v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store_quarter(float* p, vq v) { __builtin_memcpy(p, &v, sizeof v); }
 inline vh join_quarters(vq a, vq b) { return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7); }
 inline vq low_quarter(vh v) { return __builtin_shufflevector(v, v, 0, 1, 2, 3); }
 inline vq high_quarter(vh v) { return __builtin_shufflevector(v, v, 4, 5, 6, 7); }
@@ -166,12 +166,12 @@ struct Place {
   Layout layout;
   int64_t w, oy, j, count, rows;  // Wide: columns [j, j + count) valid; else `rows` window rows from oy
 
-  // Lanes of (r, half) inside the plane: a prefix of the vector.
+  // How many lanes of a half (either row) lie inside the plane: a prefix of the vector.
   int64_t valid(int half) const {
     const int64_t v = (layout == Layout::Wide ? count : rows * w) - half * kLanes;
     return v < 0 ? 0 : v > kLanes ? kLanes : v;
   }
-  // The input row holding lane 0 of (r, half) [+ piece p's offset for Pairs].
+  // The input row of row r of the step's window row window_row (from oy).
   int64_t row_of(int r, int64_t window_row) const { return 2 * (oy + window_row) + r; }
 
   vf load(const float* plane, int r, int half) const {
@@ -182,8 +182,8 @@ struct Place {
       case Layout::Pairs: {
         const int64_t i = 2 * half;
         if (i >= rows) return vf{};
-        const vh a = load_half(plane + row_of(r, i) * w);
-        return join(a, i + 1 < rows ? load_half(plane + row_of(r, i + 1) * w) : vh{});
+        const vh a = load_part<vh>(plane + row_of(r, i) * w);
+        return join(a, i + 1 < rows ? load_part<vh>(plane + row_of(r, i + 1) * w) : vh{});
       }
 #endif
 #if PAI_VEC_BYTES == 64
@@ -191,7 +191,7 @@ struct Place {
         const int64_t i = 4 * half;
         if (i >= rows) return vf{};
         vq q[4];
-        for (int k = 0; k < 4; ++k) q[k] = i + k < rows ? load_quarter(plane + row_of(r, i + k) * w) : vq{};
+        for (int k = 0; k < 4; ++k) q[k] = i + k < rows ? load_part<vq>(plane + row_of(r, i + k) * w) : vq{};
         return join(join_quarters(q[0], q[1]), join_quarters(q[2], q[3]));
       }
 #endif
@@ -215,8 +215,8 @@ struct Place {
 #if PAI_VEC_BYTES >= 32
       case Layout::Pairs: {
         const int64_t i = 2 * half;
-        if (i < rows) store_half(plane + row_of(r, i) * w, low_half(v));
-        if (i + 1 < rows) store_half(plane + row_of(r, i + 1) * w, high_half(v));
+        if (i < rows) store_part(plane + row_of(r, i) * w, low_half(v));
+        if (i + 1 < rows) store_part(plane + row_of(r, i + 1) * w, high_half(v));
         return;
       }
 #endif
@@ -225,7 +225,7 @@ struct Place {
         const int64_t i = 4 * half;
         const vh part[2] = {low_half(v), high_half(v)};
         for (int k = 0; k < 4 && i + k < rows; ++k)
-          store_quarter(plane + row_of(r, i + k) * w, k % 2 ? high_quarter(part[k / 2]) : low_quarter(part[k / 2]));
+          store_part(plane + row_of(r, i + k) * w, k % 2 ? high_quarter(part[k / 2]) : low_quarter(part[k / 2]));
         return;
       }
 #endif
