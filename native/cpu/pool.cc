@@ -42,12 +42,27 @@ inline void window(int64_t o, int64_t stride, int64_t pad, int64_t k, int64_t si
   *hi = std::min<int64_t>(start + k, size);
 }
 
+// Whether 2x2 / stride-2 pooling of planes h x w takes max2x2_narrow: rows that give at most
+// 8 outputs would leave most of a row step's lanes idle (VGG's 4x4 planes: one 16-lane
+// step per 2 outputs, a call per row).
+bool narrow_planes(int64_t h, int64_t w) {
+  const int64_t plane = h * w;
+  return w <= 16 && 16 % w == 0 && h % 2 == 0 && (64 % plane == 0 || plane % 64 == 0);
+}
+
 }  // namespace
 
 void max_pool2d_forward(const Pool2dShape& s, const float* x, float* out, int32_t* argmax) {
   const int64_t oh = s.out_h(), ow = s.out_w();
   if (s.kh == 2 && s.kw == 2 && s.sh == 2 && s.sw == 2 && s.ph == 0 && s.pw == 0) {
-    const auto& k = pool_detail::pool_kernels();  // the VGG case, row by row
+    const auto& k = pool_detail::pool_kernels();  // the VGG case
+    if (narrow_planes(s.h, s.w)) {
+      const int64_t blocks = (s.n * s.c * oh * ow + 15) / 16, total = s.n * s.c * oh * ow;
+      parallel_for(0, blocks, 1024, [&](int64_t b0, int64_t b1) {
+        k.max2x2_narrow(x, 16 * b0, std::min(16 * b1, total) - 16 * b0, s.w, s.h * s.w, out, argmax);
+      });
+      return;
+    }
     for_planes(s.n * s.c, s.h * s.w, [&](int64_t p) {
       const float* xp = x + p * s.h * s.w;
       for (int64_t oy = 0; oy < oh; ++oy)

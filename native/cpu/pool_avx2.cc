@@ -65,6 +65,6 @@ void max2x2_row(const float* r0, const float* r1, int64_t ow, int64_t base, int6
 
 }  // namespace
 
-const PoolKernels kPoolAvx2{max2x2_row};
+const PoolKernels kPoolAvx2{max2x2_row, max2x2_narrow_scalar};
 
 }  // namespace pai::pool_detail

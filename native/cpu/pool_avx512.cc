@@ -50,8 +50,55 @@ void max2x2_row(const float* r0, const float* r1, int64_t ow, int64_t base, int6
   }
 }
 
+// 16 outputs per step from 64 input floats (4 vectors, whole row pairs): each pair of
+// vectors is 32 floats of whole row pairs, 8 outputs, whose top-left and top-right (then
+// bottom-left and bottom-right) candidates one two-source permute gathers into its low and
+// high halves; a 128-bit lane shuffle then joins the two pairs' halves.
+void max2x2_narrow(const float* x, int64_t first, int64_t count, int64_t w, int64_t plane, float* out,
+                   int32_t* argmax) {
+  alignas(64) int32_t top[16], bottom[16], local[16];
+  const int64_t per_pair = w / 2;
+  for (int64_t l = 0; l < 16; ++l) {
+    const int64_t k = l % 8;  // output k of a 32-float half
+    const int64_t left = (k / per_pair) * 2 * w + 2 * (k % per_pair);
+    top[l] = static_cast<int32_t>(l < 8 ? left : left + 1);
+    bottom[l] = static_cast<int32_t>(l < 8 ? left + w : left + w + 1);
+    local[l] = static_cast<int32_t>(((l / 8) * 32 + left) % plane);
+  }
+  const __m512i top_idx = _mm512_load_si512(top), bottom_idx = _mm512_load_si512(bottom);
+  const __m512i pattern = _mm512_load_si512(local);
+  const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32(static_cast<int32_t>(w));
+  for (int64_t k = first; k < first + count; k += 16) {
+    const int64_t left = first + count - k;  // outputs still to write
+    const float* p = x + 4 * k;
+    const __m512 a = _mm512_maskz_loadu_ps(lanes(4 * left), p), b = _mm512_maskz_loadu_ps(lanes(4 * left - 16), p + 16);
+    const __m512 c = _mm512_maskz_loadu_ps(lanes(4 * left - 32), p + 32), d = _mm512_maskz_loadu_ps(lanes(4 * left - 48), p + 48);
+    const __m512 t_ab = _mm512_permutex2var_ps(a, top_idx, b), t_cd = _mm512_permutex2var_ps(c, top_idx, d);
+    const __m512 b_ab = _mm512_permutex2var_ps(a, bottom_idx, b), b_cd = _mm512_permutex2var_ps(c, bottom_idx, d);
+    // The block's offset in its plane: 0 when planes divide 64, else (64 | plane) where it starts.
+    const __m512i i00 = _mm512_add_epi32(pattern, _mm512_set1_epi32(static_cast<int32_t>((4 * k) % plane)));
+    __m512 best = _mm512_shuffle_f32x4(t_ab, t_cd, 0x44);
+    __m512i arg = i00;
+    __m512 v = _mm512_shuffle_f32x4(t_ab, t_cd, 0xee);
+    __mmask16 t = takes(v, best);
+    best = _mm512_mask_mov_ps(best, t, v);
+    arg = _mm512_mask_mov_epi32(arg, t, _mm512_add_epi32(i00, one));
+    v = _mm512_shuffle_f32x4(b_ab, b_cd, 0x44);
+    t = takes(v, best);
+    best = _mm512_mask_mov_ps(best, t, v);
+    arg = _mm512_mask_mov_epi32(arg, t, _mm512_add_epi32(i00, below));
+    v = _mm512_shuffle_f32x4(b_ab, b_cd, 0xee);
+    t = takes(v, best);
+    best = _mm512_mask_mov_ps(best, t, v);
+    arg = _mm512_mask_mov_epi32(arg, t, _mm512_add_epi32(_mm512_add_epi32(i00, below), one));
+    const __mmask16 m = lanes(left);
+    _mm512_mask_storeu_ps(out + k, m, best);
+    _mm512_mask_storeu_epi32(argmax + k, m, arg);
+  }
+}
+
 }  // namespace
 
-const PoolKernels kPoolAvx512{max2x2_row};
+const PoolKernels kPoolAvx512{max2x2_row, max2x2_narrow};
 
 }  // namespace pai::pool_detail

@@ -17,6 +17,16 @@ const cases: [string, Win][] = [
   ['3x2 stride (2, 1) pad 1', win({ n: 2, c: 3, h: 9, w: 7, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 1 })],
   ['window = plane', win({ n: 4, c: 3, h: 5, w: 7, kh: 5, kw: 7 })],
   ['many planes', win({ n: 17, c: 31, h: 12, w: 10, kh: 2, kw: 2, sh: 2, sw: 2 })],
+  // Narrow planes, pooled as one stream: a ragged last block, several threads' chunks,
+  // planes dividing 64 floats or a multiple of them, and narrow ones that do neither.
+  ['2x2 stride 2, 4x4 planes', win({ n: 5, c: 13, h: 4, w: 4, kh: 2, kw: 2, sh: 2, sw: 2 })],
+  ['2x2 stride 2, 4x4 planes, many', win({ n: 4, c: 1100, h: 4, w: 4, kh: 2, kw: 2, sh: 2, sw: 2 })],
+  ['2x2 stride 2, 2x2 planes', win({ n: 3, c: 7, h: 2, w: 2, kh: 2, kw: 2, sh: 2, sw: 2 })],
+  ['2x2 stride 2, 4x8 planes', win({ n: 3, c: 5, h: 4, w: 8, kh: 2, kw: 2, sh: 2, sw: 2 })],
+  ['2x2 stride 2, 2x16 planes', win({ n: 2, c: 3, h: 2, w: 16, kh: 2, kw: 2, sh: 2, sw: 2 })],
+  ['2x2 stride 2, 8x16 planes', win({ n: 2, c: 3, h: 8, w: 16, kh: 2, kw: 2, sh: 2, sw: 2 })],
+  ['2x2 stride 2, 6x2 planes', win({ n: 3, c: 4, h: 6, w: 2, kh: 2, kw: 2, sh: 2, sw: 2 })],
+  ['2x2 stride 2, 6x8 planes', win({ n: 2, c: 3, h: 6, w: 8, kh: 2, kw: 2, sh: 2, sw: 2 })],
 ];
 
 describe.each(cases)('pooling %s', (_name, s) => {
@@ -26,6 +36,7 @@ describe.each(cases)('pooling %s', (_name, s) => {
   const x = randomArray(planes * ip, -3, 3).map((v) => (randomInt(3) === 0 ? Math.round(v) : v));
   if (ip > 2) x[ip - 2] = NaN;
   if (ip > 2 * s.w + 3) x[s.w + 2] = NaN; // second row: inside a 2x2 window
+  if (planes > 2) x[(planes >> 1) * ip + s.w + 1] = NaN; // a later plane's second row
   const gy = randomArray(planes * op);
 
   const maxOut = new Float64Array(planes * op), arg = new Int32Array(planes * op), avgOut = new Float64Array(planes * op);
