@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <vector>
 
 #include "batchnorm_kernels.h"
@@ -156,6 +157,80 @@ void gradient_coefficients(int64_t n, int64_t c, double count, const double* row
   }
 }
 
+bool use_plane_path(int64_t hw) {
+  const auto& k = batchnorm_relu_kernels();
+  return hw < kMaxPlanePath && hw % k.lanes == 0 && k.block % (hw / k.lanes) == 0;
+}
+
+template <int K>
+std::array<std::vector<double>, K> plane_sums(int64_t n, int64_t c, const uint8_t* skip, const PlaneAdd<K>& add) {
+  const int64_t blocks = (n + kPlaneSamples - 1) / kPlaneSamples;
+  std::vector<double> slots(static_cast<size_t>(K * blocks * c), 0.0);
+  parallel_for(0, blocks, 1, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      std::array<double*, K> f;
+      for (int s = 0; s < K; ++s) f[s] = slots.data() + (s * blocks + k) * c;
+      const int64_t b0 = k * kPlaneSamples, b1 = std::min(n, b0 + kPlaneSamples);
+      for_live_runs(c, skip, [&](int64_t c0, int64_t c1) { add(b0, b1, c0, c1, f); });
+    }
+  });
+  std::array<std::vector<double>, K> totals;
+  for (int s = 0; s < K; ++s) {
+    totals[s].assign(c, 0.0);
+    for (int64_t k = 0; k < blocks; ++k)
+      for (int64_t ch = 0; ch < c; ++ch) totals[s][ch] += slots[(s * blocks + k) * c + ch];
+  }
+  return totals;
+}
+
+template std::array<std::vector<double>, 0> plane_sums<0>(int64_t, int64_t, const uint8_t*, const PlaneAdd<0>&);
+template std::array<std::vector<double>, 1> plane_sums<1>(int64_t, int64_t, const uint8_t*, const PlaneAdd<1>&);
+template std::array<std::vector<double>, 2> plane_sums<2>(int64_t, int64_t, const uint8_t*, const PlaneAdd<2>&);
+
+namespace {
+
+void plane_backward(const float* gy, const float* x, int64_t n, int64_t c, int64_t hw, const float* mean,
+                    const float* mean_lo, const float* invstd, const float* gamma, const float* beta, float* gx,
+                    float* ggamma, float* gbeta, float* gx_sum, const uint8_t* zero_in) {
+  const auto& k = batchnorm_relu_kernels();
+  std::vector<float> scale(c), shift(c);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    scale[ch] = channel_scale(gamma, invstd, ch);
+    shift[ch] = beta ? beta[ch] : 0.f;
+  }
+  // Closed zero channels pass no gradient: their sums stay 0.
+  const auto closed = closed_channels(c, zero_in, mean, mean_lo, invstd, gamma, beta);
+  const auto sums = plane_sums<2>(n, c, flags_or_null(closed), [&](int64_t b0, int64_t b1, int64_t c0, int64_t c1,
+                                                                     const std::array<double*, 2>& f) {
+    k.plane_gradient_sums(gy, x, b0, b1, c, hw, c0, c1, mean, mean_lo, scale.data(), shift.data(), f[0], f[1]);
+  });
+  std::vector<float> a(c), bcoef(c), ccoef(c);
+  // Per-channel sums are the rows of a batch of one.
+  gradient_coefficients(1, c, static_cast<double>(n) * static_cast<double>(hw), sums[0].data(), sums[1].data(),
+                        invstd, gamma, ggamma, gbeta, a.data(), bcoef.data(), ccoef.data());
+  const auto zero = zero_gradient_channels(c, closed, mean, mean_lo, a.data(), bcoef.data(), ccoef.data());
+  auto combine = [&](int64_t b0, int64_t b1, int64_t c0, int64_t c1, double* total) {
+    k.plane_combine(gy, x, b0, b1, c, hw, c0, c1, mean, mean_lo, scale.data(), shift.data(), a.data(), bcoef.data(),
+                    ccoef.data(), gx, total);
+  };
+  if (gx_sum) {
+    const auto totals = plane_sums<1>(n, c, flags_or_null(zero), [&](int64_t b0, int64_t b1, int64_t c0, int64_t c1,
+                                                                     const std::array<double*, 1>& f) {
+      combine(b0, b1, c0, c1, f[0]);
+    });
+    for (int64_t ch = 0; ch < c; ++ch) gx_sum[ch] = static_cast<float>(totals[0][ch]);
+  } else {
+    plane_sums<0>(n, c, flags_or_null(zero), [&](int64_t b0, int64_t b1, int64_t c0, int64_t c1,
+                                                const std::array<double*, 0>&) { combine(b0, b1, c0, c1, nullptr); });
+  }
+  if (!zero.empty())
+    for_rows(n * c, hw, [&](int64_t r) {
+      if (zero[r % c]) std::fill(gx + r * hw, gx + (r + 1) * hw, 0.f);
+    });
+}
+
+}  // namespace
+
 }  // namespace batchnorm_relu_detail
 
 void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t hw,
@@ -185,6 +260,11 @@ void batch_norm_relu_backward(const float* gy, const float* x, int64_t n, int64_
                               const float* mean, const float* mean_lo, const float* invstd,
                               const float* gamma, const float* beta, float* gx, float* ggamma,
                               float* gbeta, float* gx_sum, const uint8_t* zero_in) {
+  if (batchnorm_relu_detail::use_plane_path(hw)) {
+    batchnorm_relu_detail::plane_backward(gy, x, n, c, hw, mean, mean_lo, invstd, gamma, beta, gx, ggamma, gbeta,
+                                          gx_sum, zero_in);
+    return;
+  }
   if (batchnorm_relu_detail::use_span_path(c, hw)) {
     batchnorm_relu_detail::span_backward(gy, x, n, c, hw, mean, mean_lo, invstd, gamma, beta, gx, ggamma, gbeta,
                                          gx_sum, zero_in);

@@ -4,7 +4,9 @@
 // so the backward's mask y > 0 is exactly the forward's.
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "pai/parallel.h"
@@ -43,6 +45,21 @@ struct BatchNormReluKernels {
                               float* gx);
   // Sum of x[0, len) (float partial sums per block of lanes, then double).
   double (*row_sum)(const float* x, int64_t len);
+
+  // The plane path (use_plane_path below): planes of hw = nv lanes floats, nv | block.
+  // Channels [c0, c1) of samples [b0, b1) of x and gy [n, c, hw] (a block of samples, summed
+  // in float): sg[ch] += sum g, sgd[ch] += sum g d (per-channel parameters).
+  void (*plane_gradient_sums)(const float* gy, const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw,
+                              int64_t c0, int64_t c1, const float* mu_hi, const float* mu_lo, const float* scale,
+                              const float* shift, double* sg, double* sgd);
+  // gx = a g + b d + cc on channels [c0, c1) of samples [b0, b1); gx_sum[ch] += the sum of
+  // its gx (when not null).
+  void (*plane_combine)(const float* gy, const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw, int64_t c0,
+                        int64_t c1, const float* mu_hi, const float* mu_lo, const float* scale,
+                        const float* shift, const float* a, const float* b, const float* cc, float* gx,
+                        double* gx_sum);
+  int64_t lanes;  // floats per vector
+  int64_t block;  // vectors per block of the plane path
 };
 
 const BatchNormReluKernels& batchnorm_relu_kernels();  // for the active ISA
@@ -116,6 +133,22 @@ void for_live_runs(int64_t c, const uint8_t* skip, F f) {
     c0 = c1;
   }
 }
+
+// Whether [n, c, hw] runs on the plane path: planes of whole vectors, a block's worth at
+// most (VGG's 4x4 and 8x8 maps on AVX-512), shorter than the rows the row path takes. Each
+// block of adjacent channels is walked sample after sample with its parameters and sums
+// in registers; per-element parameters (the span path) cost more loads than the data.
+constexpr int64_t kMaxPlanePath = 128;
+constexpr int64_t kPlaneSamples = 16;  // samples of a block (their sums in float)
+bool use_plane_path(int64_t hw);
+// Per-channel sums over the batch of K quantities that add(b0, b1, c0, c1, f) accumulates
+// (f[k][ch] for channel ch) for samples [b0, b1) and channels [c0, c1): blocks of samples in
+// parallel, each into its own slots, folded in a fixed order; add runs on the runs of
+// channels that skip (may be null) does not flag. K may be 0 (a pass with no sums).
+template <int K>
+using PlaneAdd = std::function<void(int64_t, int64_t, int64_t, int64_t, const std::array<double*, K>&)>;
+template <int K>
+std::array<std::vector<double>, K> plane_sums(int64_t n, int64_t c, const uint8_t* skip, const PlaneAdd<K>& add);
 
 // Whether [n, c, hw] runs on the span path (batchnorm_relu_span.cc): short rows, where a
 // call per row costs more than its elements, and a sample small enough that its

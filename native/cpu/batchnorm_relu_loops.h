@@ -12,6 +12,7 @@ namespace {
 
 using vec::kLanes;
 using vec::lanes_sum;
+using vec::tree_sum;
 using vec::vf;
 using vec::vi;
 
@@ -158,6 +159,106 @@ void span_masked_combine(const float* gy, const float* x, const SpanParams& p, c
   });
 }
 
+// The plane path: planes of nv whole vectors (nv | kPlaneBlock), walked in blocks of
+// kPlaneBlock vectors, the kPlaneBlock / nv adjacent channels of one sample, through a
+// block of samples: each vector's parameters and sums stay in registers across those
+// samples (no call and no horizontal sum per plane, no per-element parameter arrays), and
+// the block's samples stream from memory side by side.
+constexpr int64_t kPlaneBlock = 8;
+
+struct PlaneParams {
+  vf mu_hi[kPlaneBlock], mu_lo[kPlaneBlock], scale[kPlaneBlock], shift[kPlaneBlock];
+};
+
+// Block [cb, cb + nch) of the planes' parameters, vector v taking channel cb + v / nv
+// (vectors past the block repeat its last channel).
+inline void plane_params(const float* mu_hi, const float* mu_lo, const float* scale, const float* shift,
+                         int64_t cb, int64_t nch, int64_t nv, PlaneParams& p) {
+  for (int64_t v = 0; v < kPlaneBlock; ++v) {
+    const int64_t ch = cb + (v / nv < nch ? v / nv : nch - 1);
+    p.mu_hi[v] = vec::splat(mu_hi[ch]);
+    p.mu_lo[v] = vec::splat(mu_lo[ch]);
+    p.scale[v] = vec::splat(scale[ch]);
+    p.shift[v] = vec::splat(shift[ch]);
+  }
+}
+
+// As centred and preact above, on vector v of a block: the same operations on the same values.
+inline vf plane_centred(vf x, const PlaneParams& p, int64_t v) { return (x - p.mu_hi[v]) - p.mu_lo[v]; }
+inline vf plane_preact(vf d, const PlaneParams& p, int64_t v) {
+  vf prod = d * p.scale[v];
+  __asm__("" : "+x"(prod));
+  return prod + p.shift[v];
+}
+
+// Runs step(v) for the block's vectors v < count, unrolled when the block is whole.
+template <class F>
+inline void plane_vectors(int64_t count, F step) {
+  if (count == kPlaneBlock) {
+#pragma GCC unroll 8
+    for (int64_t v = 0; v < kPlaneBlock; ++v) step(v);
+  } else {
+    for (int64_t v = 0; v < count; ++v) step(v);
+  }
+}
+
+// Samples [b0, b1) (a block of them: the sums stay in float) of channels [c0, c1).
+void plane_gradient_sums(const float* gy, const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw,
+                         int64_t c0, int64_t c1, const float* mu_hi, const float* mu_lo, const float* scale,
+                         const float* shift, double* sg, double* sgd) {
+  const int64_t nv = hw / kLanes, per_block = kPlaneBlock / nv, stride = c * hw;
+  for (int64_t cb = c0; cb < c1; cb += per_block) {
+    const int64_t nch = c1 - cb < per_block ? c1 - cb : per_block, count = nch * nv;
+    PlaneParams p;
+    plane_params(mu_hi, mu_lo, scale, shift, cb, nch, nv, p);
+    const float* xb = x + cb * hw;
+    const float* gb = gy + cb * hw;
+    vf ag[kPlaneBlock] = {}, agd[kPlaneBlock] = {};
+    for (int64_t b = b0; b < b1; ++b)
+      plane_vectors(count, [&](int64_t v) {
+        const vf d = plane_centred(vec::load(xb + b * stride + v * kLanes), p, v);
+        const vf g = keep_if(plane_preact(d, p, v) > 0.f, vec::load(gb + b * stride + v * kLanes));
+        ag[v] += g;
+        agd[v] += g * d;
+      });
+    for (int64_t v = 0; v < count; ++v) {
+      sg[cb + v / nv] += tree_sum(ag[v]);
+      sgd[cb + v / nv] += tree_sum(agd[v]);
+    }
+  }
+}
+
+void plane_combine(const float* gy, const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw, int64_t c0,
+                   int64_t c1, const float* mu_hi, const float* mu_lo, const float* scale, const float* shift,
+                   const float* a, const float* b, const float* cc, float* gx, double* gx_sum) {
+  const int64_t nv = hw / kLanes, per_block = kPlaneBlock / nv, stride = c * hw;
+  for (int64_t cb = c0; cb < c1; cb += per_block) {
+    const int64_t nch = c1 - cb < per_block ? c1 - cb : per_block, count = nch * nv;
+    PlaneParams p;
+    plane_params(mu_hi, mu_lo, scale, shift, cb, nch, nv, p);
+    vf ka[kPlaneBlock], kb[kPlaneBlock], kc[kPlaneBlock];
+    for (int64_t v = 0; v < kPlaneBlock; ++v) {
+      const int64_t ch = cb + (v / nv < nch ? v / nv : nch - 1);
+      ka[v] = vec::splat(a[ch]);
+      kb[v] = vec::splat(b[ch]);
+      kc[v] = vec::splat(cc[ch]);
+    }
+    vf as[kPlaneBlock] = {};
+    for (int64_t bi = b0; bi < b1; ++bi) {
+      const int64_t at = cb * hw + bi * stride;
+      plane_vectors(count, [&](int64_t v) {
+        const vf d = plane_centred(vec::load(x + at + v * kLanes), p, v);
+        const vf g = keep_if(plane_preact(d, p, v) > 0.f, vec::load(gy + at + v * kLanes));
+        const vf out = ka[v] * g + (kb[v] * d + kc[v]);
+        vec::store(gx + at + v * kLanes, out);
+        as[v] += out;
+      });
+    }
+    if (gx_sum)
+      for (int64_t v = 0; v < count; ++v) gx_sum[cb + v / nv] += tree_sum(as[v]);
+  }
+}
+
 double row_sum(const float* x, int64_t len) {
   double total = 0.0;
   for (int64_t b0 = 0; b0 < len; b0 += kBlock) {
@@ -176,6 +277,6 @@ double row_sum(const float* x, int64_t len) {
 const BatchNormReluKernels PAI_BATCHNORM_RELU_TABLE{
     normalize_relu,       masked_gradient_sums,      masked_combine,     relu_backward,
     span_shifted_moments, span_normalize_relu, span_masked_gradient_sums, span_masked_combine,
-    row_sum};
+    row_sum, plane_gradient_sums, plane_combine, kLanes, kPlaneBlock};
 
 }  // namespace pai::batchnorm_relu_detail

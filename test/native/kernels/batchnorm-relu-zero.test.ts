@@ -72,9 +72,13 @@ function expectedZeroOut(out: Float32Array, n: number, c: number, plane: number,
 
 const isZeroKind = (ch: number) => ch % 6 !== 0;
 
-// n, c, hw: rows of 128 and more take the per-row path, shorter ones the span path.
+// n, c, hw: rows of 128 and more take the per-row path, planes of whole vectors the plane
+// path, other short ones the span path.
 describe.each([
   [3, 12, 130],
+  [21, 13, 16],
+  [18, 11, 64],
+  [17, 9, 32],
   [2, 7, 257],
   [5, 13, 13],
   [19, 8, 4],

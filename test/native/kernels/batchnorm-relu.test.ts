@@ -76,6 +76,13 @@ const cases: [number, number, number, number, number][] = [
   [2, 5, 257, -0.2, 1],
   [3, 2, 300, 100, 0.01],
   [9, 1000, 1, 0, 1],
+  // Planes of whole vectors (1, 2 or 4 of 16 lanes, 1 or 2 of 8, ...) take the plane path:
+  // blocks of channels cut short, batches of 16 samples and a remainder.
+  [21, 13, 16, 0, 1],
+  [18, 7, 32, 0.3, 1],
+  [17, 5, 8, 0, 1],
+  [3, 9, 64, 100, 0.01],
+  [5, 11, 48, 0, 1],
 ];
 
 describe.each(cases)('batch norm + relu n %d c %d hw %d (offset %s, spread %s)', (n, c, hw, offset, spread) => {
