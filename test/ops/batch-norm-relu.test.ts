@@ -72,7 +72,11 @@ describe.each(['cpu', 'reference'] as const)(`batchNormRelu on %s against relu(b
     expectMatch('out', f.out, u.out, 1e-5);
     expectMatch('running mean', f.runMean, u.runMean, 1e-6);
     expectMatch('running var', f.runVar, u.runVar, 1e-5);
-    f.grads.forEach((g, i) => expectMatch(['gx', 'gweight', 'gbias'][i], g, u.grads[i], 1e-5));
+    // With two elements per channel ([2, 3, 1, 1]) x's gradient is a difference of terms
+    // up to invstd times its size, which float32 rounds apart by ~3e-5 on some seeds (the
+    // reference backend as the native one): a looser bound there, the usual one elsewhere.
+    const perChannel = f.out.length / shape[1];
+    f.grads.forEach((g, i) => expectMatch(['gx', 'gweight', 'gbias'][i], g, u.grads[i], perChannel < 4 ? 2e-4 : 1e-5));
     // Both sides of the ReLU are exercised (tiny inputs may fall on one side only).
     if (f.out.length >= 30) expect(f.out.some((v) => v === 0) && f.out.some((v) => v > 0)).toBe(true);
   });
