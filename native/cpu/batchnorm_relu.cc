@@ -71,6 +71,29 @@ void statistics_from_rows(int64_t n, int64_t c, int64_t hw, const double* row_me
   }
 }
 
+void statistics_from_shifted_sums(int64_t c, double count, const float* first, const double* s1,
+                                  const double* s2, float eps, float* mean, float* mean_lo, float* invstd) {
+  for (int64_t ch = 0; ch < c; ++ch) {
+    const double dmean = s1[ch] / count;
+    const double mu = static_cast<double>(first[ch]) + dmean;
+    const double var = std::max(s2[ch] - s1[ch] * dmean, 0.0) / count;
+    invstd[ch] = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
+    mean[ch] = static_cast<float>(mu);
+    mean_lo[ch] = static_cast<float>(mu - mean[ch]);
+  }
+}
+
+std::vector<float> first_sample_means(const float* x, int64_t c, int64_t hw, const uint8_t* skip) {
+  std::vector<float> first(c, 0.f);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    if (skip && skip[ch]) continue;
+    double s = 0.0;
+    for (int64_t i = 0; i < hw; ++i) s += x[ch * hw + i];
+    first[ch] = static_cast<float>(s / static_cast<double>(hw));
+  }
+  return first;
+}
+
 bool moments_by_row(int64_t c, int64_t hw) { return hw >= kMinMomentsRow || !use_span_path(c, hw); }
 
 void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* mean,
@@ -78,6 +101,17 @@ void train_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float ep
                       const uint8_t* zero_in) {
   if (row_moments) {
     statistics_from_rows(n, c, hw, row_moments, row_moments + n * c, eps, mean, mean_lo, invstd);
+    return;
+  }
+  if (!moments_by_row(c, hw) && use_plane_path(hw)) {
+    const auto& k = batchnorm_relu_kernels();
+    const std::vector<float> first = first_sample_means(x, c, hw, zero_in);
+    const auto sums = plane_sums<2>(n, c, zero_in, [&](int64_t b0, int64_t b1, int64_t c0, int64_t c1,
+                                                       const std::array<double*, 2>& f) {
+      k.plane_shifted_moments(x, b0, b1, c, hw, c0, c1, first.data(), f[0], f[1]);
+    });
+    statistics_from_shifted_sums(c, static_cast<double>(n) * static_cast<double>(hw), first.data(), sums[0].data(),
+                                 sums[1].data(), eps, mean, mean_lo, invstd);
     return;
   }
   if (!moments_by_row(c, hw)) {
@@ -241,6 +275,23 @@ void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t
   batchnorm_relu_detail::train_statistics(x, n, c, hw, eps, mean, mean_lo, invstd, row_moments, zero_in);
   std::vector<float> fill(c);
   batchnorm_relu_detail::zero_channel_outputs(c, zero_in, mean, mean_lo, invstd, gamma, beta, fill.data(), zero_out);
+  if (batchnorm_relu_detail::use_plane_path(hw)) {
+    const auto& k = batchnorm_relu_detail::batchnorm_relu_kernels();
+    std::vector<float> scale(c), shift(c);
+    for (int64_t ch = 0; ch < c; ++ch) {
+      scale[ch] = channel_scale(gamma, invstd, ch);
+      shift[ch] = beta ? beta[ch] : 0.f;
+    }
+    batchnorm_relu_detail::plane_sums<0>(n, c, zero_in, [&](int64_t b0, int64_t b1, int64_t c0, int64_t c1,
+                                                            const std::array<double*, 0>&) {
+      k.plane_normalize_relu(x, b0, b1, c, hw, c0, c1, mean, mean_lo, scale.data(), shift.data(), out);
+    });
+    if (zero_in)
+      for_rows(n * c, hw, [&](int64_t r) {
+        if (zero_in[r % c]) std::fill(out + r * hw, out + (r + 1) * hw, fill[r % c]);
+      });
+    return;
+  }
   if (batchnorm_relu_detail::use_span_path(c, hw)) {
     batchnorm_relu_detail::span_normalize_relu(x, n, c, hw, gamma, beta, mean, mean_lo, invstd, out, zero_in,
                                                fill.data());

@@ -47,8 +47,14 @@ struct BatchNormReluKernels {
   double (*row_sum)(const float* x, int64_t len);
 
   // The plane path (use_plane_path below): planes of hw = nv lanes floats, nv | block.
-  // Channels [c0, c1) of samples [b0, b1) of x and gy [n, c, hw] (a block of samples, summed
-  // in float): sg[ch] += sum g, sgd[ch] += sum g d (per-channel parameters).
+  // Channels [c0, c1) of samples [b0, b1) of x [n, c, hw] (a block of samples, summed in
+  // float): s1[ch] += sum (x - k[ch]), s2[ch] += sum (x - k[ch])^2.
+  void (*plane_shifted_moments)(const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw, int64_t c0,
+                                int64_t c1, const float* k, double* s1, double* s2);
+  void (*plane_normalize_relu)(const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw, int64_t c0,
+                               int64_t c1, const float* mu_hi, const float* mu_lo, const float* scale,
+                               const float* shift, float* out);
+  // The same walk over x and gy: sg[ch] += sum g, sgd[ch] += sum g d.
   void (*plane_gradient_sums)(const float* gy, const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw,
                               int64_t c0, int64_t c1, const float* mu_hi, const float* mu_lo, const float* scale,
                               const float* shift, double* sg, double* sgd);
@@ -149,6 +155,14 @@ template <int K>
 using PlaneAdd = std::function<void(int64_t, int64_t, int64_t, int64_t, const std::array<double*, K>&)>;
 template <int K>
 std::array<std::vector<double>, K> plane_sums(int64_t n, int64_t c, const uint8_t* skip, const PlaneAdd<K>& add);
+
+// The statistics from per-channel sums of x - first[ch] (s1) and its squares (s2) over
+// count elements each: deviations from a value near the mean (the first sample's channel
+// mean), small enough that their float partial sums lose nothing to an offset of the data.
+void statistics_from_shifted_sums(int64_t c, double count, const float* first, const double* s1,
+                                  const double* s2, float eps, float* mean, float* mean_lo, float* invstd);
+// Each channel's mean over sample 0 (0 for the channels skip flags; skip may be null).
+std::vector<float> first_sample_means(const float* x, int64_t c, int64_t hw, const uint8_t* skip);
 
 // Whether [n, c, hw] runs on the span path (batchnorm_relu_span.cc): short rows, where a
 // call per row costs more than its elements, and a sample small enough that its

@@ -202,6 +202,46 @@ inline void plane_vectors(int64_t count, F step) {
   }
 }
 
+// Samples [b0, b1) (a block of them: the sums stay in float) of channels [c0, c1):
+// s1[ch] += sum (x - k[ch]), s2[ch] += sum (x - k[ch])^2.
+void plane_shifted_moments(const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw, int64_t c0, int64_t c1,
+                           const float* k, double* s1, double* s2) {
+  const int64_t nv = hw / kLanes, per_block = kPlaneBlock / nv, stride = c * hw;
+  for (int64_t cb = c0; cb < c1; cb += per_block) {
+    const int64_t nch = c1 - cb < per_block ? c1 - cb : per_block, count = nch * nv;
+    vf kv[kPlaneBlock];
+    for (int64_t v = 0; v < kPlaneBlock; ++v) kv[v] = vec::splat(k[cb + (v / nv < nch ? v / nv : nch - 1)]);
+    const float* xb = x + cb * hw;
+    vf a1[kPlaneBlock] = {}, a2[kPlaneBlock] = {};
+    for (int64_t b = b0; b < b1; ++b)
+      plane_vectors(count, [&](int64_t v) {
+        const vf d = vec::load(xb + b * stride + v * kLanes) - kv[v];
+        a1[v] += d;
+        a2[v] += d * d;
+      });
+    for (int64_t v = 0; v < count; ++v) {
+      s1[cb + v / nv] += tree_sum(a1[v]);
+      s2[cb + v / nv] += tree_sum(a2[v]);
+    }
+  }
+}
+
+void plane_normalize_relu(const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw, int64_t c0, int64_t c1,
+                          const float* mu_hi, const float* mu_lo, const float* scale, const float* shift, float* out) {
+  const int64_t nv = hw / kLanes, per_block = kPlaneBlock / nv, stride = c * hw;
+  for (int64_t cb = c0; cb < c1; cb += per_block) {
+    const int64_t nch = c1 - cb < per_block ? c1 - cb : per_block, count = nch * nv;
+    PlaneParams p;
+    plane_params(mu_hi, mu_lo, scale, shift, cb, nch, nv, p);
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t at = cb * hw + b * stride;
+      plane_vectors(count, [&](int64_t v) {
+        vec::store(out + at + v * kLanes, relu_of(plane_preact(plane_centred(vec::load(x + at + v * kLanes), p, v), p, v)));
+      });
+    }
+  }
+}
+
 // Samples [b0, b1) (a block of them: the sums stay in float) of channels [c0, c1).
 void plane_gradient_sums(const float* gy, const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw,
                          int64_t c0, int64_t c1, const float* mu_hi, const float* mu_lo, const float* scale,
@@ -277,6 +317,6 @@ double row_sum(const float* x, int64_t len) {
 const BatchNormReluKernels PAI_BATCHNORM_RELU_TABLE{
     normalize_relu,       masked_gradient_sums,      masked_combine,     relu_backward,
     span_shifted_moments, span_normalize_relu, span_masked_gradient_sums, span_masked_combine,
-    row_sum, plane_gradient_sums, plane_combine, kLanes, kPlaneBlock};
+    row_sum, plane_shifted_moments, plane_normalize_relu, plane_gradient_sums, plane_combine, kLanes, kPlaneBlock};
 
 }  // namespace pai::batchnorm_relu_detail

@@ -55,16 +55,8 @@ void span_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps
                      float* mean_lo, float* invstd, const uint8_t* zero_in) {
   const auto& k = batchnorm_relu_kernels();
   const int64_t len = c * hw;
-  // Deviations from the first sample's channel means: small, so their float sums and
-  // squares lose nothing to an offset of the data.
   // Zero channels are not read: their shift, slots and so statistics stay those of zeros.
-  std::vector<float> first(c, 0.f);
-  for (int64_t ch = 0; ch < c; ++ch) {
-    if (zero_in && zero_in[ch]) continue;
-    double s = 0.0;
-    for (int64_t i = 0; i < hw; ++i) s += x[ch * hw + i];
-    first[ch] = static_cast<float>(s / static_cast<double>(hw));
-  }
+  const std::vector<float> first = first_sample_means(x, c, hw, zero_in);
   const std::vector<float> shift = expand(first, hw);
   const auto sums = batchnorm_span::per_channel_sums<2>(
       n, c, hw, [&](int64_t b, const std::array<float*, 2>& f) {
@@ -73,16 +65,8 @@ void span_statistics(const float* x, int64_t n, int64_t c, int64_t hw, float eps
           k.span_shifted_moments(x + b * len + o, shift.data() + o, (c1 - c0) * hw, f[0] + o, f[1] + o);
         });
       });
-  const std::vector<double>&s1 = sums[0], &s2 = sums[1];
-  const double count = static_cast<double>(n) * static_cast<double>(hw);
-  for (int64_t ch = 0; ch < c; ++ch) {
-    const double dmean = s1[ch] / count;
-    const double mu = static_cast<double>(first[ch]) + dmean;
-    const double var = std::max(s2[ch] - s1[ch] * dmean, 0.0) / count;
-    invstd[ch] = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
-    mean[ch] = static_cast<float>(mu);
-    mean_lo[ch] = static_cast<float>(mu - mean[ch]);
-  }
+  statistics_from_shifted_sums(c, static_cast<double>(n) * static_cast<double>(hw), first.data(), sums[0].data(),
+                               sums[1].data(), eps, mean, mean_lo, invstd);
 }
 
 void span_normalize_relu(const float* x, int64_t n, int64_t c, int64_t hw, const float* gamma,
