@@ -101,15 +101,21 @@ bool max_pool2d_backward(const float* gy, const int32_t* argmax, int64_t n, int6
                          int64_t w, int64_t oh, int64_t ow, float* gx) {
   const int64_t ip = h * w, op = oh * ow;
   std::atomic<bool> ok{true};
-  for_planes(n * c, ip, [&](int64_t p) {
-    float* g = gx + p * ip;
-    std::fill(g, g + ip, 0.f);
-    const float* y = gy + p * op;
-    const int32_t* a = argmax + p * op;
-    for (int64_t i = 0; i < op; ++i) {
-      if (a[i] >= 0 && a[i] < ip) g[a[i]] += y[i];
-      else ok.store(false, std::memory_order_relaxed);
+  // Ranges of planes, not a call per plane: VGG's 4x4 planes are 16 floats each.
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(ip, 1));
+  parallel_for(0, n * c, grain, [&](int64_t p0, int64_t p1) {
+    bool fine = true;
+    for (int64_t p = p0; p < p1; ++p) {
+      float* g = gx + p * ip;
+      std::fill(g, g + ip, 0.f);
+      const float* y = gy + p * op;
+      const int32_t* a = argmax + p * op;
+      for (int64_t i = 0; i < op; ++i) {
+        if (a[i] >= 0 && a[i] < ip) g[a[i]] += y[i];
+        else fine = false;
+      }
     }
+    if (!fine) ok.store(false, std::memory_order_relaxed);
   });
   return ok.load();
 }
