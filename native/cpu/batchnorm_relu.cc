@@ -1,5 +1,6 @@
-// Fused batch norm + ReLU drivers (training mode). Short rows go to the span path
-// (batchnorm_relu_span.cc); long rows take the walk of batchnorm.cc: rows
+// Fused batch norm + ReLU drivers (training mode). Planes of a few whole vectors take the
+// plane path (below), other short rows the span path (batchnorm_relu_span.cc); long rows
+// take the walk of batchnorm.cc: rows
 // (b, ch) of x in memory order split across the threads, per-row sums merged per channel
 // in double, then one elementwise pass. Forward: the moments pass of batchnorm.cc, then one
 // pass that normalizes, applies the affine and the ReLU. Backward: one pass for the masked
@@ -40,6 +41,25 @@ using batchnorm_relu_detail::for_rows;
 // The per-channel affine of the forward, rebuilt identically by the backward.
 float channel_scale(const float* gamma, const float* invstd, int64_t ch) {
   return (gamma ? gamma[ch] : 1.f) * invstd[ch];
+}
+
+// Every channel's scale and shift (beta, or 0).
+void channel_affine(int64_t c, const float* gamma, const float* beta, const float* invstd, std::vector<float>& scale,
+                    std::vector<float>& shift) {
+  scale.resize(c);
+  shift.resize(c);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    scale[ch] = channel_scale(gamma, invstd, ch);
+    shift[ch] = beta ? beta[ch] : 0.f;
+  }
+}
+
+// Writes value[ch] over every row of the channels flags marks (none when flags is null).
+void fill_flagged_rows(int64_t n, int64_t c, int64_t hw, const uint8_t* flags, const float* value, float* out) {
+  if (!flags) return;
+  for_rows(n * c, hw, [&](int64_t r) {
+    if (flags[r % c]) std::fill(out + r * hw, out + (r + 1) * hw, value ? value[r % c] : 0.f);
+  });
 }
 
 }  // namespace
@@ -227,11 +247,8 @@ void plane_backward(const float* gy, const float* x, int64_t n, int64_t c, int64
                     const float* mean_lo, const float* invstd, const float* gamma, const float* beta, float* gx,
                     float* ggamma, float* gbeta, float* gx_sum, const uint8_t* zero_in) {
   const auto& k = batchnorm_relu_kernels();
-  std::vector<float> scale(c), shift(c);
-  for (int64_t ch = 0; ch < c; ++ch) {
-    scale[ch] = channel_scale(gamma, invstd, ch);
-    shift[ch] = beta ? beta[ch] : 0.f;
-  }
+  std::vector<float> scale, shift;
+  channel_affine(c, gamma, beta, invstd, scale, shift);
   // Closed zero channels pass no gradient: their sums stay 0.
   const auto closed = closed_channels(c, zero_in, mean, mean_lo, invstd, gamma, beta);
   const auto sums = plane_sums<2>(n, c, flags_or_null(closed), [&](int64_t b0, int64_t b1, int64_t c0, int64_t c1,
@@ -257,10 +274,7 @@ void plane_backward(const float* gy, const float* x, int64_t n, int64_t c, int64
     plane_sums<0>(n, c, flags_or_null(zero), [&](int64_t b0, int64_t b1, int64_t c0, int64_t c1,
                                                 const std::array<double*, 0>&) { combine(b0, b1, c0, c1, nullptr); });
   }
-  if (!zero.empty())
-    for_rows(n * c, hw, [&](int64_t r) {
-      if (zero[r % c]) std::fill(gx + r * hw, gx + (r + 1) * hw, 0.f);
-    });
+  fill_flagged_rows(n, c, hw, flags_or_null(zero), nullptr, gx);
 }
 
 }  // namespace
@@ -277,19 +291,13 @@ void batch_norm_relu_train_forward(const float* x, int64_t n, int64_t c, int64_t
   batchnorm_relu_detail::zero_channel_outputs(c, zero_in, mean, mean_lo, invstd, gamma, beta, fill.data(), zero_out);
   if (batchnorm_relu_detail::use_plane_path(hw)) {
     const auto& k = batchnorm_relu_detail::batchnorm_relu_kernels();
-    std::vector<float> scale(c), shift(c);
-    for (int64_t ch = 0; ch < c; ++ch) {
-      scale[ch] = channel_scale(gamma, invstd, ch);
-      shift[ch] = beta ? beta[ch] : 0.f;
-    }
+    std::vector<float> scale, shift;
+    channel_affine(c, gamma, beta, invstd, scale, shift);
     batchnorm_relu_detail::plane_sums<0>(n, c, zero_in, [&](int64_t b0, int64_t b1, int64_t c0, int64_t c1,
                                                             const std::array<double*, 0>&) {
       k.plane_normalize_relu(x, b0, b1, c, hw, c0, c1, mean, mean_lo, scale.data(), shift.data(), out);
     });
-    if (zero_in)
-      for_rows(n * c, hw, [&](int64_t r) {
-        if (zero_in[r % c]) std::fill(out + r * hw, out + (r + 1) * hw, fill[r % c]);
-      });
+    fill_flagged_rows(n, c, hw, zero_in, fill.data(), out);
     return;
   }
   if (batchnorm_relu_detail::use_span_path(c, hw)) {

@@ -170,12 +170,15 @@ struct PlaneParams {
   vf mu_hi[kPlaneBlock], mu_lo[kPlaneBlock], scale[kPlaneBlock], shift[kPlaneBlock];
 };
 
-// Block [cb, cb + nch) of the planes' parameters, vector v taking channel cb + v / nv
+// The channel of vector v of the block of channels [cb, cb + nch) on planes of nv vectors
 // (vectors past the block repeat its last channel).
+inline int64_t block_channel(int64_t cb, int64_t nch, int64_t nv, int64_t v) { return cb + (v / nv < nch ? v / nv : nch - 1); }
+
+// Block [cb, cb + nch)'s parameters, vector by vector.
 inline void plane_params(const float* mu_hi, const float* mu_lo, const float* scale, const float* shift,
                          int64_t cb, int64_t nch, int64_t nv, PlaneParams& p) {
   for (int64_t v = 0; v < kPlaneBlock; ++v) {
-    const int64_t ch = cb + (v / nv < nch ? v / nv : nch - 1);
+    const int64_t ch = block_channel(cb, nch, nv, v);
     p.mu_hi[v] = vec::splat(mu_hi[ch]);
     p.mu_lo[v] = vec::splat(mu_lo[ch]);
     p.scale[v] = vec::splat(scale[ch]);
@@ -210,7 +213,7 @@ void plane_shifted_moments(const float* x, int64_t b0, int64_t b1, int64_t c, in
   for (int64_t cb = c0; cb < c1; cb += per_block) {
     const int64_t nch = c1 - cb < per_block ? c1 - cb : per_block, count = nch * nv;
     vf kv[kPlaneBlock];
-    for (int64_t v = 0; v < kPlaneBlock; ++v) kv[v] = vec::splat(k[cb + (v / nv < nch ? v / nv : nch - 1)]);
+    for (int64_t v = 0; v < kPlaneBlock; ++v) kv[v] = vec::splat(k[block_channel(cb, nch, nv, v)]);
     const float* xb = x + cb * hw;
     vf a1[kPlaneBlock] = {}, a2[kPlaneBlock] = {};
     for (int64_t b = b0; b < b1; ++b)
@@ -278,7 +281,7 @@ void plane_combine(const float* gy, const float* x, int64_t b0, int64_t b1, int6
     plane_params(mu_hi, mu_lo, scale, shift, cb, nch, nv, p);
     vf ka[kPlaneBlock], kb[kPlaneBlock], kc[kPlaneBlock];
     for (int64_t v = 0; v < kPlaneBlock; ++v) {
-      const int64_t ch = cb + (v / nv < nch ? v / nv : nch - 1);
+      const int64_t ch = block_channel(cb, nch, nv, v);
       ka[v] = vec::splat(a[ch]);
       kb[v] = vec::splat(b[ch]);
       kc[v] = vec::splat(cc[ch]);
