@@ -194,6 +194,17 @@ inline vf plane_preact(vf d, const PlaneParams& p, int64_t v) {
   return prod + p.shift[v];
 }
 
+// Runs f(cb, nch, nv, count) over the blocks of channels [c0, c1) on planes of hw floats:
+// channels [cb, cb + nch), nv vectors per plane, count = nch nv vectors of the block.
+template <class F>
+inline void plane_blocks(int64_t hw, int64_t c0, int64_t c1, F f) {
+  const int64_t nv = hw / kLanes, per_block = kPlaneBlock / nv;
+  for (int64_t cb = c0; cb < c1; cb += per_block) {
+    const int64_t nch = c1 - cb < per_block ? c1 - cb : per_block;
+    f(cb, nch, nv, nch * nv);
+  }
+}
+
 // Runs step(v) for the block's vectors v < count, unrolled when the block is whole.
 template <class F>
 inline void plane_vectors(int64_t count, F step) {
@@ -209,9 +220,8 @@ inline void plane_vectors(int64_t count, F step) {
 // s1[ch] += sum (x - k[ch]), s2[ch] += sum (x - k[ch])^2.
 void plane_shifted_moments(const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw, int64_t c0, int64_t c1,
                            const float* k, double* s1, double* s2) {
-  const int64_t nv = hw / kLanes, per_block = kPlaneBlock / nv, stride = c * hw;
-  for (int64_t cb = c0; cb < c1; cb += per_block) {
-    const int64_t nch = c1 - cb < per_block ? c1 - cb : per_block, count = nch * nv;
+  const int64_t stride = c * hw;
+  plane_blocks(hw, c0, c1, [&](int64_t cb, int64_t nch, int64_t nv, int64_t count) {
     vf kv[kPlaneBlock];
     for (int64_t v = 0; v < kPlaneBlock; ++v) kv[v] = vec::splat(k[block_channel(cb, nch, nv, v)]);
     const float* xb = x + cb * hw;
@@ -226,14 +236,13 @@ void plane_shifted_moments(const float* x, int64_t b0, int64_t b1, int64_t c, in
       s1[cb + v / nv] += tree_sum(a1[v]);
       s2[cb + v / nv] += tree_sum(a2[v]);
     }
-  }
+  });
 }
 
 void plane_normalize_relu(const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw, int64_t c0, int64_t c1,
                           const float* mu_hi, const float* mu_lo, const float* scale, const float* shift, float* out) {
-  const int64_t nv = hw / kLanes, per_block = kPlaneBlock / nv, stride = c * hw;
-  for (int64_t cb = c0; cb < c1; cb += per_block) {
-    const int64_t nch = c1 - cb < per_block ? c1 - cb : per_block, count = nch * nv;
+  const int64_t stride = c * hw;
+  plane_blocks(hw, c0, c1, [&](int64_t cb, int64_t nch, int64_t nv, int64_t count) {
     PlaneParams p;
     plane_params(mu_hi, mu_lo, scale, shift, cb, nch, nv, p);
     for (int64_t b = b0; b < b1; ++b) {
@@ -242,16 +251,15 @@ void plane_normalize_relu(const float* x, int64_t b0, int64_t b1, int64_t c, int
         vec::store(out + at + v * kLanes, relu_of(plane_preact(plane_centred(vec::load(x + at + v * kLanes), p, v), p, v)));
       });
     }
-  }
+  });
 }
 
 // Samples [b0, b1) (a block of them: the sums stay in float) of channels [c0, c1).
 void plane_gradient_sums(const float* gy, const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw,
                          int64_t c0, int64_t c1, const float* mu_hi, const float* mu_lo, const float* scale,
                          const float* shift, double* sg, double* sgd) {
-  const int64_t nv = hw / kLanes, per_block = kPlaneBlock / nv, stride = c * hw;
-  for (int64_t cb = c0; cb < c1; cb += per_block) {
-    const int64_t nch = c1 - cb < per_block ? c1 - cb : per_block, count = nch * nv;
+  const int64_t stride = c * hw;
+  plane_blocks(hw, c0, c1, [&](int64_t cb, int64_t nch, int64_t nv, int64_t count) {
     PlaneParams p;
     plane_params(mu_hi, mu_lo, scale, shift, cb, nch, nv, p);
     const float* xb = x + cb * hw;
@@ -268,15 +276,14 @@ void plane_gradient_sums(const float* gy, const float* x, int64_t b0, int64_t b1
       sg[cb + v / nv] += tree_sum(ag[v]);
       sgd[cb + v / nv] += tree_sum(agd[v]);
     }
-  }
+  });
 }
 
 void plane_combine(const float* gy, const float* x, int64_t b0, int64_t b1, int64_t c, int64_t hw, int64_t c0,
                    int64_t c1, const float* mu_hi, const float* mu_lo, const float* scale, const float* shift,
                    const float* a, const float* b, const float* cc, float* gx, double* gx_sum) {
-  const int64_t nv = hw / kLanes, per_block = kPlaneBlock / nv, stride = c * hw;
-  for (int64_t cb = c0; cb < c1; cb += per_block) {
-    const int64_t nch = c1 - cb < per_block ? c1 - cb : per_block, count = nch * nv;
+  const int64_t stride = c * hw;
+  plane_blocks(hw, c0, c1, [&](int64_t cb, int64_t nch, int64_t nv, int64_t count) {
     PlaneParams p;
     plane_params(mu_hi, mu_lo, scale, shift, cb, nch, nv, p);
     vf ka[kPlaneBlock], kb[kPlaneBlock], kc[kPlaneBlock];
@@ -299,7 +306,7 @@ void plane_combine(const float* gy, const float* x, int64_t b0, int64_t b1, int6
     }
     if (gx_sum)
       for (int64_t v = 0; v < count; ++v) gx_sum[cb + v / nv] += tree_sum(as[v]);
-  }
+  });
 }
 
 double row_sum(const float* x, int64_t len) {

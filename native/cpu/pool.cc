@@ -57,7 +57,7 @@ void max_pool2d_forward(const Pool2dShape& s, const float* x, float* out, int32_
   if (s.kh == 2 && s.kw == 2 && s.sh == 2 && s.sw == 2 && s.ph == 0 && s.pw == 0) {
     const auto& k = pool_detail::pool_kernels();  // the VGG case
     if (narrow_planes(s.h, s.w)) {
-      const int64_t blocks = (s.n * s.c * oh * ow + 15) / 16, total = s.n * s.c * oh * ow;
+      const int64_t total = s.n * s.c * oh * ow, blocks = (total + 15) / 16;
       parallel_for(0, blocks, 1024, [&](int64_t b0, int64_t b1) {
         k.max2x2_narrow(x, 16 * b0, std::min(16 * b1, total) - 16 * b0, s.w, s.h * s.w, out, argmax);
       });
