@@ -216,6 +216,35 @@ export class CudaBackend implements Backend {
     this.addon.conv2dGradWeight(buf(x), g.n, g.c, g.h, g.w, buf(gy), g.o, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, buf(gw));
   }
 
+  // ---- masked dense kernels (the mask fused into the GEMM and implicit-GEMM loads) ----
+  gemmMasked(
+    ta: boolean,
+    tb: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: unknown,
+    aMask: unknown,
+    b: unknown,
+    bMask: unknown,
+    beta: number,
+    c: unknown,
+  ): void {
+    const lda = Math.max(1, ta ? m : k);
+    const ldb = Math.max(1, tb ? k : n);
+    this.addon.sgemm(ta, tb, m, n, k, alpha, buf(a), lda, buf(b), ldb, beta, buf(c), Math.max(1, n), optBuf(aMask), optBuf(bMask));
+  }
+  conv2dMaskedForward(x: unknown, w: unknown, mask: unknown, bias: unknown, g: Conv2dGeometry, out: unknown): void {
+    this.addon.conv2dMaskedForward(buf(x), g.n, g.c, g.h, g.w, buf(w), g.o, g.kh, g.kw, optBuf(bias), g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, buf(out), buf(mask));
+  }
+  conv2dMaskedGradInput(gy: unknown, w: unknown, mask: unknown, g: Conv2dGeometry, gx: unknown): void {
+    this.addon.conv2dMaskedGradInput(buf(gy), g.n, g.c, g.h, g.w, buf(w), g.o, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, buf(gx), buf(mask));
+  }
+  conv2dMaskedGradWeight(x: unknown, gy: unknown, mask: unknown, g: Conv2dGeometry, gw: unknown): void {
+    this.addon.conv2dMaskedGradWeight(buf(x), g.n, g.c, g.h, g.w, buf(gy), g.o, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, buf(gw), buf(mask));
+  }
+
   // ---- pooling ----
   maxPool2dForward(x: unknown, g: Pool2dGeometry, out: unknown, argmax: unknown): void {
     ix(argmax).host = null;
