@@ -6,6 +6,7 @@
  * array; on `cuda` it is a device buffer. Every kernel writes its whole output unless its
  * comment says "accumulates" or "scatters into zeros".
  */
+import type { SparseKernelSet } from './sparse/kernels';
 
 /** Element type of a tensor: float32 everywhere, float64 on the reference backend for checks. */
 export type DType = 'float32' | 'float64';
@@ -83,6 +84,12 @@ export interface Pool2dGeometry {
 export interface Backend {
   readonly name: BackendName;
   readonly device: Device;
+  /**
+   * Compressed-layer kernels over this backend's storages, for a backend other than the two
+   * host ones (whose sets lib/backend/sparse/kernels.ts defines); absent: compressed layers
+   * do not run here.
+   */
+  readonly sparse?: SparseKernelSet;
   /** Whether tensors of this dtype can live on the backend. */
   supports(dtype: DType): boolean;
 

@@ -206,6 +206,7 @@ export class ParameterArena {
   /** After writing `values` or `masks` on the host: copies them to the device (no-op on cpu). */
   syncToDevice(): void {
     this.mirror?.upload(this.values, this.active ? this.masks : null);
+    this.block?.upload();
   }
 
   /** After writing parameters on the device (e.g. loading a state dict): copies them to `values`. */
@@ -221,20 +222,20 @@ export class ParameterArena {
 
   /**
    * Runs the given prunable weights compressed: their layers compute with the survivors only
-   * (see lib/nn/compress.ts, which chooses them). The masks must be active and the model on
-   * the cpu; the pattern is then fixed until {@link decompress}. Build optimizers afterwards.
+   * (see lib/nn/compress.ts, which chooses them). The masks must be active; on a device the
+   * survivors get a device copy too. The pattern is then fixed until {@link decompress}.
+   * Build optimizers afterwards.
    */
   compress(keys: ReadonlySet<string>): void {
     if (this.block) throw new Error('ParameterArena.compress: the model is already compressed. Fix: call decompress() first');
     if (!this.active) throw new Error('ParameterArena.compress: the model has no active masks. Fix: prune it (or activateMasks()) first');
-    if (this.device !== 'cpu') throw new Error(`ParameterArena.compress: compressed layers run on the cpu; the model is on '${this.device}'`);
     const inputs = this.prunableParameters()
       .filter((e) => keys.has(e.key))
       .map((e) => ({ key: e.key, param: e.param, denseOffset: e.offset, mask: this.masks.subarray(e.offset, e.offset + e.length) }));
     const unknown = [...keys].filter((k) => !inputs.some((i) => i.key === k));
     if (unknown.length) throw new RangeError(`ParameterArena.compress: not prunable parameters: ${unknown.join(', ')}`);
     if (inputs.length === 0) return;
-    this.block = CompressedBlock.build(inputs);
+    this.block = CompressedBlock.build(inputs, this.device);
     this.layoutVersion++;
   }
 
@@ -320,6 +321,7 @@ export class ParameterArena {
   /** After the dense values were written from outside (a loaded state dict): compressed layers re-read them. */
   refreshCompressed(): void {
     this.block?.gatherFrom(this.values);
+    this.block?.upload();
   }
 
   private checkDense(fn: string): void {

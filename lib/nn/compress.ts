@@ -9,6 +9,7 @@ import { noGrad } from '../autograd';
 import { crossoverDensity, resolveSparseMode, type SparseMode } from '../backend/sparse/crossover';
 import type { SparseLayerShape } from '../backend/sparse/calibrate';
 import { pair } from '../ops/conv-geometry';
+import type { Device } from '../backend';
 import { Tensor, tidy } from '../tensor';
 import type { Module } from './module';
 import type { Parameter } from './parameter';
@@ -47,7 +48,7 @@ function checkMode(mode: SparseMode): void {
  * The weights of masked layers with the input shape each sees: one batch-1 forward pass in
  * eval mode without gradients (training flags restored afterwards).
  */
-function traceLayers(model: Module, inputShape: readonly number[]): Map<Parameter, LayerInput> {
+function traceLayers(model: Module, inputShape: readonly number[], device: Device): Map<Parameter, LayerInput> {
   const seen = new Map<Parameter, LayerInput>();
   const modes = model.modules().map((m) => [m, m.training] as const);
   model.eval();
@@ -58,7 +59,7 @@ function traceLayers(model: Module, inputShape: readonly number[]): Map<Paramete
           (l) => {
             if (!seen.has(l.weight)) seen.set(l.weight, l);
           },
-          () => model.forward(Tensor.fromStorage(new Float32Array(inputShape.reduce((a, b) => a * b, 1)).fill(1), [1, ...inputShape])),
+          () => model.forward(Tensor.fromStorage(new Float32Array(inputShape.reduce((a, b) => a * b, 1)).fill(1), [1, ...inputShape]).to(device)),
         ),
       ),
     );
@@ -96,8 +97,8 @@ function keptFraction(mask: Float32Array): number {
 
 /**
  * Chooses each masked layer's execution and compresses the chosen ones (the model must be
- * pruned and on the cpu; on another device every layer stays dense, and forcing
- * 'compressed' there throws). Build the optimizer afterwards. Returns the choice per layer.
+ * pruned; on cuda the crossovers are the GPU's). Build the optimizer afterwards. Returns the
+ * choice per layer.
  * @example const layers = compressModel(model, { sparse: 'auto' }); // then train
  */
 export function compressModel(model: Module, opts: CompressOptions = {}): LayerExecution[] {
@@ -107,13 +108,10 @@ export function compressModel(model: Module, opts: CompressOptions = {}): LayerE
   if (!arena) throw new Error('compressModel: the model has no parameter arena. Fix: build it with createModel(), or call ParameterArena.attach(model) first');
   if (arena.compressed.length) throw new Error('compressModel: the model is already compressed. Fix: call decompressModel(model) first');
   if (!arena.masksActive || mode === 'dense') return layerExecutions(model);
-  if (arena.device !== 'cpu') {
-    if (mode === 'compressed') throw new Error(`compressModel: compressed layers run on the cpu; the model is on '${arena.device}'. Fix: sparse 'auto' or 'dense' there`);
-    return layerExecutions(model);
-  }
   const inputShape = opts.inputShape ?? (model as { spec?: { inputShape?: readonly number[] } }).spec?.inputShape;
   if (!inputShape) throw new RangeError('compressModel: the input shape is unknown. Fix: pass { inputShape: [c, h, w] } (models from createModel know it)');
-  const traced = traceLayers(model, inputShape);
+  const device = arena.device;
+  const traced = traceLayers(model, inputShape, device);
   const chosen = new Set<string>();
   const crossovers = new Map<string, number>();
   for (const e of arena.prunableParameters()) {
@@ -121,8 +119,8 @@ export function compressModel(model: Module, opts: CompressOptions = {}): LayerE
     if (!l) continue;
     const density = keptFraction(arena.masks.subarray(e.offset, e.offset + e.length));
     const shape = layerShape(l);
-    if (mode === 'auto') crossovers.set(e.key, crossoverDensity(shape, { calibrate: opts.calibrate }));
-    if (resolveSparseMode(mode, density, shape, { calibrate: opts.calibrate }) === 'compressed') chosen.add(e.key);
+    if (mode === 'auto') crossovers.set(e.key, crossoverDensity(shape, { calibrate: opts.calibrate, device }));
+    if (resolveSparseMode(mode, density, shape, { calibrate: opts.calibrate, device }) === 'compressed') chosen.add(e.key);
   }
   arena.compress(chosen);
   return layerExecutions(model, traced, crossovers);

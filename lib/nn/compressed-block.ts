@@ -4,10 +4,14 @@
  * gradient block of the same layout. The optimizer updates this block, so its state has nnz
  * entries per compressed layer; the dense arena views are kept equal to it after every step
  * (the pruned entries stay exactly 0), so state dicts, checkpoints and metrics read them as
- * before.
+ * before. On a device the layers compute with a device copy of the block (each layer's
+ * values a window of it), which {@link CompressedBlock.upload} refreshes after a step, as the
+ * arena's DeviceMirror does for the dense parameters.
  */
 import { compressWeight, type CompressedWeight } from '../backend/sparse/compressed';
 import { compressValues, type SparsePattern } from '../backend/sparse/pattern';
+import type { Device } from '../backend';
+import { DeviceMirror } from './device-mirror';
 import { Parameter } from './parameter';
 
 /** What a compressed layer computes with: the fixed pattern and its trainable survivors. */
@@ -45,7 +49,11 @@ export class CompressedBlock {
   readonly grads: Float32Array;
   readonly members: readonly CompressedMember[];
 
-  private constructor(values: Float32Array, members: CompressedMember[]) {
+  private constructor(
+    values: Float32Array,
+    members: CompressedMember[],
+    private readonly mirror: DeviceMirror | null,
+  ) {
     this.values = values;
     this.grads = new Float32Array(values.length);
     this.members = members;
@@ -55,21 +63,28 @@ export class CompressedBlock {
    * Builds the patterns (O(weights) once) and copies the survivors out of the dense
    * weights; sets each dense parameter's `compressed` field, which its layer then uses.
    */
-  static build(inputs: readonly CompressionInput[]): CompressedBlock {
+  static build(inputs: readonly CompressionInput[], device: Device = 'cpu'): CompressedBlock {
     const built = inputs.map((i) => ({ i, c: compressWeight(i.param.data() as Float32Array, i.mask, i.param.shape) }));
     const total = built.reduce((s, b) => s + b.c.weight.pattern.nnz, 0);
     const values = new Float32Array(total);
-    const members: CompressedMember[] = [];
     let offset = 0;
+    for (const { c } of built) {
+      values.set(c.values, offset);
+      offset += c.weight.pattern.nnz;
+    }
+    const mirror = device === 'cpu' ? null : new DeviceMirror(device, values, null);
+    const members: CompressedMember[] = [];
+    offset = 0;
     for (const { i, c } of built) {
       const nnz = c.weight.pattern.nnz;
-      values.set(c.values, offset);
-      const compressed: CompressedParameter = { weight: c.weight, values: Parameter.over(values.subarray(offset, offset + nnz), [nnz]) };
+      const host = values.subarray(offset, offset + nnz);
+      const param = mirror ? mirror.parameter(offset, [nnz], false, host) : Parameter.over(host, [nnz]);
+      const compressed: CompressedParameter = { weight: c.weight, values: param };
       i.param.compressed = compressed;
       members.push({ key: i.key, dense: i.param, denseOffset: i.denseOffset, offset, compressed });
       offset += nnz;
     }
-    return new CompressedBlock(values, members);
+    return new CompressedBlock(values, members, mirror);
   }
 
   /** Copies each layer's [nnz] gradient into `grads` (zeros where a layer got none). */
@@ -105,13 +120,20 @@ export class CompressedBlock {
     }
   }
 
+  /** After the host survivors were written (an optimizer step): copies them to the device copy (no-op on cpu). */
+  upload(): void {
+    this.mirror?.upload(this.values, null);
+  }
+
   /** Ends compressed execution: the dense parameters compute again (their values are current). */
   release(): void {
     for (const m of this.members) {
       m.dense.compressed = null;
       m.compressed.values.grad?.dispose();
       m.compressed.values.grad = null;
+      if (this.mirror) m.compressed.values.dispose();
     }
+    this.mirror?.dispose();
   }
 }
 

@@ -10,15 +10,16 @@ import { Parameter } from './parameter';
  */
 export class DeviceMirror {
   private readonly values: Tensor;
-  private readonly masks: Tensor;
+  private readonly masks: Tensor | null;
 
+  /** hostMasks null: values only (the compressed survivors, lib/nn/compressed-block.ts). */
   constructor(
     readonly device: Device,
     hostValues: Float32Array,
-    hostMasks: Float32Array,
+    hostMasks: Float32Array | null,
   ) {
     this.values = toDevice(hostValues, device);
-    this.masks = toDevice(hostMasks, device);
+    this.masks = hostMasks && toDevice(hostMasks, device);
   }
 
   /** A parameter over elements [offset, offset + length) of the device values. */
@@ -30,13 +31,14 @@ export class DeviceMirror {
 
   /** A mask tensor over elements [offset, offset + length) of the device masks. */
   mask(offset: number, shape: readonly number[], host: Float32Array): Tensor {
+    if (!this.masks) throw new Error('DeviceMirror.mask: this mirror holds values only');
     return new Tensor(window(this.masks, offset, host, this.device), shape);
   }
 
   /** Copies the host values (and masks) to the device. */
   upload(hostValues: Float32Array, hostMasks: Float32Array | null): void {
     copyFromHost(this.values, hostValues);
-    if (hostMasks) copyFromHost(this.masks, hostMasks);
+    if (hostMasks && this.masks) copyFromHost(this.masks, hostMasks);
   }
 
   /** Copies the device values back into `hostValues`. */
@@ -47,7 +49,7 @@ export class DeviceMirror {
   /** Frees the device buffers (the parameters' windows keep theirs alive until disposed). */
   dispose(): void {
     this.values.dispose();
-    this.masks.dispose();
+    this.masks?.dispose();
   }
 }
 

@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor';
 import { formatShape } from '../tensor/shape';
 import { pair, type Conv2dOptions } from './conv-geometry';
 import { checkSame, checkTensor, finish, needsGrad, newTensor, record } from './dispatch';
-import { hostArray, sparseKernels } from './sparse-linear';
+import { sparseKernels } from './sparse-linear';
 import { biasGradient } from './channel-sums';
 import { noteRowMoments } from './row-moments';
 import { noteZeroChannels, recordedZeroChannels } from './activation-notes';
@@ -88,13 +88,14 @@ export function sparseConv2dGeometry(x: Tensor, w: CompressedWeight, values: Ten
   }
   const out = newTensor(x.backend, x.dtype, [g.n, g.o, g.oh, g.ow], g.n * g.o * g.oh * g.ow);
   const train = needsGrad(x, values, bias);
+  const kernels = sparseKernels(op, x);
   // In training a batch norm usually follows: the kernel can take its statistics on the way.
-  const moments = train && recordsMoments(g) ? new Float64Array(2 * g.n * g.o) : null;
-  const valuesH = hostArray(op, values);
-  const biasH = bias && hostArray(op, bias);
-  if (sparseKernels(x).sparseConv2dForward(g, w.pattern, valuesH, hostArray(op, x), biasH, hostArray(op, out), moments)) noteRowMoments(out, moments!);
+  const moments = train && kernels.host && recordsMoments(g) ? new Float64Array(2 * g.n * g.o) : null;
+  const valuesS = values.storage(op);
+  const biasS = bias && bias.storage(op);
+  if (kernels.sparseConv2dForward(g, w.pattern, valuesS, x.storage(op), biasS, out.storage(op), moments)) noteRowMoments(out, moments!);
   // A batch norm + ReLU reading out skips its zero channels (lib/ops/activation-notes.ts).
-  noteZeroChannels(out, zeroOutputChannels(w.pattern, g, recordedZeroChannels(x), valuesH, biasH));
+  if (kernels.host) noteZeroChannels(out, zeroOutputChannels(w.pattern, g, recordedZeroChannels(x), valuesS as FloatArray, biasS as FloatArray | null));
   if (train) {
     record(
       op,
@@ -127,7 +128,7 @@ export function sparseConv2dGradInput(gy: Tensor, w: CompressedWeight, values: T
   checkShape(op, 'gy', gy, [g.n, g.o, g.oh, g.ow]);
   checkSame(op, gy, values, 'gy', 'values');
   const out = newTensor(gy.backend, gy.dtype, [g.n, g.c, g.h, g.w], g.n * g.c * g.h * g.w);
-  sparseKernels(gy).sparseConv2dGradInput(g, w.pattern, hostArray(op, values), hostArray(op, gy), hostArray(op, out));
+  sparseKernels(op, gy).sparseConv2dGradInput(g, w.pattern, values.storage(op), gy.storage(op), out.storage(op));
   if (needsGrad(gy, values)) {
     record(op, out, [gy, values], (gz) => [
       gy.requiresGrad ? sparseConv2dGeometry(gz, w, values, null, g) : null,
@@ -144,7 +145,7 @@ export function sparseConv2dGradWeight(x: Tensor, gy: Tensor, w: CompressedWeigh
   checkShape(op, 'gy', gy, [g.n, g.o, g.oh, g.ow]);
   checkSame(op, x, gy, 'x', 'gy');
   const out = newTensor(x.backend, x.dtype, [w.pattern.nnz], w.pattern.nnz);
-  sparseKernels(x).sparseConv2dGradWeight(g, w.pattern, hostArray(op, x), hostArray(op, gy), hostArray(op, out));
+  sparseKernels(op, x).sparseConv2dGradWeight(g, w.pattern, x.storage(op), gy.storage(op), out.storage(op));
   if (needsGrad(x, gy)) {
     record(op, out, [x, gy], (ggv) => [
       x.requiresGrad ? sparseConv2dGradInput(gy, w, ggv, g) : null,

@@ -2,42 +2,28 @@
  * Linear layers with a compressed weight: y = x W^T + b where W [out, in] is given by its
  * survivors (a CompressedWeight and a [nnz] values tensor). The three ops below close
  * under differentiation (each one's backward is written in the other two), so gradients of
- * gradients work as for the dense linear. Host backends only (cpu runs the native kernels,
- * reference the TypeScript loops).
+ * gradients work as for the dense linear. cpu runs the native kernels, reference the
+ * TypeScript loops, cuda its own (lib/backend/cuda/sparse.ts).
  */
-import type { Storage } from '../backend/backend';
 import type { CompressedWeight } from '../backend/sparse/compressed';
-import * as K from '../backend/sparse/kernels';
-import type { FloatArray } from '../backend/sparse/pattern';
-import * as R from '../backend/sparse/reference';
+import { HOST_SPARSE_KERNELS, REFERENCE_SPARSE_KERNELS, type SparseKernelSet } from '../backend/sparse/kernels';
 import type { Tensor } from '../tensor/tensor';
 import { formatShape } from '../tensor/shape';
 import { checkSame, checkTensor, finish, needsGrad, newTensor, record } from './dispatch';
 import { reshape } from './reshape';
 import { sum } from './sum';
 
-/** The host array behind a tensor, or a TypeError naming the op when it lives on a device. */
-export function hostArray(op: string, t: Tensor): FloatArray {
-  if (t.device !== 'cpu') throw new TypeError(`${op}: compressed layers run on the cpu and reference backends only; '${t.device}' tensors must be moved with .to('cpu')`);
-  return t.storage(op) as Storage as FloatArray;
+/**
+ * The compressed-layer kernels of a tensor's backend: native on cpu, TypeScript loops on
+ * reference, the backend's own set elsewhere (cuda); a TypeError naming the fix otherwise.
+ */
+export function sparseKernels(op: string, t: Tensor): SparseKernelSet {
+  const b = t.backend;
+  if (b.name === 'cpu') return HOST_SPARSE_KERNELS;
+  if (b.name === 'reference') return REFERENCE_SPARSE_KERNELS;
+  if (b.sparse) return b.sparse;
+  throw new TypeError(`${op}: compressed layers do not run on the '${b.name}' backend. Fix: move the tensors with .to('cpu')`);
 }
-
-/** Native kernels on the cpu backend, TypeScript loops on the reference backend. */
-export function sparseKernels(t: Tensor): typeof K {
-  return t.backend.name === 'cpu' ? K : KREF;
-}
-
-const KREF: typeof K = {
-  sparseLinearForward: R.sparseLinearForwardRef,
-  sparseLinearGradInput: R.sparseLinearGradInputRef,
-  sparseLinearGradWeight: R.sparseLinearGradWeightRef,
-  sparseConv2dForward: (g, p, values, x, bias, y) => {
-    R.sparseConv2dForwardRef(g, p, values, x, bias, y);
-    return false;
-  },
-  sparseConv2dGradInput: R.sparseConv2dGradInputRef,
-  sparseConv2dGradWeight: R.sparseConv2dGradWeightRef,
-};
 
 function linearDims(op: string, w: CompressedWeight, values: Tensor): [number, number] {
   checkTensor(op, 'values', values);
@@ -70,7 +56,7 @@ export function sparseLinear(x: Tensor, w: CompressedWeight, values: Tensor, bia
     if (bias.ndim !== 1 || bias.shape[0] !== nOut) throw new RangeError(`${op}: bias ${formatShape(bias.shape)} must be [${nOut}]`);
   }
   const out = newTensor(x.backend, x.dtype, [...x.shape.slice(0, -1), nOut], rows * nOut);
-  sparseKernels(x).sparseLinearForward(w.pattern, hostArray(op, values), hostArray(op, x), rows, bias && hostArray(op, bias), hostArray(op, out));
+  sparseKernels(op, x).sparseLinearForward(w.pattern, values.storage(op), x.storage(op), rows, bias && bias.storage(op), out.storage(op));
   if (needsGrad(x, values, bias)) {
     record(
       op,
@@ -95,7 +81,7 @@ export function sparseLinearGradInput(gy: Tensor, w: CompressedWeight, values: T
   const rows = rowsOf(op, 'gy', gy, nOut);
   checkSame(op, gy, values, 'gy', 'values');
   const out = newTensor(gy.backend, gy.dtype, [rows, nIn], rows * nIn);
-  sparseKernels(gy).sparseLinearGradInput(w.pattern, hostArray(op, values), hostArray(op, gy), rows, hostArray(op, out));
+  sparseKernels(op, gy).sparseLinearGradInput(w.pattern, values.storage(op), gy.storage(op), rows, out.storage(op));
   if (needsGrad(gy, values)) {
     record(op, out, [gy, values], (gz) => [
       gy.requiresGrad ? reshape(sparseLinear(gz, w, values), gy.shape) : null,
@@ -117,7 +103,7 @@ export function sparseLinearGradWeight(gy: Tensor, x: Tensor, w: CompressedWeigh
   if (rowsOf(op, 'x', x, nIn) !== rows) throw new RangeError(`${op}: gy ${formatShape(gy.shape)} and x ${formatShape(x.shape)} have different row counts`);
   checkSame(op, gy, x, 'gy', 'x');
   const out = newTensor(x.backend, x.dtype, [w.pattern.nnz], w.pattern.nnz);
-  sparseKernels(x).sparseLinearGradWeight(w.pattern, hostArray(op, x), hostArray(op, gy), rows, hostArray(op, out));
+  sparseKernels(op, x).sparseLinearGradWeight(w.pattern, x.storage(op), gy.storage(op), rows, out.storage(op));
   if (needsGrad(gy, x)) {
     record(op, out, [gy, x], (ggv) => [
       gy.requiresGrad ? reshape(sparseLinear(reshape(x, [rows, nIn]), w, ggv), gy.shape) : null,

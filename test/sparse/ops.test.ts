@@ -1,6 +1,7 @@
 // Autograd ops of compressed layers: values and gradients (first and second order) equal
 // those of the dense layer with the mask applied, on the cpu (native) and reference
-// backends, in float32 and float64; a small compressed network trains like its dense twin.
+// backends, in float32 and float64 (and on cuda in float32, with PAI_TEST_CUDA=1); a small
+// compressed network trains like its dense twin.
 import { grad } from '../../lib/autograd';
 import { isBackendAvailable } from '../../lib/backend';
 import type { BackendName, DType } from '../../lib/backend/backend';
@@ -15,6 +16,8 @@ import { randomMask, relError } from './dense-masked';
 import { randn, seededRandom } from './seeded-random';
 
 const backends: BackendName[] = (['cpu', 'reference'] as BackendName[]).filter((b) => isBackendAvailable(b));
+// The GPU's kernels (float32 only) where one is present and asked for (scripts/cuda/test.sh).
+const withCuda: BackendName[] = process.env.PAI_TEST_CUDA === '1' && isBackendAvailable('cuda') ? [...backends, 'cuda'] : backends;
 
 interface Setup {
   dense: Tensor; // W, requiresGrad
@@ -42,8 +45,8 @@ const packed = (cw: CompressedWeight, t: Tensor) => compressValues(cw.pattern, t
 
 const tol = (dtype: DType) => (dtype === 'float64' ? 1e-10 : 3e-5);
 
-for (const backend of backends)
-  for (const dtype of ['float32', 'float64'] as DType[]) {
+for (const backend of withCuda)
+  for (const dtype of (backend === 'cuda' ? ['float32'] : ['float32', 'float64']) as DType[]) {
     const opts = { backend, dtype };
     describe(`${backend} ${dtype}`, () => {
       test('sparseLinear: forward, gradients and a second-order gradient equal dense-masked', () => {

@@ -1,5 +1,6 @@
 import type { Backend, BinaryOp, Conv2dGeometry, DType, HostArray, Pool2dGeometry, UnaryOp } from '../backend';
 import type { CudaAddon, DeviceBuffer } from './addon';
+import { CudaSparseKernels } from './sparse';
 
 type Buf = DeviceBuffer;
 
@@ -39,8 +40,11 @@ function float32(dtype: DType, op: string): void {
 export class CudaBackend implements Backend {
   readonly name = 'cuda' as const;
   readonly device = 'cuda' as const;
+  /** Compressed layers (lib/backend/cuda/sparse.ts). */
+  readonly sparse: CudaSparseKernels;
 
   constructor(readonly addon: CudaAddon) {
+    this.sparse = new CudaSparseKernels(addon);
     // TF32 tensor cores for GEMM and convolution: off unless asked for (exact fp32 by default).
     if (process.env.PAI_CUDA_TF32 === '1') addon.setTf32(true);
   }

@@ -1,10 +1,14 @@
 /**
  * Measures, on the running machine, when a compressed layer beats the dense-masked one:
  * forward + input gradient + weight gradient of both modes at decreasing densities, until
- * the compressed kernels win. The batch only scales both modes alike, so a small one is used.
+ * the compressed kernels win. On the CPU the batch only scales both modes alike, so a small
+ * one is used; the GPU's timers (lib/backend/cuda/calibrate.ts) take a full one.
  */
+import type { Device } from '../backend';
+import { cudaTimer } from '../cuda/calibrate';
 import { sparseNative } from './native';
 import { compressValues, patternFromMask } from './pattern';
+import { bestMs, randomArray, randomMask, type Timer } from './timing';
 
 /** A layer shape as calibration sees it (no batch). Pairs are [h, w]. */
 export type SparseLayerShape =
@@ -51,36 +55,6 @@ export const CALIBRATION_DENSITIES = [0.5, 0.35, 0.25, 0.18, 0.12, 0.08, 0.05, 0
 
 type Fn = (...args: any[]) => any;
 
-function bestMs(fn: () => void, repeats: number): number {
-  fn();
-  let best = Infinity;
-  for (let r = 0; r < repeats; r++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return best;
-}
-
-function randomArray(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    a[i] = ((x >>> 0) / 4294967296) * 2 - 1;
-  }
-  return a;
-}
-
-function randomMask(n: number, density: number, seed: number): Float32Array {
-  const u = randomArray(n, seed);
-  const m = new Float32Array(n);
-  for (let i = 0; i < n; i++) m[i] = (u[i] + 1) / 2 < density ? 1 : 0;
-  return m;
-}
-
 /** The native functions calibration needs, or null when the addon lacks any of them. */
 function nativeSet(names: string[]): Record<string, Fn> | null {
   const out: Record<string, Fn> = {};
@@ -91,9 +65,6 @@ function nativeSet(names: string[]): Record<string, Fn> | null {
   }
   return out;
 }
-
-/** Timers of both modes at one density: [dense-masked ms, compressed ms]. */
-type Timer = (density: number) => [number, number];
 
 function linearTimer(s: Extract<SparseLayerShape, { kind: 'linear' }>, batch: number, repeats: number): Timer | null {
   const f = nativeSet(['sgemm', 'sparseLinearForward', 'sparseLinearGradInput', 'sparseLinearGradWeight']);
@@ -169,11 +140,21 @@ function interpolate(hi: CrossoverPoint, lo: CrossoverPoint): number {
  * Times both modes of a layer shape at decreasing densities until the compressed mode wins
  * and returns the interpolated crossover; null without the native kernels.
  */
-export function calibrateLayer(shape: SparseLayerShape, opts: { batch?: number; repeats?: number } = {}): Calibration | null {
-  const batch = opts.batch ?? (shape.kind === 'linear' ? 128 : 64);
+export function calibrateLayer(shape: SparseLayerShape, opts: { batch?: number; repeats?: number; device?: Device } = {}): Calibration | null {
+  const gpu = opts.device === 'cuda';
+  // A GPU needs a full batch to be measured as it trains (a small one leaves it idle).
+  const batch = opts.batch ?? (shape.kind === 'linear' || gpu ? 128 : 64);
   const repeats = opts.repeats ?? 3;
-  const timer = shape.kind === 'linear' ? linearTimer(shape, batch, repeats) : convTimer(shape, batch, repeats);
+  const timer = gpu ? cudaTimer(shape, batch, repeats) : shape.kind === 'linear' ? linearTimer(shape, batch, repeats) : convTimer(shape, batch, repeats);
   if (!timer) return null;
+  try {
+    return measure(timer, batch);
+  } finally {
+    timer.release?.();
+  }
+}
+
+function measure(timer: Timer, batch: number): Calibration {
   const points: CrossoverPoint[] = [];
   let i = 0;
   while (i < CALIBRATION_DENSITIES.length) {

@@ -1,12 +1,14 @@
 /**
  * The automatic choice between dense-masked and compressed execution of a pruned layer:
  * below the crossover density measured for its shape on this machine (cached on disk,
- * keyed by a machine fingerprint), the compressed kernels run.
+ * keyed by a machine fingerprint; a GPU's entries also by the GPU), the compressed kernels run.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomicSync } from '../../io/atomic-write';
+import type { Device } from '../backend';
+import { cudaFingerprint } from '../cuda/calibrate';
 import { loadNative } from '../native-loader';
 import { packageRoot } from '../package-root';
 import { calibrateLayer, layerShapeKey, type Calibration, type SparseLayerShape } from './calibrate';
@@ -76,17 +78,29 @@ function writeCache(c: CacheFile): void {
   }
 }
 
+/** Options of {@link crossoverDensity}. */
+export interface CrossoverOptions {
+  /** false: use the cache or the default density, never measure. */
+  calibrate?: boolean;
+  /** Where the layer runs (default 'cpu'); 'cuda' measures and caches the GPU's crossover. */
+  device?: Device;
+}
+
 /**
- * The crossover density of a layer shape: cached, else measured now (a few seconds at
- * most, once per machine and shape) unless `calibrate` is false, else the default.
+ * The crossover density of a layer shape on the cpu (or the GPU): cached, else measured now
+ * (a few seconds at most, once per machine and shape) unless `calibrate` is false, else the
+ * default.
  */
-export function crossoverDensity(shape: SparseLayerShape, opts: { calibrate?: boolean } = {}): number {
-  const key = layerShapeKey(shape);
+export function crossoverDensity(shape: SparseLayerShape, opts: CrossoverOptions = {}): number {
+  const gpu = opts.device === 'cuda' ? cudaFingerprint() : null;
+  if (opts.device === 'cuda' && gpu === null) return DEFAULT_CROSSOVER_DENSITY;
+  // The GPU's crossovers are its own entries: keyed by its name as well as the layer shape.
+  const key = gpu ? `${gpu} | ${layerShapeKey(shape)}` : layerShapeKey(shape);
   const cache = readCache();
   const hit = cache.entries[key];
   if (hit) return hit.crossover;
-  if (opts.calibrate === false || !sparseNative('sparseLinearForward')) return DEFAULT_CROSSOVER_DENSITY;
-  const cal = calibrateLayer(shape);
+  if (opts.calibrate === false || (!gpu && !sparseNative('sparseLinearForward'))) return DEFAULT_CROSSOVER_DENSITY;
+  const cal = calibrateLayer(shape, { device: opts.device });
   if (!cal) return DEFAULT_CROSSOVER_DENSITY;
   cache.entries[key] = { key, measuredAt: new Date().toISOString(), ...cal };
   writeCache(cache);
@@ -99,7 +113,7 @@ export function crossoverDensity(shape: SparseLayerShape, opts: { calibrate?: bo
  * with the layer's measured crossover.
  * @example resolveSparseMode('auto', 0.01, { kind: 'linear', inFeatures: 4096, outFeatures: 4096 }) // 'compressed'
  */
-export function resolveSparseMode(mode: SparseMode, density: number, shape: SparseLayerShape, opts: { calibrate?: boolean } = {}): 'dense' | 'compressed' {
+export function resolveSparseMode(mode: SparseMode, density: number, shape: SparseLayerShape, opts: CrossoverOptions = {}): 'dense' | 'compressed' {
   if (mode === 'dense' || mode === 'compressed') return mode;
   if (mode !== 'auto') throw new RangeError(`sparse: mode must be 'auto', 'dense' or 'compressed', got '${mode as string}'`);
   if (!(density >= 0 && density <= 1)) throw new RangeError(`sparse: density must be in [0, 1], got ${density}`);

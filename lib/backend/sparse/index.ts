@@ -33,5 +33,6 @@ export {
   sparseCrossover,
   sparseCrossoverInfo,
   type CrossoverInfo,
+  type CrossoverOptions,
   type SparseMode,
 } from './crossover';

@@ -3,7 +3,7 @@
  * has them, the TypeScript reference otherwise (float64 always takes the reference). Each
  * costs about nnz x batch x output pixels. Outputs are fully written.
  */
-import type { Conv2dGeometry } from '../backend';
+import type { Conv2dGeometry, Storage } from '../backend';
 import { sparseNative } from './native';
 import type { FloatArray, SparsePattern } from './pattern';
 import {
@@ -68,3 +68,45 @@ export function sparseConv2dGradWeight(g: Conv2dGeometry, p: SparsePattern, x: F
   if (f && f32(x, gy, gvalues)) f(x, gy, ...geometryArgs(g), p.rowPtr, p.colIdx, gvalues);
   else sparseConv2dGradWeightRef(g, p, x, gy, gvalues);
 }
+
+/**
+ * The compressed-layer kernels over one backend's storages (Float32Array / Float64Array on
+ * the host backends, DeviceBuffers on cuda), with the pattern's index arrays wherever that
+ * backend keeps them. The ops (lib/ops/sparse-*.ts) take the set of their tensors' backend.
+ */
+export interface SparseKernelSet {
+  /** Whether storages are host arrays (the ops then also read values on the host). */
+  readonly host: boolean;
+  sparseLinearForward(p: SparsePattern, values: Storage, x: Storage, batch: number, bias: Storage | null, y: Storage): void;
+  sparseLinearGradInput(p: SparsePattern, values: Storage, gy: Storage, batch: number, gx: Storage): void;
+  sparseLinearGradWeight(p: SparsePattern, x: Storage, gy: Storage, batch: number, gvalues: Storage): void;
+  /** Returns whether rowMoments (host [2 n o]) were filled (see sparseConv2dForward above). */
+  sparseConv2dForward(g: Conv2dGeometry, p: SparsePattern, values: Storage, x: Storage, bias: Storage | null, y: Storage, rowMoments: Float64Array | null): boolean;
+  sparseConv2dGradInput(g: Conv2dGeometry, p: SparsePattern, values: Storage, gy: Storage, gx: Storage): void;
+  sparseConv2dGradWeight(g: Conv2dGeometry, p: SparsePattern, x: Storage, gy: Storage, gvalues: Storage): void;
+}
+
+/** The cpu backend's: native for float32, the TypeScript loops for float64. */
+export const HOST_SPARSE_KERNELS = {
+  host: true,
+  sparseLinearForward,
+  sparseLinearGradInput,
+  sparseLinearGradWeight,
+  sparseConv2dForward,
+  sparseConv2dGradInput,
+  sparseConv2dGradWeight,
+} as SparseKernelSet;
+
+/** The reference backend's: the TypeScript loops only. */
+export const REFERENCE_SPARSE_KERNELS = {
+  host: true,
+  sparseLinearForward: sparseLinearForwardRef,
+  sparseLinearGradInput: sparseLinearGradInputRef,
+  sparseLinearGradWeight: sparseLinearGradWeightRef,
+  sparseConv2dForward: (g: Conv2dGeometry, p: SparsePattern, values: FloatArray, x: FloatArray, bias: FloatArray | null, y: FloatArray) => {
+    sparseConv2dForwardRef(g, p, values, x, bias, y);
+    return false;
+  },
+  sparseConv2dGradInput: sparseConv2dGradInputRef,
+  sparseConv2dGradWeight: sparseConv2dGradWeightRef,
+} as SparseKernelSet;
