@@ -1,7 +1,8 @@
 /**
  * GPU figures against PyTorch on the same device: SGEMM 4096^3 in fp32 and TF32 (TFLOP/s),
  * a VGG-16 convolution layer's three products (GFLOP/s), the exact global selection over
- * 100M scores (ms and GB/s), a VGG-16-BN training step (images/s) and 100 SynFlow
+ * 100M scores (ms and GB/s), a VGG-16-BN training step (images/s), dense and pruned at
+ * c = 1, 2, 3 (dense-masked and compressed by the GPU's crossovers), and 100 SynFlow
  * iterations on VGG-16-BN (s). Skipped, with the reason, where CUDA is not usable.
  */
 import { loadCuda } from '../../lib/backend/cuda/loader';
@@ -12,6 +13,8 @@ import { crossEntropy } from '../../lib/ops';
 import { createModel } from '../../lib/models';
 import { SGD } from '../../lib/train';
 import { pruneModel } from '../../lib/prune';
+import { prune } from '../../lib/prune/run';
+import { compressModel } from '../../lib/nn/compress';
 import type { BenchContext, BenchSuite, TimeStats } from '../harness/types';
 
 /** Case sizes: full, --quick, or tiny on the CPU emulator (which only checks the code path). */
@@ -141,6 +144,7 @@ async function modelLevel(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promis
       baseline: t.baseline && { name: 'pytorch-cudnn', value: ctx.rate(t.baseline, batch) },
       params: { model: 'vgg16-bn', batch, optimizer: 'sgd momentum 0.9', precision: 'fp32', backend: 'cuda' },
     });
+    await prunedSteps(ctx, addon, batch, ctx.rate(t.ours, batch).median, t.baseline ? ctx.rate(t.baseline, batch) : undefined);
 
     const iterations = z.synflowIterations;
     const pruned = createModel('vgg16-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 0 });
@@ -166,9 +170,58 @@ async function modelLevel(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promis
   }
 }
 
+/**
+ * VGG-16-BN on the GPU pruned at c = 1, 2, 3 (global random pruning, as the cpu train suite):
+ * dense-masked and with the automatic choice (compressed below the GPU's measured crossover),
+ * against our dense step and PyTorch's dense step of this run (a PyTorch mask only zeroes
+ * weights: its dense speed is its speed at every density).
+ */
+async function prunedSteps(ctx: BenchContext, addon: CudaAddon, batch: number, oursDense: number, torchDense: ReturnType<BenchContext['rate']> | undefined): Promise<void> {
+  const x = randn([batch, 3, 32, 32], { seed: 1 });
+  const y = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
+  for (const compression of [1, 2, 3])
+    for (const sparse of ['dense', 'auto'] as const) {
+      const name = `vgg16-bn train step batch ${batch} c=${compression} ${sparse === 'auto' ? 'auto' : 'dense-masked'}`;
+      if (!ctx.wants(name)) continue;
+      const model = createModel('vgg16-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 0 });
+      model.to('cuda');
+      await prune(model, { pruner: 'rand', target: { compression }, seed: 0 });
+      const layers = compressModel(model, { sparse });
+      const opt = new SGD(model, { lr: 0.01, momentum: 0.9 });
+      model.train();
+      const step = () => {
+        tidy(() => {
+          crossEntropy(model.forward(x), y).backward();
+          opt.step();
+          opt.zeroGrad();
+        });
+        addon.synchronize();
+      };
+      const rate = ctx.rate(ctx.measure(step, { warmup: 2, repeat: ctx.quick ? 2 : 7, minTimeMs: 0 }), batch);
+      ctx.record({
+        case: name,
+        metric: 'images_per_s',
+        higherIsBetter: true,
+        value: rate,
+        baseline: torchDense && { name: 'pytorch-cudnn dense', value: torchDense },
+        params: {
+          model: 'vgg16-bn',
+          batch,
+          compression,
+          density: 10 ** -compression,
+          sparse,
+          compressedLayers: layers.filter((l) => l.mode === 'compressed').length,
+          layers: layers.length,
+          vsOursDense: Number((rate.median / oursDense).toFixed(2)),
+          backend: 'cuda',
+        },
+      });
+    }
+}
+
 const suite: BenchSuite = {
   name: 'cuda',
-  description: 'GPU: SGEMM 4096^3 fp32/TF32, VGG-16 conv layer, selection over 100M scores, VGG-16-BN step, SynFlow, vs PyTorch',
+  description: 'GPU: SGEMM 4096^3 fp32/TF32, VGG-16 conv layer, selection over 100M scores, VGG-16-BN step (dense and pruned at c = 1, 2, 3), SynFlow, vs PyTorch',
   async run(ctx: BenchContext) {
     const { addon, error } = loadCuda();
     if (!addon || error) {
