@@ -8,7 +8,7 @@ import { zeros, ones } from '../../lib/tensor';
 import * as o from '../../lib/ops';
 
 /** How an input's values are drawn. */
-export type InputKind = 'normal' | 'positive' | 'mask' | 'distinct';
+export type InputKind = 'normal' | 'positive' | 'mask' | 'distinct' | 'offKinks';
 
 /** One input of a case: its shape, value kind and whether gradients are checked for it. */
 export interface InputSpec {
@@ -92,16 +92,16 @@ export const OP_CASES: OpCase[] = [
   { name: 'pow x^0.5', inputs: [n([7], 'positive')], run: ([a]) => o.pow(a, 0.5) },
   { name: 'pow x^t', inputs: [n([2, 3], 'positive'), n([3])], run: ([a, b]) => o.pow(a, b) },
   { name: 'neg', inputs: [n([3, 2])], run: ([a]) => o.neg(a) },
-  { name: 'abs', inputs: [n([11])], run: ([a]) => o.abs(a) },
+  { name: 'abs', inputs: [n([11], 'offKinks')], run: ([a]) => o.abs(a) },
   { name: 'sign', inputs: [n([11])], run: ([a]) => o.sign(a) },
   { name: 'exp', inputs: [n([2, 7])], run: ([a]) => o.exp(a) },
   { name: 'log', inputs: [n([13], 'positive')], run: ([a]) => o.log(a) },
   { name: 'sqrt', inputs: [n([3, 5], 'positive')], run: ([a]) => o.sqrt(a) },
-  { name: 'clamp', inputs: [n([17])], run: ([a]) => o.clamp(a, -0.5, 0.7) },
-  { name: 'clamp min only', inputs: [n([5])], run: ([a]) => o.clamp(a, 0.1) },
-  { name: 'relu', inputs: [n([3, 7])], run: ([a]) => o.relu(a) },
+  { name: 'clamp', inputs: [n([17], 'offKinks')], run: ([a]) => o.clamp(a, -0.5, 0.7) },
+  { name: 'clamp min only', inputs: [n([5], 'offKinks')], run: ([a]) => o.clamp(a, 0.1) },
+  { name: 'relu', inputs: [n([3, 7], 'offKinks')], run: ([a]) => o.relu(a) },
   // Past the cpu backend's small-array JS path, so the native reluBackward runs too.
-  { name: 'relu [17,19]', inputs: [n([17, 19])], run: ([a]) => o.relu(a) },
+  { name: 'relu [17,19]', inputs: [n([17, 19], 'offKinks')], run: ([a]) => o.relu(a) },
   { name: 'reluGrad', inputs: [n([17, 19]), c([17, 19])], run: ([g, out]) => o.reluGrad(g, out) },
   { name: 'where', inputs: [c([3, 1], 'mask'), n([3, 4]), n([4])], run: ([m, a, b]) => o.where(m, a, b) },
   { name: 'maskedFill', inputs: [n([2, 5]), c([5], 'mask')], run: ([a, m]) => o.maskedFill(a, m, -3) },

@@ -46,6 +46,11 @@ export function inputValues(spec: InputSpec, r: () => number): Float64Array {
         v[size - 1] = 0;
       }
       break;
+    case 'offKinks':
+      // Normal-like, but at least 0.01 from every multiple of 0.1 (the kinks of abs, relu and
+      // the clamps tested), so that no finite difference straddles a kink.
+      for (let i = 0; i < size; i++) v[i] = (Math.round(2 * gaussian(r) * 10) / 2 + (r() < 0.5 ? -1 : 1) * (0.1 + 0.3 * r())) / 10;
+      break;
     case 'distinct': {
       const perm = Array.from({ length: size }, (_, i) => i);
       for (let i = size - 1; i > 0; i--) {
