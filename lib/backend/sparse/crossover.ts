@@ -173,7 +173,8 @@ export function clearCrossoverCache(opts: { disk?: boolean } = {}): void {
  */
 export function sparseCrossover(): { machine: string; cacheFile: string; defaultDensity: number; crossover: Record<string, number> } {
   let info = sparseCrossoverInfo();
-  if (info.layers.length === 0 && sparseNative('sparseLinearForward')) info = sparseCrossoverInfo({ measure: true });
+  // The cpu's reference shapes are measured when no cpu shape is cached (GPU entries aside).
+  if (!info.layers.some((l) => !l.key.startsWith('cuda ')) && sparseNative('sparseLinearForward')) info = sparseCrossoverInfo({ measure: true });
   const crossover: Record<string, number> = {};
   for (const l of info.layers) crossover[l.key] = Number(l.crossover.toPrecision(3));
   return { machine: info.machine, cacheFile: info.cacheFile, defaultDensity: info.defaultDensity, crossover };
