@@ -8,7 +8,8 @@
 import { loadCuda } from '../../lib/backend/cuda/loader';
 import type { CudaAddon, DeviceBuffer } from '../../lib/backend/cuda/addon';
 import { getBackend, setBackend } from '../../lib/backend';
-import { randn, tidy } from '../../lib/tensor';
+import { randn, tidy, type Tensor } from '../../lib/tensor';
+import type { Module } from '../../lib/nn/module';
 import { crossEntropy } from '../../lib/ops';
 import { createModel } from '../../lib/models';
 import { SGD } from '../../lib/train';
@@ -116,6 +117,20 @@ async function selection(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promise
   mask.dispose();
 }
 
+/** One synchronized SGD step (momentum 0.9, weight decay 5e-4) of model on (x, y), in training mode; build it after compressing. */
+function trainStep(addon: CudaAddon, model: Module, x: Tensor, y: Int32Array): () => void {
+  const opt = new SGD(model, { lr: 0.1, momentum: 0.9, weightDecay: 5e-4 });
+  model.train();
+  return () => {
+    tidy(() => {
+      crossEntropy(model.forward(x), y).backward();
+      opt.step();
+      opt.zeroGrad();
+    });
+    addon.synchronize();
+  };
+}
+
 async function modelLevel(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promise<void> {
   const before = getBackend().name;
   setBackend('cuda');
@@ -123,18 +138,9 @@ async function modelLevel(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promis
     const batch = z.trainBatch;
     const model = createModel('vgg16-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 0 });
     model.to('cuda');
-    const opt = new SGD(model, { lr: 0.1, momentum: 0.9, weightDecay: 5e-4 });
     const x = randn([batch, 3, 32, 32], { seed: 1 });
     const y = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
-    model.train();
-    const step = () => {
-      tidy(() => {
-        crossEntropy(model.forward(x), y).backward();
-        opt.step();
-        opt.zeroGrad();
-      });
-      addon.synchronize();
-    };
+    const step = trainStep(addon, model, x, y);
     const t = await ctx.compare(step, { kind: 'vgg16_bn_step', batch }, { warmup: 2, repeat: ctx.quick ? 2 : 7, minTimeMs: 0 });
     ctx.record({
       case: `vgg16-bn train step batch ${batch}`,
@@ -144,7 +150,7 @@ async function modelLevel(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promis
       baseline: t.baseline && { name: 'pytorch-cudnn', value: ctx.rate(t.baseline, batch) },
       params: { model: 'vgg16-bn', batch, optimizer: 'sgd momentum 0.9', precision: 'fp32', backend: 'cuda' },
     });
-    await prunedSteps(ctx, addon, batch, ctx.rate(t.ours, batch).median, t.baseline ? ctx.rate(t.baseline, batch) : undefined);
+    await prunedSteps(ctx, addon, x, y, ctx.rate(t.ours, batch).median, t.baseline ? ctx.rate(t.baseline, batch) : undefined);
 
     const iterations = z.synflowIterations;
     const pruned = createModel('vgg16-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 0 });
@@ -176,9 +182,8 @@ async function modelLevel(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promis
  * against our dense step and PyTorch's dense step of this run (a PyTorch mask only zeroes
  * weights: its dense speed is its speed at every density).
  */
-async function prunedSteps(ctx: BenchContext, addon: CudaAddon, batch: number, oursDense: number, torchDense: ReturnType<BenchContext['rate']> | undefined): Promise<void> {
-  const x = randn([batch, 3, 32, 32], { seed: 1 });
-  const y = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
+async function prunedSteps(ctx: BenchContext, addon: CudaAddon, x: Tensor, y: Int32Array, oursDense: number, torchDense: ReturnType<BenchContext['rate']> | undefined): Promise<void> {
+  const batch = x.shape[0];
   for (const compression of [1, 2, 3])
     for (const sparse of ['dense', 'auto'] as const) {
       const name = `vgg16-bn train step batch ${batch} c=${compression} ${sparse === 'auto' ? 'auto' : 'dense-masked'}`;
@@ -187,16 +192,7 @@ async function prunedSteps(ctx: BenchContext, addon: CudaAddon, batch: number, o
       model.to('cuda');
       await prune(model, { pruner: 'rand', target: { compression }, seed: 0 });
       const layers = compressModel(model, { sparse });
-      const opt = new SGD(model, { lr: 0.01, momentum: 0.9 });
-      model.train();
-      const step = () => {
-        tidy(() => {
-          crossEntropy(model.forward(x), y).backward();
-          opt.step();
-          opt.zeroGrad();
-        });
-        addon.synchronize();
-      };
+      const step = trainStep(addon, model, x, y);
       const rate = ctx.rate(ctx.measure(step, { warmup: 2, repeat: ctx.quick ? 2 : 7, minTimeMs: 0 }), batch);
       ctx.record({
         case: name,

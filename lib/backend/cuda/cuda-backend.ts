@@ -28,6 +28,11 @@ function optBuf(s: unknown): Buf | null {
   return s === null || s === undefined ? null : (s as Buf);
 }
 
+/** Leading dimensions of row-major op(A) [m, k], op(B) [k, n] and C [m, n] (at least 1, as the addon checks). */
+function leadingDims(ta: boolean, tb: boolean, m: number, n: number, k: number): [number, number, number] {
+  return [Math.max(1, ta ? m : k), Math.max(1, tb ? k : n), Math.max(1, n)];
+}
+
 function float32(dtype: DType, op: string): void {
   if (dtype !== 'float32') throw new TypeError(`${op}: the cuda backend holds float32 only, got ${dtype}. Fix: use float32 tensors on cuda.`);
 }
@@ -183,9 +188,8 @@ export class CudaBackend implements Backend {
     sb: number,
     sc: number,
   ): void {
-    const lda = Math.max(1, ta ? m : k);
-    const ldb = Math.max(1, tb ? k : n);
-    this.addon.sgemmBatched(ta, tb, m, n, k, alpha, buf(a), lda, sa, buf(b), ldb, sb, beta, buf(c), Math.max(1, n), sc, batch);
+    const [lda, ldb, ldc] = leadingDims(ta, tb, m, n, k);
+    this.addon.sgemmBatched(ta, tb, m, n, k, alpha, buf(a), lda, sa, buf(b), ldb, sb, beta, buf(c), ldc, sc, batch);
   }
 
   // ---- softmax and loss ----
@@ -235,9 +239,8 @@ export class CudaBackend implements Backend {
     beta: number,
     c: unknown,
   ): void {
-    const lda = Math.max(1, ta ? m : k);
-    const ldb = Math.max(1, tb ? k : n);
-    this.addon.sgemm(ta, tb, m, n, k, alpha, buf(a), lda, buf(b), ldb, beta, buf(c), Math.max(1, n), optBuf(aMask), optBuf(bMask));
+    const [lda, ldb, ldc] = leadingDims(ta, tb, m, n, k);
+    this.addon.sgemm(ta, tb, m, n, k, alpha, buf(a), lda, buf(b), ldb, beta, buf(c), ldc, optBuf(aMask), optBuf(bMask));
   }
   conv2dMaskedForward(x: unknown, w: unknown, mask: unknown, bias: unknown, g: Conv2dGeometry, out: unknown): void {
     this.addon.conv2dMaskedForward(buf(x), g.n, g.c, g.h, g.w, buf(w), g.o, g.kh, g.kw, optBuf(bias), g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.groups, buf(out), buf(mask));
