@@ -7,6 +7,7 @@
  * comment says "accumulates" or "scatters into zeros".
  */
 import type { SparseKernelSet } from './sparse/kernels';
+import type { OptimizerKernelSet } from './optimizer';
 
 /** Element type of a tensor: float32 everywhere, float64 on the reference backend for checks. */
 export type DType = 'float32' | 'float64';
@@ -90,6 +91,11 @@ export interface Backend {
    * do not run here.
    */
   readonly sparse?: SparseKernelSet;
+  /**
+   * Fused optimizer steps over this backend's storages (lib/backend/optimizer.ts), for a
+   * device backend; absent: optimizers update the arena's host copy and upload it.
+   */
+  readonly optimizer?: OptimizerKernelSet;
   /** Whether tensors of this dtype can live on the backend. */
   supports(dtype: DType): boolean;
 

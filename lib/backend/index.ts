@@ -5,6 +5,7 @@ import { CpuBackend } from './cpu';
 import { loadNative } from './native-loader';
 
 export type { Backend, BackendName, DType, Device, Storage, IndexStorage, HostArray, UnaryOp, BinaryOp, Conv2dGeometry, Pool2dGeometry } from './backend';
+export type { OptimizerKernelSet, SgdStepConfig, AdamStepConfig } from './optimizer';
 
 const instances = new Map<BackendName, Backend>();
 const factories = new Map<BackendName, () => Backend>([

@@ -19,6 +19,16 @@ export interface OptimizerSegment {
   mask: Float32Array | null;
 }
 
+/** An {@link OptimizerSegment} on the device: windows of the device values, gradients and masks. */
+export interface DeviceOptimizerSegment {
+  values: Tensor;
+  grads: Tensor;
+  mask: Tensor | null;
+}
+
+/** A run of the arena [from, to) (masked: in the prunable block), or the compressed block. */
+type Run = { from: number; to: number; masked: boolean } | 'block';
+
 /** Where one parameter lives in the arena. */
 export interface ArenaEntry {
   /** PyTorch state-dict key, e.g. `layers.0.conv.weight`. */
@@ -42,8 +52,7 @@ const hooked = new WeakSet<Parameter>();
  * one pass over one buffer, whatever the number of layers.
  */
 export class ParameterArena {
-  /** Every parameter value, prunable block first. */
-  readonly values: Float32Array;
+  private readonly hostValues: Float32Array;
   /** Gradients in the same layout, filled by {@link gatherGrads}. */
   readonly grads: Float32Array;
   /** 0/1 masks of the prunable block (length `prunableLength`); all 1 until pruned. */
@@ -57,11 +66,15 @@ export class ParameterArena {
   private block: CompressedBlock | null = null;
   private layoutVersion = 0;
   private readonly owners: Map<string, Module>;
+  /** Whether optimizer steps on the device made the host copies (`values`, the block's) stale. */
+  private deviceAhead = false;
+  /** Device windows the optimizer steps on, for one mirror, layout and mask state. */
+  private deviceWindows: { key: string; segments: (DeviceOptimizerSegment | 'block')[]; grads: [ArenaEntry, Tensor][] } | null = null;
 
   private constructor(entries: ArenaEntry[], total: number, prunableLength: number, values: Float32Array, owners: Map<string, Module>) {
     this.entries = entries;
     this.owners = owners;
-    this.values = values;
+    this.hostValues = values;
     this.grads = new Float32Array(total);
     this.masks = new Float32Array(prunableLength).fill(1);
     this.prunableLength = prunableLength;
@@ -103,6 +116,24 @@ export class ParameterArena {
     const arena = new ParameterArena(entries, total, prunableLength, values, owners);
     model.arena = arena;
     return arena;
+  }
+
+  /**
+   * Every parameter value, prunable block first. On a device this is the host copy: after
+   * optimizer steps there, reading it downloads the parameters first (so hold no reference
+   * to it across training steps); after writing it, call {@link syncToDevice}.
+   */
+  get values(): Float32Array {
+    this.pull();
+    return this.hostValues;
+  }
+
+  /** After steps on the device: the host copies take the device parameters. */
+  private pull(): void {
+    if (!this.deviceAhead) return;
+    this.deviceAhead = false;
+    this.mirror!.download(this.hostValues);
+    this.block?.download();
   }
 
   /** The prunable entries in a stable order (state-dict order), with offsets into `values` and `masks`. */
@@ -174,20 +205,23 @@ export class ParameterArena {
     }
   }
 
-  /** Where the parameters live; on 'cuda', `values` is the host copy that optimizers update. */
+  /** Where the parameters live; on 'cuda', `values` is their host copy. */
   get device(): Device {
     return this.mirror ? this.mirror.device : 'cpu';
   }
 
   /**
    * Moves the parameters (and masks) to `device`: one device buffer, each parameter a window
-   * of it. `values`, `masks` and `grads` stay on the host: the optimizer and the pruning code
-   * work there and call {@link syncToDevice} after writing.
+   * of it. `values`, `masks` and `grads` stay on the host: the pruning code works there and
+   * calls {@link syncToDevice} after writing; optimizers step on the device where the backend
+   * has the kernels ({@link deviceOptimizerSegments}).
    */
   moveTo(device: Device): void {
     if (device === this.device) return;
     this.checkDense('moveTo');
-    if (this.mirror) this.mirror.download(this.values);
+    this.pull();
+    this.dropDeviceWindows();
+    if (this.mirror) this.mirror.download(this.hostValues);
     const old = this.mirror;
     this.mirror = device === 'cpu' ? null : new DeviceMirror(device, this.values, this.masks);
     const mutable = this.entries as ArenaEntry[];
@@ -211,7 +245,10 @@ export class ParameterArena {
 
   /** After writing parameters on the device (e.g. loading a state dict): copies them to `values`. */
   syncFromDevice(): void {
-    this.mirror?.download(this.values);
+    if (!this.mirror) return;
+    this.mirror.download(this.hostValues);
+    if (this.deviceAhead) this.block?.download();
+    this.deviceAhead = false;
   }
 
   /** Sets pruned weights (mask 0) to exactly +0 over the prunable block; kept weights are untouched. */
@@ -235,6 +272,7 @@ export class ParameterArena {
     const unknown = [...keys].filter((k) => !inputs.some((i) => i.key === k));
     if (unknown.length) throw new RangeError(`ParameterArena.compress: not prunable parameters: ${unknown.join(', ')}`);
     if (inputs.length === 0) return;
+    this.pull();
     this.block = CompressedBlock.build(inputs, this.device);
     this.layoutVersion++;
   }
@@ -243,6 +281,7 @@ export class ParameterArena {
   decompress(): void {
     if (!this.block) return;
     this.block.scatterTo(this.values);
+    this.dropDeviceWindows();
     this.block.release();
     this.block = null;
     this.layoutVersion++;
@@ -264,9 +303,19 @@ export class ParameterArena {
    * prunable block and the rest, as two runs.
    */
   optimizerSegments(): OptimizerSegment[] {
-    const segs: OptimizerSegment[] = [];
+    const v = this.values;
+    return this.runs().map((r) =>
+      r === 'block'
+        ? { values: this.block!.values, grads: this.block!.grads, mask: null }
+        : { values: v.subarray(r.from, r.to), grads: this.grads.subarray(r.from, r.to), mask: r.masked && this.active ? this.masks.subarray(r.from, r.to) : null },
+    );
+  }
+
+  /** The layout of {@link optimizerSegments}. */
+  private runs(): Run[] {
+    const runs: Run[] = [];
     const run = (from: number, to: number, masked: boolean): void => {
-      if (to > from) segs.push({ values: this.values.subarray(from, to), grads: this.grads.subarray(from, to), mask: masked && this.active ? this.masks.subarray(from, to) : null });
+      if (to > from) runs.push({ from, to, masked });
     };
     let start = 0;
     for (const e of this.prunableParameters()) {
@@ -275,14 +324,96 @@ export class ParameterArena {
       start = e.offset + e.length;
     }
     run(start, this.prunableLength, true);
-    if (this.block && this.block.values.length > 0) segs.push({ values: this.block.values, grads: this.block.grads, mask: null });
-    run(this.prunableLength, this.values.length, false);
-    return segs;
+    if (this.block && this.block.values.length > 0) runs.push('block');
+    run(this.prunableLength, this.hostValues.length, false);
+    return runs;
+  }
+
+  private static runLength(r: Run, block: CompressedBlock | null): number {
+    return r === 'block' ? block!.values.length : r.to - r.from;
+  }
+
+  /**
+   * {@link optimizerSegments} on the device, with this step's gradients gathered there (a
+   * device copy per parameter), so an optimizer steps without moving data between host and
+   * device; call {@link afterDeviceStep} after updating them. Null on the cpu, or where the
+   * backend has no device optimizer kernels or cannot share storage: the optimizer then
+   * updates the host copy and uploads it.
+   */
+  deviceOptimizerSegments(): DeviceOptimizerSegment[] | null {
+    const mirror = this.mirror;
+    if (!mirror || !mirror.backend.optimizer) return null;
+    const key = `${this.layoutVersion}/${this.active}`;
+    if (this.deviceWindows?.key !== key) {
+      this.dropDeviceWindows();
+      const built = this.buildDeviceWindows(mirror, key);
+      if (!built) return null;
+      this.deviceWindows = built;
+    }
+    for (const [e, w] of this.deviceWindows.grads) {
+      const g = e.param.grad;
+      if (g) w.copy_(g);
+      else w.zero_();
+    }
+    const block = this.block?.deviceSegment();
+    return this.deviceWindows.segments.map((seg) => (seg === 'block' ? { ...block!, mask: null } : seg));
+  }
+
+  private buildDeviceWindows(mirror: DeviceMirror, key: string): ParameterArena["deviceWindows"] {
+    const made: Tensor[] = [];
+    const win = (of: 'values' | 'masks' | 'grads', offset: number, shape: readonly number[]): Tensor | null => {
+      const t = mirror.window(of, offset, shape);
+      if (t) made.push(t);
+      return t;
+    };
+    const segments: (DeviceOptimizerSegment | 'block')[] = [];
+    const grads: [ArenaEntry, Tensor][] = [];
+    let ok = !this.block || this.block.values.length === 0 || this.block.deviceSegment() !== null;
+    for (const r of ok ? this.runs() : []) {
+      if (r === 'block') {
+        segments.push('block');
+        continue;
+      }
+      const n = [r.to - r.from];
+      const values = win('values', r.from, n);
+      const g = win('grads', r.from, n);
+      const mask = r.masked && this.active ? win('masks', r.from, n) : null;
+      if (!values || !g || (r.masked && this.active && !mask)) ok = false;
+      else segments.push({ values, grads: g, mask });
+    }
+    for (const e of ok ? this.entries : []) {
+      if (e.param.compressed) continue;
+      const w = win('grads', e.offset, e.param.shape);
+      if (!w) ok = false;
+      else grads.push([e, w]);
+    }
+    if (ok) return { key, segments, grads };
+    for (const t of made) t.dispose();
+    return null;
+  }
+
+  /** After an optimizer updated {@link deviceOptimizerSegments}: the host copies are stale until read. */
+  afterDeviceStep(): void {
+    this.block?.scatterOnDevice();
+    this.deviceAhead = true;
+  }
+
+  private dropDeviceWindows(): void {
+    const d = this.deviceWindows;
+    if (!d) return;
+    for (const seg of d.segments) {
+      if (seg === 'block') continue;
+      seg.values.dispose();
+      seg.grads.dispose();
+      seg.mask?.dispose();
+    }
+    for (const [, w] of d.grads) w.dispose();
+    this.deviceWindows = null;
   }
 
   /** Total length of {@link optimizerSegments}: the size of an optimizer's state buffers. */
   get trainableLength(): number {
-    return this.optimizerSegments().reduce((s, g) => s + g.values.length, 0);
+    return this.runs().reduce((s, r) => s + ParameterArena.runLength(r, this.block), 0);
   }
 
   /**
@@ -291,25 +422,25 @@ export class ParameterArena {
    * load whether or not the resumed run compresses the same layers.
    */
   toArenaLayout(state: Float32Array): Float32Array {
-    const out = new Float32Array(this.values.length);
-    this.forEachSegment(state, (seg, part, denseFrom) => (denseFrom === null ? this.block!.scatter(part, out) : out.set(part, denseFrom)));
+    const out = new Float32Array(this.hostValues.length);
+    this.forEachRun(state, (part, denseFrom) => (denseFrom === null ? this.block!.scatter(part, out) : out.set(part, denseFrom)));
     return out;
   }
 
   /** The inverse of {@link toArenaLayout}: the survivors and dense runs of an arena-layout array. */
   fromArenaLayout(dense: Float32Array): Float32Array {
-    if (dense.length !== this.values.length) throw new RangeError(`fromArenaLayout: ${dense.length} elements, the arena has ${this.values.length}`);
+    if (dense.length !== this.hostValues.length) throw new RangeError(`fromArenaLayout: ${dense.length} elements, the arena has ${this.hostValues.length}`);
     const out = new Float32Array(this.trainableLength);
-    this.forEachSegment(out, (seg, part, denseFrom) => (denseFrom === null ? this.block!.gather(dense, part) : part.set(dense.subarray(denseFrom, denseFrom + part.length))));
+    this.forEachRun(out, (part, denseFrom) => (denseFrom === null ? this.block!.gather(dense, part) : part.set(dense.subarray(denseFrom, denseFrom + part.length))));
     return out;
   }
 
-  private forEachSegment(state: Float32Array, fn: (seg: OptimizerSegment, part: Float32Array, denseFrom: number | null) => void): void {
+  private forEachRun(state: Float32Array, fn: (part: Float32Array, denseFrom: number | null) => void): void {
     let at = 0;
-    for (const seg of this.optimizerSegments()) {
-      const part = state.subarray(at, at + seg.values.length);
-      fn(seg, part, seg.values.buffer === this.values.buffer ? seg.values.byteOffset / 4 - this.values.byteOffset / 4 : null);
-      at += seg.values.length;
+    for (const r of this.runs()) {
+      const n = ParameterArena.runLength(r, this.block);
+      fn(state.subarray(at, at + n), r === 'block' ? null : r.from);
+      at += n;
     }
   }
 

@@ -9,8 +9,10 @@
  * arena's DeviceMirror does for the dense parameters.
  */
 import { compressWeight, type CompressedWeight } from '../backend/sparse/compressed';
-import { compressValues, type SparsePattern } from '../backend/sparse/pattern';
+import { compressValues, scatterValues } from '../backend/sparse/pattern';
 import type { Device } from '../backend';
+import type { Tensor } from '../tensor';
+import { sparseKernels } from '../ops/sparse-linear';
 import { DeviceMirror } from './device-mirror';
 import { Parameter } from './parameter';
 
@@ -48,6 +50,8 @@ export class CompressedBlock {
   readonly values: Float32Array;
   readonly grads: Float32Array;
   readonly members: readonly CompressedMember[];
+  /** Device windows of the whole block and of each member's gradient, built on first use. */
+  private device: { values: Tensor; grads: Tensor; memberGrads: (Tensor | null)[] } | null = null;
 
   private constructor(
     values: Float32Array,
@@ -109,7 +113,11 @@ export class CompressedBlock {
 
   /** Scatters a block-layout array `src` into the arena-layout array `dst` at the survivors. */
   scatter(src: Float32Array, dst: Float32Array): void {
-    for (const m of this.members) scatterMember(m.compressed.weight.pattern, src, m.offset, dst, m.denseOffset);
+    // decompress() without its zero fill: the pruned entries of the dense arena are 0 already.
+    for (const m of this.members) {
+      const p = m.compressed.weight.pattern;
+      scatterValues(p, src.subarray(m.offset, m.offset + p.nnz), dst.subarray(m.denseOffset, m.denseOffset + p.rows * p.cols));
+    }
   }
 
   /** Gathers the survivors of the arena-layout array `src` into the block-layout `dst`. */
@@ -120,6 +128,54 @@ export class CompressedBlock {
     }
   }
 
+  /**
+   * On a device: the survivors and their gradients as device tensors (windows of the device
+   * block), each layer's gradient copied in on the device. Null on cpu, for an empty block, or
+   * where the backend cannot share storage (the optimizer then steps on the host copy).
+   */
+  deviceSegment(): { values: Tensor; grads: Tensor } | null {
+    const mirror = this.mirror;
+    if (!mirror || this.values.length === 0) return null;
+    if (!this.device) {
+      const n = this.values.length;
+      const values = mirror.window('values', 0, [n]);
+      const grads = mirror.window('grads', 0, [n]);
+      if (!values || !grads) return null;
+      const memberGrads = this.members.map((m) => {
+        const nnz = m.compressed.weight.pattern.nnz;
+        return nnz > 0 ? mirror.window('grads', m.offset, [nnz]) : null;
+      });
+      this.device = { values, grads, memberGrads };
+    }
+    this.members.forEach((m, i) => {
+      const w = this.device!.memberGrads[i];
+      const g = m.compressed.values.grad;
+      if (!w) return;
+      if (g) w.copy_(g);
+      else w.zero_();
+    });
+    return { values: this.device.values, grads: this.device.grads };
+  }
+
+  /**
+   * After a step on the device: each dense weight's device window takes its survivors (a
+   * scatter over nnz), so state dicts and decompression read current weights without a
+   * host round trip.
+   */
+  scatterOnDevice(): void {
+    for (const m of this.members) {
+      const p = m.compressed.weight.pattern;
+      if (p.nnz === 0) continue;
+      const kernels = sparseKernels('CompressedBlock.scatterOnDevice', m.dense);
+      kernels.scatterValues(p, m.compressed.values.storage('CompressedBlock.scatterOnDevice'), m.dense.storage('CompressedBlock.scatterOnDevice'));
+    }
+  }
+
+  /** Copies the device survivors into `values` (after steps on the device; no-op on cpu). */
+  download(): void {
+    this.mirror?.download(this.values);
+  }
+
   /** After the host survivors were written (an optimizer step): copies them to the device copy (no-op on cpu). */
   upload(): void {
     this.mirror?.upload(this.values, null);
@@ -127,6 +183,12 @@ export class CompressedBlock {
 
   /** Ends compressed execution: the dense parameters compute again (their values are current). */
   release(): void {
+    if (this.device) {
+      this.device.values.dispose();
+      this.device.grads.dispose();
+      for (const g of this.device.memberGrads) g?.dispose();
+      this.device = null;
+    }
     for (const m of this.members) {
       m.dense.compressed = null;
       m.compressed.values.grad?.dispose();
@@ -134,15 +196,5 @@ export class CompressedBlock {
       if (this.mirror) m.compressed.values.dispose();
     }
     this.mirror?.dispose();
-  }
-}
-
-// decompress() without its zero fill: the pruned entries of the dense arena are 0 already,
-// and this runs after every optimizer step.
-function scatterMember(p: SparsePattern, src: Float32Array, from: number, dst: Float32Array, base: number): void {
-  const { rows, cols, rowPtr, colIdx } = p;
-  for (let r = 0; r < rows; r++) {
-    const row = base + r * cols;
-    for (let j = rowPtr[r]; j < rowPtr[r + 1]; j++) dst[row + colIdx[j]] = src[from + j];
   }
 }

@@ -1,5 +1,5 @@
-import { Tensor } from '../tensor';
-import type { Device } from '../backend';
+import { keep, Tensor, zeros } from '../tensor';
+import type { Backend, Device } from '../backend';
 import { Parameter } from './parameter';
 
 /**
@@ -11,6 +11,8 @@ import { Parameter } from './parameter';
 export class DeviceMirror {
   private readonly values: Tensor;
   private readonly masks: Tensor | null;
+  /** Device gradients in the values' layout, for optimizers that step on the device (allocated on first use). */
+  private grads: Tensor | null = null;
 
   /** hostMasks null: values only (the compressed survivors, lib/nn/compressed-block.ts). */
   constructor(
@@ -20,6 +22,11 @@ export class DeviceMirror {
   ) {
     this.values = toDevice(hostValues, device);
     this.masks = hostMasks && toDevice(hostMasks, device);
+  }
+
+  /** The backend holding the device copy. */
+  get backend(): Backend {
+    return this.values.backend;
   }
 
   /** A parameter over elements [offset, offset + length) of the device values. */
@@ -33,6 +40,18 @@ export class DeviceMirror {
   mask(offset: number, shape: readonly number[], host: Float32Array): Tensor {
     if (!this.masks) throw new Error('DeviceMirror.mask: this mirror holds values only');
     return new Tensor(window(this.masks, offset, host, this.device), shape);
+  }
+
+  /**
+   * A window [offset, offset + length) of the device values, masks or gradients, with `shape`
+   * (kept out of tidy scopes; dispose it when done), or null where the backend cannot share
+   * storage.
+   */
+  window(of: 'values' | 'masks' | 'grads', offset: number, shape: readonly number[]): Tensor | null {
+    if (of === 'grads' && !this.grads) this.grads = keep(zeros([this.values.size], { backend: this.values.backend }));
+    const t = of === 'values' ? this.values : of === 'masks' ? this.masks : this.grads;
+    if (!t) throw new Error('DeviceMirror.window: this mirror holds values only');
+    return windowOf(t, offset, shape);
   }
 
   /** Copies the host values (and masks) to the device. */
@@ -50,7 +69,18 @@ export class DeviceMirror {
   dispose(): void {
     this.values.dispose();
     this.masks?.dispose();
+    this.grads?.dispose();
   }
+}
+
+/**
+ * A tensor of `shape` over elements [offset, offset + size) of `t`'s storage, sharing it and
+ * kept out of tidy scopes (dispose it when done); null where the backend cannot share.
+ */
+export function windowOf(t: Tensor, offset: number, shape: readonly number[]): Tensor | null {
+  const size = shape.reduce((p, d) => p * d, 1);
+  const w = t.storageRef('windowOf').window(offset, size);
+  return w && keep(new Tensor(w, shape.slice()));
 }
 
 function toDevice(host: Float32Array, device: Device): Tensor {

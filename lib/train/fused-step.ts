@@ -1,28 +1,7 @@
 import { loadNative } from '../backend/native-loader';
+import type { AdamStepConfig, SgdStepConfig } from '../backend/optimizer';
 
-/** Hyper-parameters of one SGD step, PyTorch semantics (`torch.optim.SGD`). */
-export interface SgdStepConfig {
-  lr: number;
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
-  nesterov: boolean;
-  /** True on the first step: the momentum buffer starts as a copy of the gradient, as in PyTorch. */
-  firstStep: boolean;
-}
-
-/** Hyper-parameters of one Adam/AdamW step, PyTorch semantics (`torch.optim.Adam` / `AdamW`). */
-export interface AdamStepConfig {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** false: L2 penalty added to the gradient (Adam); true: decoupled decay (AdamW). */
-  decoupled: boolean;
-  /** 1-based step count used for bias correction. */
-  step: number;
-}
+export type { SgdStepConfig, AdamStepConfig } from '../backend/optimizer';
 
 type SgdNative = (
   param: Float32Array, grad: Float32Array, momentumBuf: Float32Array | null, mask: Float32Array | null,

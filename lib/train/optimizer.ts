@@ -1,5 +1,8 @@
 import type { Module } from '../nn/module';
-import type { OptimizerSegment, ParameterArena } from '../nn/arena';
+import type { DeviceOptimizerSegment, OptimizerSegment, ParameterArena } from '../nn/arena';
+import { windowOf } from '../nn/device-mirror';
+import type { AdamStepConfig, Device, OptimizerKernelSet, SgdStepConfig } from '../backend';
+import { keep, Tensor } from '../tensor';
 import { adamStep, sgdStep } from './fused-step';
 
 /** SGD hyper-parameters (PyTorch `torch.optim.SGD`). */
@@ -31,9 +34,75 @@ export interface OptimizerState {
 }
 
 /**
- * An optimizer over a model's parameter arena: `step()` gathers the gradients into the
- * gradient arena and updates all parameters in one fused pass per block (the prunable block
- * with its masks, then the rest), natively when the addon has the kernel.
+ * One optimizer-state array (momentum, a moment) in segment layout, on the host, the device,
+ * or both: each side is copied from the other only when the other holds newer values (a
+ * step on the other side, a loaded state), so steps on one side move no state.
+ */
+class StateBuffer {
+  private readonly host: Float32Array;
+  private device: Tensor | null = null;
+  private newer: 'host' | 'device' | 'same' = 'host';
+
+  constructor(length: number) {
+    this.host = new Float32Array(length);
+  }
+
+  /** The host array with current values (downloaded when the device copy is newer). */
+  read(): Float32Array {
+    if (this.newer === 'device') {
+      this.host.set(this.device!.data() as Float32Array);
+      this.newer = 'same';
+    }
+    return this.host;
+  }
+
+  /** The host array, to be updated there. */
+  forHostWrite(): Float32Array {
+    const h = this.read();
+    this.newer = 'host';
+    return h;
+  }
+
+  /** Replaces the values (a loaded state). */
+  load(values: Float32Array): void {
+    this.read();
+    this.host.set(values);
+    this.newer = 'host';
+  }
+
+  /** A window [at, at + n) of the device copy on `device`, to be updated there (dispose it after). */
+  forDeviceWrite(device: Device, at: number, n: number): Tensor {
+    if (this.device && this.device.device !== device) {
+      this.read();
+      this.device.dispose();
+      this.device = null;
+    }
+    const host = Tensor.fromStorage(this.host, [this.host.length]);
+    if (!this.device) this.device = keep(host.to(device));
+    else if (this.newer === 'host') this.device.copy_(host);
+    host.dispose();
+    this.newer = 'device';
+    const w = windowOf(this.device, at, [n]);
+    if (!w) throw new Error(`optimizer: the ${device} backend cannot share storage, which device steps need`);
+    return w;
+  }
+
+  /** Frees the device copy (the host array takes its values first). */
+  dispose(): void {
+    this.read();
+    this.device?.dispose();
+    this.device = null;
+    this.newer = 'host';
+  }
+}
+
+/**
+ * An optimizer over a model's parameter arena: `step()` updates all parameters in one fused
+ * pass per run of the arena (the prunable runs with their masks, the compressed survivors,
+ * then the rest). On the cpu it gathers the gradients into the host gradient arena and runs
+ * the native kernels there. On a device whose backend has optimizer kernels (cuda), the
+ * gradients, parameters and state stay on the device and a step moves nothing between host
+ * and device (the arena's host copy is refreshed when read).
  */
 export abstract class Optimizer {
   /** Current learning rate (the training loop sets it from the schedule before each step). */
@@ -58,8 +127,19 @@ export abstract class Optimizer {
   step(): void {
     const a = this.arena;
     this.checkLayout();
-    a.gatherGrads();
     this.stepCount++;
+    const onDevice = a.deviceOptimizerSegments();
+    if (onDevice) {
+      let at = 0;
+      for (const seg of onDevice) {
+        const n = seg.values.size;
+        this.updateOnDevice(seg, seg.values.backend.optimizer!, (b) => b.forDeviceWrite(seg.values.device, at, n));
+        at += n;
+      }
+      a.afterDeviceStep();
+      return;
+    }
+    a.gatherGrads();
     let at = 0;
     // Segments are re-read each step: masks activated after this optimizer was built apply too.
     for (const seg of a.optimizerSegments()) {
@@ -89,6 +169,19 @@ export abstract class Optimizer {
    */
   protected abstract update(seg: OptimizerSegment, at: number): void;
 
+  /**
+   * Updates one segment on the device with the backend's kernels; `state(b)` gives the window
+   * of state buffer b for this segment, which the update disposes when done.
+   */
+  protected abstract updateOnDevice(seg: DeviceOptimizerSegment, k: OptimizerKernelSet, state: (b: StateBuffer) => Tensor): void;
+
+  /** Frees the optimizer's device state (its host copy keeps the values). */
+  dispose(): void {
+    for (const b of this.stateBuffers()) b.dispose();
+  }
+
+  protected abstract stateBuffers(): StateBuffer[];
+
   /** The arena's compression layout when this optimizer was built (its state's layout). */
   private readonly layout: number;
 
@@ -102,13 +195,14 @@ export abstract class Optimizer {
   }
 
   /** A new state buffer: one float per trainable value (nnz per compressed layer). */
-  protected stateBuffer(): Float32Array {
-    return new Float32Array(this.arena.trainableLength);
+  protected stateBuffer(): StateBuffer {
+    return new StateBuffer(this.arena.trainableLength);
   }
 
   /** A state buffer in arena layout (what checkpoints store; independent of compression). */
-  protected exportState(b: Float32Array): Float32Array {
+  protected exportState(sb: StateBuffer): Float32Array {
     this.checkLayout();
+    const b = sb.read();
     return this.arena.compressed.length ? this.arena.toArenaLayout(b) : b.slice();
   }
 
@@ -137,7 +231,7 @@ function check(name: string, v: number, ok: boolean, range: string): number {
 /** Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay, as PyTorch. */
 export class SGD extends Optimizer {
   readonly config: SgdConfig;
-  private momentumBuf: Float32Array | null = null;
+  private momentumBuf: StateBuffer | null = null;
 
   constructor(target: Module | ParameterArena, cfg: Omit<SgdConfig, 'kind'>) {
     super(target, cfg.lr);
@@ -150,17 +244,25 @@ export class SGD extends Optimizer {
     if (momentum !== 0) this.momentumBuf = this.stateBuffer();
   }
 
-  protected override update(seg: OptimizerSegment, at: number): void {
+  private stepConfig(): SgdStepConfig {
     const c = this.config;
+    return { lr: this.lr, momentum: c.momentum!, dampening: c.dampening!, weightDecay: c.weightDecay!, nesterov: c.nesterov!, firstStep: this.stepCount === 1 };
+  }
+
+  protected override update(seg: OptimizerSegment, at: number): void {
     const n = seg.values.length;
-    sgdStep(seg.values, seg.grads, this.momentumBuf?.subarray(at, at + n) ?? null, seg.mask, {
-      lr: this.lr,
-      momentum: c.momentum!,
-      dampening: c.dampening!,
-      weightDecay: c.weightDecay!,
-      nesterov: c.nesterov!,
-      firstStep: this.stepCount === 1,
-    });
+    sgdStep(seg.values, seg.grads, this.momentumBuf?.forHostWrite().subarray(at, at + n) ?? null, seg.mask, this.stepConfig());
+  }
+
+  protected override updateOnDevice(seg: DeviceOptimizerSegment, k: OptimizerKernelSet, state: (b: StateBuffer) => Tensor): void {
+    const op = 'SGD.step';
+    const mom = this.momentumBuf && state(this.momentumBuf);
+    k.sgdStep(seg.values.storage(op), seg.grads.storage(op), mom?.storage(op) ?? null, seg.mask?.storage(op) ?? null, this.stepConfig());
+    mom?.dispose();
+  }
+
+  protected override stateBuffers(): StateBuffer[] {
+    return this.momentumBuf ? [this.momentumBuf] : [];
   }
 
   override state(): OptimizerState {
@@ -168,7 +270,7 @@ export class SGD extends Optimizer {
   }
 
   override loadState(s: OptimizerState): void {
-    if (this.momentumBuf) this.momentumBuf.set(this.checkBuffer('momentum', s.buffers.momentum));
+    if (this.momentumBuf) this.momentumBuf.load(this.checkBuffer('momentum', s.buffers.momentum));
     this.stepCount = s.step;
   }
 }
@@ -176,8 +278,8 @@ export class SGD extends Optimizer {
 /** Adam (Kingma and Ba 2015) with L2 decay, or AdamW (decoupled decay) when kind is 'adamw'; PyTorch semantics. */
 export class Adam extends Optimizer {
   readonly config: AdamConfig;
-  private readonly m: Float32Array;
-  private readonly v: Float32Array;
+  private readonly m: StateBuffer;
+  private readonly v: StateBuffer;
 
   constructor(target: Module | ParameterArena, cfg: Omit<AdamConfig, 'kind'> & { kind?: 'adam' | 'adamw' }) {
     super(target, cfg.lr);
@@ -193,18 +295,27 @@ export class Adam extends Optimizer {
     this.v = this.stateBuffer();
   }
 
-  protected override update(seg: OptimizerSegment, at: number): void {
+  private stepConfig(): AdamStepConfig {
     const c = this.config;
+    return { lr: this.lr, beta1: c.betas![0], beta2: c.betas![1], eps: c.eps!, weightDecay: c.weightDecay!, decoupled: c.kind === 'adamw', step: this.stepCount };
+  }
+
+  protected override update(seg: OptimizerSegment, at: number): void {
     const n = seg.values.length;
-    adamStep(seg.values, seg.grads, this.m.subarray(at, at + n), this.v.subarray(at, at + n), seg.mask, {
-      lr: this.lr,
-      beta1: c.betas![0],
-      beta2: c.betas![1],
-      eps: c.eps!,
-      weightDecay: c.weightDecay!,
-      decoupled: c.kind === 'adamw',
-      step: this.stepCount,
-    });
+    adamStep(seg.values, seg.grads, this.m.forHostWrite().subarray(at, at + n), this.v.forHostWrite().subarray(at, at + n), seg.mask, this.stepConfig());
+  }
+
+  protected override updateOnDevice(seg: DeviceOptimizerSegment, k: OptimizerKernelSet, state: (b: StateBuffer) => Tensor): void {
+    const op = 'Adam.step';
+    const m = state(this.m);
+    const v = state(this.v);
+    k.adamStep(seg.values.storage(op), seg.grads.storage(op), m.storage(op), v.storage(op), seg.mask?.storage(op) ?? null, this.stepConfig());
+    m.dispose();
+    v.dispose();
+  }
+
+  protected override stateBuffers(): StateBuffer[] {
+    return [this.m, this.v];
   }
 
   override state(): OptimizerState {
@@ -212,8 +323,8 @@ export class Adam extends Optimizer {
   }
 
   override loadState(s: OptimizerState): void {
-    this.m.set(this.checkBuffer('exp_avg', s.buffers.exp_avg));
-    this.v.set(this.checkBuffer('exp_avg_sq', s.buffers.exp_avg_sq));
+    this.m.load(this.checkBuffer('exp_avg', s.buffers.exp_avg));
+    this.v.load(this.checkBuffer('exp_avg_sq', s.buffers.exp_avg_sq));
     this.stepCount = s.step;
   }
 }

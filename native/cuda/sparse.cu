@@ -64,6 +64,19 @@ __global__ void sddmm_kernel(Walk w, const float* x, int64_t in_dim, const float
   }
 }
 
+// dense[r, col(k)] = values[k] over the survivors k of row r: a warp per row.
+__global__ void scatter_rows_kernel(Walk w, const float* values, float* dense) {
+  const int lane = threadIdx.x % 32;
+  const int r = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
+  if (r >= w.rows) return;
+  int64_t k0, k1;
+  walk_range(w, r, k0, k1);
+  for (int64_t k = k0 + lane; k < k1; k += 32) {
+    const int32_t c = w.idx[k];
+    if (c >= 0 && c < w.width) dense[static_cast<int64_t>(r) * w.width + c] = values[k];
+  }
+}
+
 struct SparseConv {
   int n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, cg, og;
   FastDiv taps, kwd, ohw, owd, hw, wd, shd, swd;
@@ -222,6 +235,14 @@ void sparse_linear_grad_weight(const ::pai::SparsePattern& w, const float* x, co
   PAI_LAUNCH(static_cast<unsigned>(ceil_div(w.rows, kThreads / 32)), kThreads, 0, sddmm_kernel)(csr_of(w), x, w.cols,
                                                                                                 gy, batch, gvalues);
   check_launch("sparseLinearGradWeight");
+}
+
+void sparse_scatter(const ::pai::SparsePattern& w, const float* values, float* dense) {
+  check_pattern(w, "sparseScatter");
+  if (w.nnz <= 0 || w.rows <= 0) return;
+  PAI_LAUNCH(static_cast<unsigned>(ceil_div(w.rows, kThreads / 32)), kThreads, 0, scatter_rows_kernel)(csr_of(w), values,
+                                                                                                      dense);
+  check_launch("sparseScatter");
 }
 
 void sparse_conv2d_forward(const ::pai::Conv2dShape& s, const ::pai::SparsePattern& w, const float* values,

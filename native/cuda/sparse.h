@@ -27,4 +27,11 @@ void sparse_conv2d_grad_input(const ::pai::Conv2dShape& s, const ::pai::SparsePa
 void sparse_conv2d_grad_weight(const ::pai::Conv2dShape& s, const ::pai::SparsePattern& w, const float* x,
                                const float* gy, float* gvalues);
 
+/**
+ * dense[r * cols + col(k)] = values[k] for every survivor k of row r: the survivors written
+ * back into the dense [rows, cols] weight; its pruned entries are left as they are (the
+ * optimizer keeps them at 0), so this costs nnz, not rows x cols.
+ */
+void sparse_scatter(const ::pai::SparsePattern& w, const float* values, float* dense);
+
 }  // namespace pai::cuda

@@ -107,6 +107,7 @@ export interface CudaAddon {
   sparseConv2dForward(x: Buf, n: number, c: number, h: number, w: number, o: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number, rowPtr: Ints | Buf, colIdx: Ints | Buf, values: Buf, bias: Buf | null, y: Buf): void;
   sparseConv2dGradInput(gy: Buf, n: number, c: number, h: number, w: number, o: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number, colPtr: Ints | Buf, cscRow: Ints | Buf, cscPos: Ints | Buf, values: Buf, gx: Buf): void;
   sparseConv2dGradWeight(x: Buf, gy: Buf, n: number, c: number, h: number, w: number, o: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, groups: number, rowPtr: Ints | Buf, colIdx: Ints | Buf, gvalues: Buf): void;
+  sparseScatter(rows: number, cols: number, rowPtr: Ints | Buf, colIdx: Ints | Buf, values: Buf, dense: Buf): void;
 
   scoreKernel(kind: 'abs' | 'absprod' | 'prod' | 'negprod', theta: Buf, g: Buf | null, out: Buf): void;
   /** Returns the threshold (the k-th largest score); NaN scores are a RangeError. Waits for the GPU. */

@@ -1,4 +1,5 @@
 import type { Backend, BinaryOp, Conv2dGeometry, DType, HostArray, Pool2dGeometry, UnaryOp } from '../backend';
+import type { AdamStepConfig, OptimizerKernelSet, SgdStepConfig } from '../optimizer';
 import type { CudaAddon, DeviceBuffer } from './addon';
 import { CudaSparseKernels } from './sparse';
 
@@ -47,6 +48,13 @@ export class CudaBackend implements Backend {
   readonly device = 'cuda' as const;
   /** Compressed layers (lib/backend/cuda/sparse.ts). */
   readonly sparse: CudaSparseKernels;
+  /** Optimizer steps on the device (the addon's fused SGD and Adam passes). */
+  readonly optimizer: OptimizerKernelSet = {
+    sgdStep: (param: unknown, grad: unknown, momentumBuf: unknown, mask: unknown, c: SgdStepConfig): void =>
+      this.addon.sgdStep(buf(param), buf(grad), optBuf(momentumBuf), optBuf(mask), c.lr, c.momentum, c.dampening, c.weightDecay, c.nesterov, c.firstStep),
+    adamStep: (param: unknown, grad: unknown, m: unknown, v: unknown, mask: unknown, c: AdamStepConfig): void =>
+      this.addon.adamStep(buf(param), buf(grad), buf(m), buf(v), optBuf(mask), c.lr, c.beta1, c.beta2, c.eps, c.weightDecay, c.decoupled, c.step),
+  };
 
   constructor(readonly addon: CudaAddon) {
     this.sparse = new CudaSparseKernels(addon);

@@ -78,4 +78,9 @@ export class CudaSparseKernels implements SparseKernelSet {
     const [n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, groups] = geometryArgs(g);
     this.addon.sparseConv2dGradWeight(buf(x), buf(gy), n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, groups, d.rowPtr, d.colIdx, buf(gvalues));
   }
+  scatterValues(p: SparsePattern, values: unknown, dense: unknown): void {
+    if (p.nnz === 0) return;
+    const d = this.indices(p);
+    this.addon.sparseScatter(p.rows, p.cols, d.rowPtr, d.colIdx, buf(values), buf(dense));
+  }
 }

@@ -5,7 +5,7 @@
  */
 import type { Conv2dGeometry, Storage } from '../backend';
 import { sparseNative } from './native';
-import type { FloatArray, SparsePattern } from './pattern';
+import { scatterValues, type FloatArray, type SparsePattern } from './pattern';
 import {
   sparseConv2dForwardRef,
   sparseConv2dGradInputRef,
@@ -84,6 +84,8 @@ export interface SparseKernelSet {
   sparseConv2dForward(g: Conv2dGeometry, p: SparsePattern, values: Storage, x: Storage, bias: Storage | null, y: Storage, rowMoments: Float64Array | null): boolean;
   sparseConv2dGradInput(g: Conv2dGeometry, p: SparsePattern, values: Storage, gy: Storage, gx: Storage): void;
   sparseConv2dGradWeight(g: Conv2dGeometry, p: SparsePattern, x: Storage, gy: Storage, gvalues: Storage): void;
+  /** The survivors `values` [nnz] into the dense [rows, cols] weight; other entries left as they are. */
+  scatterValues(p: SparsePattern, values: Storage, dense: Storage): void;
 }
 
 /** The cpu backend's: native for float32, the TypeScript loops for float64. */
@@ -95,6 +97,7 @@ export const HOST_SPARSE_KERNELS = {
   sparseConv2dForward,
   sparseConv2dGradInput,
   sparseConv2dGradWeight,
+  scatterValues,
 } as SparseKernelSet;
 
 /** The reference backend's: the TypeScript loops only. */
@@ -109,4 +112,5 @@ export const REFERENCE_SPARSE_KERNELS = {
   },
   sparseConv2dGradInput: sparseConv2dGradInputRef,
   sparseConv2dGradWeight: sparseConv2dGradWeightRef,
+  scatterValues,
 } as SparseKernelSet;

@@ -101,9 +101,20 @@ export function decompress(p: SparsePattern, values: ArrayLike<number>, out?: Fl
   const dense = out ?? new Float32Array(p.rows * p.cols);
   if (dense.length !== p.rows * p.cols) throw new RangeError(`decompress: 'out' has ${dense.length} elements, expected ${p.rows * p.cols}`);
   dense.fill(0);
-  for (let r = 0; r < p.rows; r++)
-    for (let j = p.rowPtr[r]; j < p.rowPtr[r + 1]; j++) dense[r * p.cols + p.colIdx[j]] = values[j];
+  scatterValues(p, values, dense);
   return dense;
+}
+
+/**
+ * dense[r * cols + col(j)] = values[j] for every survivor j of the [rows, cols] weight; the
+ * other entries are left as they are (nnz work, for a weight whose pruned entries are 0).
+ */
+export function scatterValues(p: SparsePattern, values: ArrayLike<number>, dense: FloatArray): void {
+  const { rows, cols, rowPtr, colIdx } = p;
+  for (let r = 0; r < rows; r++) {
+    const row = r * cols;
+    for (let j = rowPtr[r]; j < rowPtr[r + 1]; j++) dense[row + colIdx[j]] = values[j];
+  }
 }
 
 /** The 0/1 mask of a pattern, [rows, cols]. */

@@ -189,6 +189,22 @@ Napi::Value ConvGradWeight(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// sparseScatter(rows, cols, rowPtr, colIdx, values, dense): the survivors into the dense
+// [rows, cols] weight (other entries untouched).
+Napi::Value Scatter(const Napi::CallbackInfo& info) {
+  DeviceArgs args(info, "sparseScatter", 6);
+  ::pai::SparsePattern w;
+  w.rows = args.integer(0, "rows", 1, kMaxDim);
+  w.cols = args.integer(1, "cols", 1, kMaxDim);
+  if (static_cast<double>(w.rows) * w.cols > kMaxElements) args.range_error("rows", "the weight has more than 2^32 elements");
+  w.nnz = args.device_length<float>(4, "values");
+  const float* values = args.device<float>(4, "values", w.nnz);
+  const Csr csr = read_csr(args, info, 2, &w);
+  float* dense = args.device<float>(5, "dense", w.rows * w.cols);
+  pai::cuda::sparse_scatter(w, values, dense);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 }  // namespace pai::cuda::binding
 
@@ -200,4 +216,5 @@ PAI_BINDING(cuda_sparse) {
   exports.Set("sparseConv2dForward", Napi::Function::New(env, ConvForward, "sparseConv2dForward"));
   exports.Set("sparseConv2dGradInput", Napi::Function::New(env, ConvGradInput, "sparseConv2dGradInput"));
   exports.Set("sparseConv2dGradWeight", Napi::Function::New(env, ConvGradWeight, "sparseConv2dGradWeight"));
+  exports.Set("sparseScatter", Napi::Function::New(env, Scatter, "sparseScatter"));
 }

@@ -90,6 +90,25 @@ PAI_CUDA_TEST(sparse_linear) {
     }
 }
 
+PAI_CUDA_TEST(sparse_scatter) {
+  const int64_t shapes[][2] = {{1, 1}, {37, 29}, {130, 67}, {256, 300}};
+  for (const auto& sh : shapes)
+    for (double density : {1.0, 0.5, 0.01, 0.0}) {
+      Pattern p(sh[0], sh[1], density);
+      auto values = random_floats(p.nnz()), dense = random_floats(sh[0] * sh[1]);
+      // Entries off the pattern keep their (random) contents; survivors take their values.
+      auto want = dense;
+      for (int64_t r = 0; r < p.rows; ++r)
+        for (int32_t k = p.row_ptr[r]; k < p.row_ptr[r + 1]; ++k) want[r * p.cols + p.col_idx[k]] = values[k];
+      DeviceArray<float> dv(or_one(values)), dd(dense);
+      cuda::sparse_scatter(p.device(), dv.get(), dd.get());
+      char what[80];
+      std::snprintf(what, sizeof what, "sparseScatter %lldx%lld density %g", static_cast<long long>(p.rows),
+                    static_cast<long long>(p.cols), density);
+      expect_equal_bits(what, dd.to_host(), want);
+    }
+}
+
 PAI_CUDA_TEST(sparse_conv2d) {
   struct C {
     int64_t n, c, h, w, o, k, s, p, d, g;
