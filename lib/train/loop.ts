@@ -187,7 +187,13 @@ async function trainEpochs(
   return { history, final: history[history.length - 1] ?? null, globalStep, optimizer };
 }
 
-/** Forward, loss, backward and one optimizer step on one batch; returns the batch's mean loss. */
+/**
+ * Forward, loss, backward and one optimizer step on one batch; returns the batch's mean loss.
+ * The loss and logits are read after the step is queued, so on a GPU the host enqueues the
+ * whole step while the device runs it and waits once, at the end (as a PyTorch loop that
+ * logs loss.item() after optimizer.step()). A non-finite loss throws DivergenceError; that
+ * step has then been applied.
+ */
 function trainStep(
   model: Module,
   optimizer: Optimizer,
@@ -200,13 +206,13 @@ function trainStep(
   return tidy(() => {
     const logits = model.forward(Tensor.fromStorage(b.x, b.batchShape).to(device));
     const loss = crossEntropy(logits, b.y);
-    const value = loss.item();
-    if (!Number.isFinite(value)) throw new DivergenceError(epoch, step, value);
-    meter.add(value, logits.data() as Float32Array, b.y, logits.shape[1]);
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();
     optimizer.zeroGrad();
+    const value = loss.item();
+    if (!Number.isFinite(value)) throw new DivergenceError(epoch, step, value);
+    meter.add(value, logits.data() as Float32Array, b.y, logits.shape[1]);
     return value;
   });
 }
