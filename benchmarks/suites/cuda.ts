@@ -2,7 +2,8 @@
  * GPU figures against PyTorch on the same device: SGEMM 4096^3 in fp32 and TF32 (TFLOP/s),
  * a VGG-16 convolution layer's three products (GFLOP/s), the exact global selection over
  * 100M scores (ms and GB/s), a VGG-16-BN training step (images/s), dense and pruned at
- * c = 1, 2, 3 (dense-masked and compressed by the GPU's crossovers), and 100 SynFlow
+ * c = 1, 2, 3 (dense-masked and compressed by the GPU's crossovers), the optimizer step on
+ * the device against the host path, and 100 SynFlow
  * iterations on VGG-16-BN (s). Skipped, with the reason, where CUDA is not usable.
  */
 import { loadCuda } from '../../lib/backend/cuda/loader';
@@ -151,6 +152,7 @@ async function modelLevel(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promis
       params: { model: 'vgg16-bn', batch, optimizer: 'sgd momentum 0.9', precision: 'fp32', backend: 'cuda' },
     });
     await prunedSteps(ctx, addon, x, y, ctx.rate(t.ours, batch).median, t.baseline ? ctx.rate(t.baseline, batch) : undefined);
+    await optimizerSteps(ctx, addon, x, y);
 
     const iterations = z.synflowIterations;
     const pruned = createModel('vgg16-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 0 });
@@ -173,6 +175,47 @@ async function modelLevel(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promis
     ctx.note(`model-level cases skipped: ${(e as Error).message.split('\n')[0]}`);
   } finally {
     setBackend(before);
+  }
+}
+
+/**
+ * The optimizer step alone (SGD, momentum 0.9, weight decay 5e-4) on VGG-16-BN dense and
+ * pruned at c = 2 with the automatic choice: on the device (the default) against the host
+ * path it replaced (gradients downloaded, the host copy updated and uploaded), both timed
+ * to completion in this run.
+ */
+async function optimizerSteps(ctx: BenchContext, addon: CudaAddon, x: Tensor, y: Int32Array): Promise<void> {
+  for (const compression of [0, 2]) {
+    const name = `vgg16-bn optimizer step ${compression === 0 ? 'dense' : `c=${compression} auto`}`;
+    if (!ctx.wants(name)) continue;
+    const model = createModel('vgg16-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 0 });
+    model.to('cuda');
+    if (compression > 0) {
+      await prune(model, { pruner: 'rand', target: { compression }, seed: 0 });
+      compressModel(model, { sparse: 'auto' });
+    }
+    const arena = model.arena!;
+    const opt = new SGD(model, { lr: 1e-4, momentum: 0.9, weightDecay: 5e-4 });
+    model.train();
+    // Gradients of one batch stay in place; every timed call steps from them.
+    tidy(() => crossEntropy(model.forward(x), y).backward());
+    const stepOn = (device: boolean) => () => {
+      arena.deviceSteps = device;
+      opt.step();
+      addon.synchronize();
+    };
+    const opts = { warmup: 2, repeat: ctx.quick ? 2 : 9, minTimeMs: 0 };
+    const host = ctx.measure(stepOn(false), opts);
+    const device = ctx.measure(stepOn(true), opts);
+    ctx.record({
+      case: name,
+      metric: 'ms',
+      higherIsBetter: false,
+      value: ms(device),
+      baseline: { name: 'host step + upload', value: ms(host) },
+      params: { model: 'vgg16-bn', compression, trainable: arena.trainableLength, optimizer: 'sgd momentum 0.9', backend: 'cuda' },
+    });
+    opt.dispose();
   }
 }
 
@@ -217,7 +260,7 @@ async function prunedSteps(ctx: BenchContext, addon: CudaAddon, x: Tensor, y: In
 
 const suite: BenchSuite = {
   name: 'cuda',
-  description: 'GPU: SGEMM 4096^3 fp32/TF32, VGG-16 conv layer, selection over 100M scores, VGG-16-BN step (dense and pruned at c = 1, 2, 3), SynFlow, vs PyTorch',
+  description: 'GPU: SGEMM 4096^3 fp32/TF32, VGG-16 conv layer, selection over 100M scores, VGG-16-BN step (dense and pruned at c = 1, 2, 3), the optimizer step on the device vs the host path, SynFlow, vs PyTorch',
   async run(ctx: BenchContext) {
     const { addon, error } = loadCuda();
     if (!addon || error) {

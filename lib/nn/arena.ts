@@ -29,6 +29,17 @@ export interface DeviceOptimizerSegment {
 /** A run of the arena [from, to) (masked: in the prunable block), or the compressed block. */
 type Run = { from: number; to: number; masked: boolean } | 'block';
 
+/**
+ * The device windows optimizers step on, built once per mirror, layout and mask state: the
+ * segments (the compressed block's are the block's own) and each dense parameter's window
+ * of the device gradients.
+ */
+interface DeviceWindows {
+  key: string;
+  segments: (DeviceOptimizerSegment | 'block')[];
+  grads: [ArenaEntry, Tensor][];
+}
+
 /** Where one parameter lives in the arena. */
 export interface ArenaEntry {
   /** PyTorch state-dict key, e.g. `layers.0.conv.weight`. */
@@ -66,10 +77,16 @@ export class ParameterArena {
   private block: CompressedBlock | null = null;
   private layoutVersion = 0;
   private readonly owners: Map<string, Module>;
+  /**
+   * Whether optimizers step on the device when the backend can (default true). False: they
+   * update the host copy and upload it after each step, as on a backend without device
+   * optimizer kernels (benchmarks compare the two).
+   */
+  deviceSteps = true;
   /** Whether optimizer steps on the device made the host copies (`values`, the block's) stale. */
   private deviceAhead = false;
   /** Device windows the optimizer steps on, for one mirror, layout and mask state. */
-  private deviceWindows: { key: string; segments: (DeviceOptimizerSegment | 'block')[]; grads: [ArenaEntry, Tensor][] } | null = null;
+  private deviceWindows: DeviceWindows | null = null;
 
   private constructor(entries: ArenaEntry[], total: number, prunableLength: number, values: Float32Array, owners: Map<string, Module>) {
     this.entries = entries;
@@ -342,7 +359,7 @@ export class ParameterArena {
    */
   deviceOptimizerSegments(): DeviceOptimizerSegment[] | null {
     const mirror = this.mirror;
-    if (!mirror || !mirror.backend.optimizer) return null;
+    if (!mirror || !mirror.backend.optimizer || !this.deviceSteps) return null;
     const key = `${this.layoutVersion}/${this.active}`;
     if (this.deviceWindows?.key !== key) {
       this.dropDeviceWindows();
@@ -359,7 +376,7 @@ export class ParameterArena {
     return this.deviceWindows.segments.map((seg) => (seg === 'block' ? { ...block!, mask: null } : seg));
   }
 
-  private buildDeviceWindows(mirror: DeviceMirror, key: string): ParameterArena["deviceWindows"] {
+  private buildDeviceWindows(mirror: DeviceMirror, key: string): DeviceWindows | null {
     const made: Tensor[] = [];
     const win = (of: 'values' | 'masks' | 'grads', offset: number, shape: readonly number[]): Tensor | null => {
       const t = mirror.window(of, offset, shape);
@@ -368,6 +385,7 @@ export class ParameterArena {
     };
     const segments: (DeviceOptimizerSegment | 'block')[] = [];
     const grads: [ArenaEntry, Tensor][] = [];
+    // The block builds its windows on first use (and gathers its gradients, harmlessly).
     let ok = !this.block || this.block.values.length === 0 || this.block.deviceSegment() !== null;
     for (const r of ok ? this.runs() : []) {
       if (r === 'block') {

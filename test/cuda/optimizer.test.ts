@@ -211,6 +211,29 @@ if (skip) {
       expect(worstRelative(a.values, cpu.arena!.values)).toBeLessThan(1e-4);
     });
 
+    test('switching between device and host steps (arena.deviceSteps) keeps one trajectory', () => {
+      const cpu = net();
+      const gpu = net().to('cuda');
+      compressModel(cpu, { sparse: 'compressed', inputShape: INPUT });
+      compressModel(gpu, { sparse: 'compressed', inputShape: INPUT });
+      const oc = new Adam(cpu, { lr: 0.01 });
+      const og = new Adam(gpu, { lr: 0.01 });
+      train(cpu, oc, 0, 4);
+      const a = gpu.arena!;
+      train(gpu, og, 0, 1);
+      a.deviceSteps = false;
+      og.zeroGrad();
+      backward(gpu, 1);
+      const counts = countCalls(['upload', 'adamStep'], () => og.step());
+      // The host path uploads the arena, its masks and the survivors, and runs no device kernel.
+      expect(counts.adamStep).toBe(0);
+      expect(counts.upload).toBeGreaterThan(0);
+      a.deviceSteps = true;
+      train(gpu, og, 2, 2);
+      expect(worstRelative(a.values, cpu.arena!.values)).toBeLessThan(1e-4);
+      expect(worstRelative(og.state().buffers.exp_avg_sq, oc.state().buffers.exp_avg_sq)).toBeLessThan(1e-3);
+    });
+
     test('loading a state dict after device steps: the device and the host copy both take it', () => {
       const src = net();
       const m = net().to('cuda');
