@@ -26,10 +26,14 @@ interface Sizes {
   scores: number;
   trainBatch: number;
   synflowIterations: number;
+  /** The model of the model-level cases (the emulator takes a small one: it checks the code path only). */
+  model: string;
+  /** Side of the model-level cases' square input images (3 channels). */
+  image: number;
 }
-const FULL: Sizes = { m: 4096, convBatch: 128, scores: 100_000_000, trainBatch: 128, synflowIterations: 100 };
-const QUICK: Sizes = { m: 512, convBatch: 8, scores: 1 << 20, trainBatch: 8, synflowIterations: 2 };
-const EMULATED: Sizes = { m: 64, convBatch: 1, scores: 1 << 14, trainBatch: 2, synflowIterations: 1 };
+const FULL: Sizes = { m: 4096, convBatch: 128, scores: 100_000_000, trainBatch: 128, synflowIterations: 100, model: 'vgg16-bn', image: 32 };
+const QUICK: Sizes = { m: 512, convBatch: 8, scores: 1 << 20, trainBatch: 8, synflowIterations: 2, model: 'vgg16-bn', image: 32 };
+const EMULATED: Sizes = { m: 64, convBatch: 1, scores: 1 << 14, trainBatch: 2, synflowIterations: 1, model: 'conv', image: 8 };
 
 const ms = (t: TimeStats) => ({ median: t.median * 1e3, min: t.min * 1e3, max: t.max * 1e3, n: t.n });
 
@@ -137,39 +141,42 @@ async function modelLevel(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promis
   setBackend('cuda');
   try {
     const batch = z.trainBatch;
-    const model = createModel('vgg16-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 0 });
+    const arch = z.model;
+    // PyTorch's script builds VGG-16-BN only.
+    const torch = arch === 'vgg16-bn';
+    const x = randn([batch, 3, z.image, z.image], { seed: 1 });
+    const model = createModel(arch, { inputShape: [...x.shape.slice(1)], numClasses: 10, seed: 0 });
     model.to('cuda');
-    const x = randn([batch, 3, 32, 32], { seed: 1 });
     const y = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
     const step = trainStep(addon, model, x, y);
-    const t = await ctx.compare(step, { kind: 'vgg16_bn_step', batch }, { warmup: 2, repeat: ctx.quick ? 2 : 7, minTimeMs: 0 });
+    const t = await ctx.compare(step, torch ? { kind: 'vgg16_bn_step', batch } : null, { warmup: 2, repeat: ctx.quick ? 2 : 7, minTimeMs: 0 });
     ctx.record({
-      case: `vgg16-bn train step batch ${batch}`,
+      case: `${arch} train step batch ${batch}`,
       metric: 'images_per_s',
       higherIsBetter: true,
       value: ctx.rate(t.ours, batch),
       baseline: t.baseline && { name: 'pytorch-cudnn', value: ctx.rate(t.baseline, batch) },
-      params: { model: 'vgg16-bn', batch, optimizer: 'sgd momentum 0.9', precision: 'fp32', backend: 'cuda' },
+      params: { model: arch, batch, optimizer: 'sgd momentum 0.9', precision: 'fp32', backend: 'cuda' },
     });
-    await prunedSteps(ctx, addon, x, y, ctx.rate(t.ours, batch).median, t.baseline ? ctx.rate(t.baseline, batch) : undefined);
-    await optimizerSteps(ctx, addon, x, y);
+    await prunedSteps(ctx, addon, arch, x, y, ctx.rate(t.ours, batch).median, t.baseline ? ctx.rate(t.baseline, batch) : undefined);
+    await optimizerSteps(ctx, addon, arch, x, y);
 
     const iterations = z.synflowIterations;
-    const pruned = createModel('vgg16-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 0 });
+    const pruned = createModel(arch, { inputShape: [...x.shape.slice(1)], numClasses: 10, seed: 0 });
     pruned.to('cuda');
     const t0 = process.hrtime.bigint();
     await pruneModel(pruned, { pruner: 'synflow', target: { compression: 1 }, iterations });
     addon.synchronize();
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     // PyTorch's time only: ours is asynchronous, so it was timed above, once.
-    const base = await ctx.compare(() => undefined, { kind: 'synflow', iterations }, { warmup: 0, repeat: 1, minTimeMs: 0 });
+    const base = await ctx.compare(() => undefined, torch ? { kind: 'synflow', iterations } : null, { warmup: 0, repeat: 1, minTimeMs: 0 });
     ctx.record({
-      case: `synflow ${iterations} iterations vgg16-bn`,
+      case: `synflow ${iterations} iterations ${arch}`,
       metric: 's',
       higherIsBetter: false,
       value: { median: seconds, min: seconds, max: seconds, n: 1 },
       baseline: base.baseline && { name: 'pytorch', value: { median: base.baseline.median, min: base.baseline.min, max: base.baseline.max, n: base.baseline.n } },
-      params: { model: 'vgg16-bn', iterations, compression: 1, backend: 'cuda' },
+      params: { model: arch, iterations, compression: 1, backend: 'cuda' },
     });
   } catch (e) {
     ctx.note(`model-level cases skipped: ${(e as Error).message.split('\n')[0]}`);
@@ -184,11 +191,11 @@ async function modelLevel(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promis
  * path it replaced (gradients downloaded, the host copy updated and uploaded), both timed
  * to completion in this run.
  */
-async function optimizerSteps(ctx: BenchContext, addon: CudaAddon, x: Tensor, y: Int32Array): Promise<void> {
+async function optimizerSteps(ctx: BenchContext, addon: CudaAddon, arch: string, x: Tensor, y: Int32Array): Promise<void> {
   for (const compression of [0, 2]) {
-    const name = `vgg16-bn optimizer step ${compression === 0 ? 'dense' : `c=${compression} auto`}`;
+    const name = `${arch} optimizer step ${compression === 0 ? 'dense' : `c=${compression} auto`}`;
     if (!ctx.wants(name)) continue;
-    const model = createModel('vgg16-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 0 });
+    const model = createModel(arch, { inputShape: [...x.shape.slice(1)], numClasses: 10, seed: 0 });
     model.to('cuda');
     if (compression > 0) {
       await prune(model, { pruner: 'rand', target: { compression }, seed: 0 });
@@ -213,7 +220,7 @@ async function optimizerSteps(ctx: BenchContext, addon: CudaAddon, x: Tensor, y:
       higherIsBetter: false,
       value: ms(device),
       baseline: { name: 'host step + upload', value: ms(host) },
-      params: { model: 'vgg16-bn', compression, trainable: arena.trainableLength, optimizer: 'sgd momentum 0.9', backend: 'cuda' },
+      params: { model: arch, compression, trainable: arena.trainableLength, optimizer: 'sgd momentum 0.9', backend: 'cuda' },
     });
     opt.dispose();
   }
@@ -225,13 +232,13 @@ async function optimizerSteps(ctx: BenchContext, addon: CudaAddon, x: Tensor, y:
  * against our dense step and PyTorch's dense step of this run (a PyTorch mask only zeroes
  * weights: its dense speed is its speed at every density).
  */
-async function prunedSteps(ctx: BenchContext, addon: CudaAddon, x: Tensor, y: Int32Array, oursDense: number, torchDense: ReturnType<BenchContext['rate']> | undefined): Promise<void> {
+async function prunedSteps(ctx: BenchContext, addon: CudaAddon, arch: string, x: Tensor, y: Int32Array, oursDense: number, torchDense: ReturnType<BenchContext['rate']> | undefined): Promise<void> {
   const batch = x.shape[0];
   for (const compression of [1, 2, 3])
     for (const sparse of ['dense', 'auto'] as const) {
-      const name = `vgg16-bn train step batch ${batch} c=${compression} ${sparse === 'auto' ? 'auto' : 'dense-masked'}`;
+      const name = `${arch} train step batch ${batch} c=${compression} ${sparse === 'auto' ? 'auto' : 'dense-masked'}`;
       if (!ctx.wants(name)) continue;
-      const model = createModel('vgg16-bn', { inputShape: [3, 32, 32], numClasses: 10, seed: 0 });
+      const model = createModel(arch, { inputShape: [...x.shape.slice(1)], numClasses: 10, seed: 0 });
       model.to('cuda');
       await prune(model, { pruner: 'rand', target: { compression }, seed: 0 });
       const layers = compressModel(model, { sparse });
@@ -244,7 +251,7 @@ async function prunedSteps(ctx: BenchContext, addon: CudaAddon, x: Tensor, y: In
         value: rate,
         baseline: torchDense && { name: 'pytorch-cudnn dense', value: torchDense },
         params: {
-          model: 'vgg16-bn',
+          model: arch,
           batch,
           compression,
           density: 10 ** -compression,
