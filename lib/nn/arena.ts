@@ -7,6 +7,9 @@ import { DeviceMirror } from './device-mirror';
 import { layerMasksGradient } from './masked';
 import { loadNative } from '../backend/native-loader';
 import { CompressedBlock, type CompressedMember } from './compressed-block';
+import { DeviceWindows, type DeviceOptimizerSegment, type Run } from './device-windows';
+
+export type { DeviceOptimizerSegment } from './device-windows';
 
 /**
  * A contiguous run of trainable values the optimizer updates in one fused pass: a run of the
@@ -17,27 +20,6 @@ export interface OptimizerSegment {
   grads: Float32Array;
   /** 0/1 masks of the run, or null (unpruned parameters, compressed survivors). */
   mask: Float32Array | null;
-}
-
-/** An {@link OptimizerSegment} on the device: windows of the device values, gradients and masks. */
-export interface DeviceOptimizerSegment {
-  values: Tensor;
-  grads: Tensor;
-  mask: Tensor | null;
-}
-
-/** A run of the arena [from, to) (masked: in the prunable block), or the compressed block. */
-type Run = { from: number; to: number; masked: boolean } | 'block';
-
-/**
- * The device windows optimizers step on, built once per mirror, layout and mask state: the
- * segments (the compressed block's are the block's own) and each dense parameter's window
- * of the device gradients.
- */
-interface DeviceWindows {
-  key: string;
-  segments: (DeviceOptimizerSegment | 'block')[];
-  grads: [ArenaEntry, Tensor][];
 }
 
 /** Where one parameter lives in the arena. */
@@ -363,51 +345,10 @@ export class ParameterArena {
     const key = `${this.layoutVersion}/${this.active}`;
     if (this.deviceWindows?.key !== key) {
       this.dropDeviceWindows();
-      const built = this.buildDeviceWindows(mirror, key);
-      if (!built) return null;
-      this.deviceWindows = built;
+      this.deviceWindows = DeviceWindows.build(mirror, key, this.runs(), this.entries, this.block, this.active);
+      if (!this.deviceWindows) return null;
     }
-    for (const [e, w] of this.deviceWindows.grads) {
-      const g = e.param.grad;
-      if (g) w.copy_(g);
-      else w.zero_();
-    }
-    const block = this.block?.deviceSegment();
-    return this.deviceWindows.segments.map((seg) => (seg === 'block' ? { ...block!, mask: null } : seg));
-  }
-
-  private buildDeviceWindows(mirror: DeviceMirror, key: string): DeviceWindows | null {
-    const made: Tensor[] = [];
-    const win = (of: 'values' | 'masks' | 'grads', offset: number, shape: readonly number[]): Tensor | null => {
-      const t = mirror.window(of, offset, shape);
-      if (t) made.push(t);
-      return t;
-    };
-    const segments: (DeviceOptimizerSegment | 'block')[] = [];
-    const grads: [ArenaEntry, Tensor][] = [];
-    // The block builds its windows on first use (and gathers its gradients, harmlessly).
-    let ok = !this.block || this.block.values.length === 0 || this.block.deviceSegment() !== null;
-    for (const r of ok ? this.runs() : []) {
-      if (r === 'block') {
-        segments.push('block');
-        continue;
-      }
-      const n = [r.to - r.from];
-      const values = win('values', r.from, n);
-      const g = win('grads', r.from, n);
-      const mask = r.masked && this.active ? win('masks', r.from, n) : null;
-      if (!values || !g || (r.masked && this.active && !mask)) ok = false;
-      else segments.push({ values, grads: g, mask });
-    }
-    for (const e of ok ? this.entries : []) {
-      if (e.param.compressed) continue;
-      const w = win('grads', e.offset, e.param.shape);
-      if (!w) ok = false;
-      else grads.push([e, w]);
-    }
-    if (ok) return { key, segments, grads };
-    for (const t of made) t.dispose();
-    return null;
+    return this.deviceWindows.gather(this.block);
   }
 
   /** After an optimizer updated {@link deviceOptimizerSegments}: the host copies are stale until read. */
@@ -417,15 +358,7 @@ export class ParameterArena {
   }
 
   private dropDeviceWindows(): void {
-    const d = this.deviceWindows;
-    if (!d) return;
-    for (const seg of d.segments) {
-      if (seg === 'block') continue;
-      seg.values.dispose();
-      seg.grads.dispose();
-      seg.mask?.dispose();
-    }
-    for (const [, w] of d.grads) w.dispose();
+    this.deviceWindows?.dispose();
     this.deviceWindows = null;
   }
 
