@@ -1,5 +1,6 @@
 import { createModel, type ZooModel } from '../models/registry';
 import { getBackend } from '../backend';
+import { Tensor } from '../tensor';
 import { prune, type PruneRunOutcome } from '../prune/run';
 import { DEFAULT_PRUNABLE, pruneSegments, type PrunableSettings, type PruneSegment } from '../prune/prunable';
 import type { ArenaModel } from '../prune/pruner';
@@ -42,9 +43,15 @@ export function snapshot(model: ArenaModel): ModelSnapshot {
 export function restore(model: ArenaModel, snap: ModelSnapshot): void {
   const arena = model.arena;
   arena.values.set(snap.values);
-  model.buffers().forEach((b, i) => (b.data() as Float32Array).set(snap.buffers[i]));
+  // copy_ writes through on a device too (data() is a host copy there).
+  model.buffers().forEach((b, i) => {
+    const host = Tensor.fromStorage(snap.buffers[i], b.shape);
+    b.copy_(host);
+    host.dispose();
+  });
   arena.masks.fill(1);
   if (arena.masksActive) arena.activateMasks();
+  else arena.syncToDevice();
 }
 
 /** What one pruning needs besides the model. */

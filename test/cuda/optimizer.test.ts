@@ -12,6 +12,8 @@ import { BatchNorm2d, compressModel, Conv2d, decompressModel, Flatten, Linear, P
 import { crossEntropy } from '../../lib/ops';
 import { Tensor, tidy } from '../../lib/tensor';
 import { Adam, AdamW, type Optimizer, SGD } from '../../lib/train/optimizer';
+import { restore, snapshot } from '../../lib/experiments/pruning';
+import type { ArenaModel } from '../../lib/prune/pruner';
 
 const skip = process.env.PAI_TEST_CUDA !== '1' ? 'set PAI_TEST_CUDA=1 on a machine with a CUDA device to run it' : loadCuda().error;
 
@@ -232,6 +234,17 @@ if (skip) {
       train(gpu, og, 2, 2);
       expect(worstRelative(a.values, cpu.arena!.values)).toBeLessThan(1e-4);
       expect(worstRelative(og.state().buffers.exp_avg_sq, oc.state().buffers.exp_avg_sq)).toBeLessThan(1e-3);
+    });
+
+    test('restore() after device steps puts the weights and buffers back on the device', () => {
+      const m = net().to('cuda') as unknown as ArenaModel & Sequential;
+      m.arena.masks.fill(1);
+      m.arena.activateMasks();
+      const snap = snapshot(m);
+      train(m, new SGD(m, { lr: 0.1 }), 0, 2);
+      restore(m, snap);
+      for (const e of m.arena.entries) expect(Array.from(e.param.data())).toEqual(Array.from(snap.values.subarray(e.offset, e.offset + e.length)));
+      m.buffers().forEach((b, i) => expect(Array.from(b.data())).toEqual(Array.from(snap.buffers[i])));
     });
 
     test('loading a state dict after device steps: the device and the host copy both take it', () => {
