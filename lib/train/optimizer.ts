@@ -77,10 +77,13 @@ class StateBuffer {
       this.device.dispose();
       this.device = null;
     }
-    const host = Tensor.fromStorage(this.host, [this.host.length]);
-    if (!this.device) this.device = keep(host.to(device));
-    else if (this.newer === 'host') this.device.copy_(host);
-    host.dispose();
+    if (!this.device || this.newer === 'host') {
+      // Only when the host holds newer values (or there is no device copy yet): steps skip it.
+      const host = Tensor.fromStorage(this.host, [this.host.length]);
+      if (!this.device) this.device = keep(host.to(device));
+      else this.device.copy_(host);
+      host.dispose();
+    }
     this.newer = 'device';
     const w = windowOf(this.device, at, [n]);
     if (!w) throw new Error(`optimizer: the ${device} backend cannot share storage, which device steps need`);
