@@ -2,11 +2,13 @@
  * The compressed weights of a model as one block: the survivors of every compressed layer,
  * CSR order, in one Float32Array (each layer's trainable [nnz] values a view of it), with a
  * gradient block of the same layout. The optimizer updates this block, so its state has nnz
- * entries per compressed layer; the dense arena views are kept equal to it after every step
- * (the pruned entries stay exactly 0), so state dicts, checkpoints and metrics read them as
- * before. On a device the layers compute with a device copy of the block (each layer's
- * values a window of it), which {@link CompressedBlock.upload} refreshes after a step, as the
- * arena's DeviceMirror does for the dense parameters.
+ * entries per compressed layer; the dense arena views take its survivors when read (the
+ * pruned entries stay exactly 0), so state dicts, checkpoints and metrics read them as
+ * before. After host steps that scatter is lazy: it runs at the first read of the arena's
+ * `values` or of a compressed weight (see {@link CompressedParameter.refreshDense}). On a
+ * device the layers compute with a device copy of the block (each layer's values a window
+ * of it), which {@link CompressedBlock.upload} refreshes after a step, as the arena's
+ * DeviceMirror does for the dense parameters.
  */
 import { compressWeight, type CompressedWeight } from '../backend/sparse/compressed';
 import { compressValues, scatterValues } from '../backend/sparse/pattern';
@@ -22,6 +24,8 @@ export interface CompressedParameter {
   readonly weight: CompressedWeight;
   /** The surviving values [nnz] (a view of the block), the parameter gradients land on. */
   readonly values: Parameter;
+  /** Brings the dense weight up to date with the survivors (run before each read of it). */
+  readonly refreshDense: () => void;
 }
 
 /** One compressed weight in the block. */
@@ -67,7 +71,7 @@ export class CompressedBlock {
    * Builds the patterns (O(weights) once) and copies the survivors out of the dense
    * weights; sets each dense parameter's `compressed` field, which its layer then uses.
    */
-  static build(inputs: readonly CompressionInput[], device: Device = 'cpu'): CompressedBlock {
+  static build(inputs: readonly CompressionInput[], device: Device = 'cpu', refreshDense: () => void = () => {}): CompressedBlock {
     const built = inputs.map((i) => ({ i, c: compressWeight(i.param.data() as Float32Array, i.mask, i.param.shape) }));
     const total = built.reduce((s, b) => s + b.c.weight.pattern.nnz, 0);
     const values = new Float32Array(total);
@@ -83,7 +87,7 @@ export class CompressedBlock {
       const nnz = c.weight.pattern.nnz;
       const host = values.subarray(offset, offset + nnz);
       const param = mirror ? mirror.parameter(offset, [nnz], false, host) : Parameter.over(host, [nnz]);
-      const compressed: CompressedParameter = { weight: c.weight, values: param };
+      const compressed: CompressedParameter = { weight: c.weight, values: param, refreshDense };
       i.param.compressed = compressed;
       members.push({ key: i.key, dense: i.param, denseOffset: i.denseOffset, offset, compressed });
       offset += nnz;

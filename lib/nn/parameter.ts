@@ -19,9 +19,14 @@ export class Parameter extends Tensor {
   prunable = false;
   /**
    * Set while the model runs this weight compressed ({@link compressModel}): its layer then
-   * computes with the survivors only, and this dense view is kept equal to them.
+   * computes with the survivors only, and this dense view takes them when read (after
+   * optimizer steps on the host it is written lazily, at the first read).
    */
   compressed: CompressedParameter | null = null;
+
+  protected override beforeRead(): void {
+    this.compressed?.refreshDense();
+  }
 
   /** A parameter over `storage` without copying (e.g. a window of the parameter arena). */
   static over(storage: Float32Array, shape: readonly number[], opts: ParameterOptions = {}): Parameter {

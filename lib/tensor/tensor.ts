@@ -102,11 +102,21 @@ export class Tensor {
   }
   /** @internal The backend handle of the storage, for kernels; throws if disposed. */
   storage(op: string): Storage {
+    this.beforeRead();
     return this.live(op).data;
   }
   /** @internal The shared storage reference (views retain it). */
   storageRef(op: string): StorageRef {
+    this.beforeRead();
     return this.live(op);
+  }
+
+  /**
+   * Runs before the storage is handed out (to a kernel, a view or a host read): a tensor
+   * whose values are written lazily (a compressed weight's dense view) brings them up to date.
+   */
+  protected beforeRead(): void {
+    /* values are always current */
   }
 
   private live(op: string): StorageRef {
@@ -122,6 +132,7 @@ export class Tensor {
 
   /** The storage as a typed array: zero-copy on cpu (writes are visible), a host copy on cuda. */
   data(): HostArray {
+    this.beforeRead();
     const r = this.live('data');
     return r.backend.read(r.data, r.dtype);
   }
@@ -178,6 +189,7 @@ export class Tensor {
 
   /** A tensor sharing this storage, cut from the tape. */
   detach(): Tensor {
+    this.beforeRead();
     return new Tensor(this.live('detach').retain(), this.shape);
   }
 

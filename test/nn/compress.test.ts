@@ -96,6 +96,47 @@ describe('compressModel', () => {
     expectClose(sparse.forward(x).data() as Float32Array, dense.forward(x).data() as Float32Array, 1e-4);
   });
 
+  test('host steps leave the dense views of compressed weights to their first read, through any reader', () => {
+    const fresh = (): { m: Sequential; opt: SGD } => {
+      const m = net();
+      compressModel(m, { sparse: 'compressed', inputShape: INPUT });
+      return { m, opt: new SGD(m, { lr: 0.05, momentum: 0.9 }) };
+    };
+    // The survivors scattered into a copy of the arena: what every reader must see.
+    const expected = (m: Sequential): Float32Array => {
+      const arena = m.arena!;
+      const out = new Float32Array(arena.prunableLength);
+      for (const c of arena.compressed) {
+        const p = c.compressed.weight.pattern;
+        const v = c.compressed.values.data() as Float32Array;
+        for (let r = 0; r < p.rows; r++) for (let j = p.rowPtr[r]; j < p.rowPtr[r + 1]; j++) out[c.denseOffset + r * p.cols + p.colIdx[j]] = v[j];
+      }
+      return out;
+    };
+    const weight = (m: Sequential, key: string) => m.arena!.entries.find((e) => e.key === key)!;
+    const readers: [string, (m: Sequential, key: string) => Float32Array][] = [
+      ['data()', (m, key) => weight(m, key).param.data() as Float32Array],
+      ['stateDict()', (m, key) => m.stateDict().get(key)!.data() as Float32Array],
+      ['an op', (m, key) => weight(m, key).param.mul(1).data() as Float32Array],
+      ['detach()', (m, key) => weight(m, key).param.detach().data() as Float32Array],
+      ['arena.values', (m, key) => { const e = weight(m, key); return m.arena!.values.subarray(e.offset, e.offset + e.length); }],
+    ];
+    for (const [name, read] of readers) {
+      const { m, opt } = fresh();
+      const held = m.arena!.values; // a raw reference: steps must not write it
+      const before = held.slice(0, m.arena!.prunableLength);
+      steps(m, opt, 2);
+      expect(held.subarray(0, before.length)).toEqual(before);
+      const want = expected(m);
+      for (const key of ['0.weight', '6.weight']) {
+        const e = weight(m, key);
+        const got = Float32Array.from(read(m, key));
+        expect([name, key, got]).toEqual([name, key, want.subarray(e.offset, e.offset + e.length)]);
+        expect([name, key, got]).not.toEqual([name, key, before.subarray(e.offset, e.offset + e.length)]);
+      }
+    }
+  });
+
   test('gradients of compressed layers equal the dense-masked gradients at the survivors', () => {
     const dense = net();
     const sparse = net();
