@@ -2,7 +2,7 @@ import { Tensor, tidy } from '../tensor';
 import { add, mul, sum, crossEntropy } from '../ops';
 import { grad } from '../autograd';
 import type { BatchSource } from '../train/batches';
-import { accumulateLossGradients, clearGrads, pruningBatches } from './gradients';
+import { accumulateLossGradients, clearGrads, hostTensorOn, pruningBatches } from './gradients';
 import { linearizedFlowGradients } from './pruners/synflow';
 import { GRASP_TEMPERATURE } from './pruners/grasp';
 import type { ArenaModel } from './pruner';
@@ -74,7 +74,7 @@ export async function synapticSaliency(
     const stopped = arena.gatherGrads().slice();
     clearGrads(model);
     R = 0;
-    for await (const { x, y } of pruningBatches(data, 'conservation')) {
+    for await (const { x, y } of pruningBatches(data, 'conservation', model.device())) {
       R += tidy(() => {
         const loss = crossEntropy(mul(model.forward(x), 1 / GRASP_TEMPERATURE), y);
         const gs = grad([loss], params, { createGraph: true, allowUnused: true });
@@ -82,7 +82,7 @@ export async function synapticSaliency(
         gs.forEach((g, i) => {
           if (!g) return;
           const e = arena.entries[i];
-          const term = sum(mul(g, Tensor.fromStorage(stopped.subarray(e.offset, e.offset + e.length), e.param.shape)));
+          const term = sum(mul(g, hostTensorOn(stopped.subarray(e.offset, e.offset + e.length), e.param.shape, g.device)));
           z = z ? add(z, term) : term;
         });
         if (!z) return 0;

@@ -8,7 +8,7 @@ import { DEFAULT_PRUNABLE, participatingCount, pruneSegments, type PrunableSetti
 import { keepCount, targetDensity, type PruneTarget } from './target';
 import type { ArenaModel } from './pruner';
 import type { PruneOutcome } from './prune';
-import { clearGrads } from './gradients';
+import { clearGrads, hostTensorOn } from './gradients';
 
 // Module-level constants for hot loops (global lookups are slow in vm contexts such as jest's).
 const POS_INF = Number.POSITIVE_INFINITY;
@@ -72,6 +72,9 @@ export async function gemMiner(model: ArenaModel, opts: GemMinerOptions): Promis
   let active = participating;
   let step = 0;
   const wasTraining = model.training;
+  // The scores live on the host (the freezing and selection run there); each batch's masks
+  // and inputs go where the model is.
+  const device = model.device();
   model.train(true);
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
@@ -85,12 +88,12 @@ export async function gemMiner(model: ArenaModel, opts: GemMinerOptions): Promis
         lossSum += tidy(() => {
           // Straight-through: the forward sees 1[p > 0.5], the backward the identity in p.
           const scores = entries.map((e, i) => {
-            const pt = Tensor.fromStorage(p.subarray(e.offset, e.offset + e.length), e.param.shape).requiresGrad_();
-            const hard = Tensor.fromStorage(hardMinusP.subarray(e.offset, e.offset + e.length), e.param.shape);
+            const pt = hostTensorOn(p.subarray(e.offset, e.offset + e.length), e.param.shape, device).requiresGrad_();
+            const hard = hostTensorOn(hardMinusP.subarray(e.offset, e.offset + e.length), e.param.shape, device);
             e.param.mask = segments[i].participates ? add(pt, hard) : null;
             return pt;
           });
-          const logits = model.forward(Tensor.fromStorage(b.x, b.batchShape));
+          const logits = model.forward(hostTensorOn(b.x, b.batchShape, device));
           let loss = crossEntropy(logits, b.y);
           const value = loss.item();
           scores.forEach((pt, i) => {

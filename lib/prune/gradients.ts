@@ -1,6 +1,7 @@
 import { Tensor, tidy } from '../tensor';
 import { crossEntropy, mul } from '../ops';
 import type { Module } from '../nn/module';
+import type { Device } from '../backend';
 import type { BatchSource } from '../train/batches';
 import { checkBatch } from '../train/batches';
 
@@ -12,11 +13,22 @@ export function clearGrads(model: Module): void {
   }
 }
 
-/** Every batch of one epoch of a pruning set (epoch 0 by default), as tensors, with shape checks. */
-export async function* pruningBatches(data: BatchSource, where: string, epoch = 0): AsyncGenerator<{ x: Tensor; y: Int32Array }> {
+/** A tensor of host values on `device` (a copy there, the host wrapper freed; zero-copy on the cpu). */
+export function hostTensorOn(values: Float32Array, shape: readonly number[], device: Device): Tensor {
+  const host = Tensor.fromStorage(values, shape);
+  const t = host.to(device);
+  if (t !== host) host.dispose();
+  return t;
+}
+
+/**
+ * Every batch of one epoch of a pruning set (epoch 0 by default), as tensors on `device`
+ * (the model's), with shape checks. The caller disposes each x.
+ */
+export async function* pruningBatches(data: BatchSource, where: string, device: Device, epoch = 0): AsyncGenerator<{ x: Tensor; y: Int32Array }> {
   for await (const b of data.epoch(epoch)) {
     checkBatch(b, where);
-    yield { x: Tensor.fromStorage(b.x, b.batchShape), y: b.y };
+    yield { x: hostTensorOn(b.x, b.batchShape, device), y: b.y };
   }
 }
 
@@ -32,7 +44,7 @@ export async function accumulateLossGradients(
 ): Promise<number> {
   let total = 0;
   let seen = 0;
-  for await (const { x, y } of pruningBatches(data, opts.where, opts.epoch ?? 0)) {
+  for await (const { x, y } of pruningBatches(data, opts.where, model.device(), opts.epoch ?? 0)) {
     opts.signal?.throwIfAborted();
     total += tidy(() => {
       let logits = model.forward(x);

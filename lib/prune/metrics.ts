@@ -31,7 +31,7 @@ export function collapsedLayers(layers: readonly LayerDensity[]): string[] {
 
 /** Output sum of the linearized model on a constant input, without gradients. */
 function flowAt(model: ArenaModel, shape: readonly number[], value: number): number {
-  return tidy(() => noGrad(() => sum(model.forward(full([1, ...shape], value))).item()));
+  return tidy(() => noGrad(() => sum(model.forward(full([1, ...shape], value, { device: model.device() }))).item()));
 }
 
 /**
@@ -62,10 +62,11 @@ export function pathExists(model: ArenaModel, inputShape: readonly number[]): bo
       if (e.prunable && e.param.ndim >= 2) w.set(arena.masks.subarray(e.offset, e.offset + e.length));
       else w.fill(e.key.endsWith('.bias') ? 0 : 1);
     }
+    arena.syncToDevice();
+    // fill_ writes where the buffers live (data() is a host copy on a device).
     for (const [key, b] of model.namedBuffers()) {
-      const d = b.data() as Float32Array;
-      if (key.endsWith('running_mean')) d.fill(0);
-      else if (key.endsWith('running_var')) d.fill(1);
+      if (key.endsWith('running_mean')) b.fill_(0);
+      else if (key.endsWith('running_var')) b.fill_(1);
     }
     const r = flowAt(model, inputShape, 1);
     return r > 0;

@@ -34,6 +34,7 @@ export const forcePruner: Pruner = {
     const values = ctx.arena.prunableValues;
     const mask = ctx.arena.masks;
     for (let i = 0; i < values.length; i++) values[i] = theta0[i] * mask[i];
+    ctx.arena.syncToDevice();
     const batches = Number(ctx.extra.forceBatches ?? 1);
     if (!Number.isInteger(batches) || batches < 1) throw new RangeError(`force: forceBatches must be a positive integer, got ${ctx.extra.forceBatches}`);
     clearGrads(ctx.model);

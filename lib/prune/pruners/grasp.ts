@@ -2,7 +2,7 @@ import { Tensor, tidy } from '../../tensor';
 import { add, crossEntropy, mul, sum } from '../../ops';
 import { grad } from '../../autograd';
 import { scoreKernel } from '../../backend/sparse/select';
-import { accumulateLossGradients, clearGrads, pruningBatches } from '../gradients';
+import { accumulateLossGradients, clearGrads, hostTensorOn, pruningBatches } from '../gradients';
 import type { Pruner, ScoreContext } from '../pruner';
 
 /** Softmax temperature of the reference GraSP (logits / 200). */
@@ -24,8 +24,8 @@ export async function graspHessianGradient(ctx: ScoreContext, temperature = GRAS
   await accumulateLossGradients(ctx.model, ctx.data, { temperature, signal: ctx.signal, where: 'grasp' });
   const stopped = ctx.arena.gatherGrads().slice(0, ctx.arena.prunableLength);
   clearGrads(ctx.model);
-  const constants = entries.map((e) => Tensor.fromStorage(stopped.subarray(e.offset, e.offset + e.length), e.param.shape));
-  for await (const { x, y } of pruningBatches(ctx.data, 'grasp')) {
+  const constants = entries.map((e) => hostTensorOn(stopped.subarray(e.offset, e.offset + e.length), e.param.shape, ctx.model.device()));
+  for await (const { x, y } of pruningBatches(ctx.data, 'grasp', ctx.model.device())) {
     ctx.signal?.throwIfAborted();
     tidy(() => {
       const loss = crossEntropy(mul(ctx.model.forward(x), 1 / temperature), y);

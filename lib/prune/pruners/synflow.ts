@@ -1,5 +1,5 @@
-import { full, tidy } from '../../tensor';
-import { sum } from '../../ops';
+import { full, keep, tidy } from '../../tensor';
+import { abs, sum } from '../../ops';
 import { beginSegmentScores, writeSegmentScores } from '../segment-scores';
 import { clearGrads } from '../gradients';
 import { loadNative } from '../../backend/native-loader';
@@ -22,23 +22,30 @@ export function withLinearizedModel<T>(model: ArenaModel, fn: () => T): T {
 /**
  * Linearizes `model` in place (|θ| for every parameter and buffer, masks detached from the
  * layers since pruned weights are exactly 0, eval mode) and returns the function that puts
- * back the exact original values, masks and mode.
+ * back the exact original values, masks and mode. On a device the parameters are linearized
+ * on the host copy and uploaded, the buffers where they live.
  */
 export function linearize(model: ArenaModel): () => void {
-  const values = model.arena.values;
+  const arena = model.arena;
+  const values = arena.values;
   const saved = values.slice();
-  const buffers = model.buffers().map((b) => ({ b, copy: (b.data() as Float32Array).slice() }));
+  const buffers = model.buffers().map((b) => ({ b, copy: keep(b.clone()) }));
   const wasTraining = model.training;
   // Pruned weights are exactly 0 in the arena, so the layers need not multiply by their masks
   // here: detaching them saves a pass over every weight and gradient per iteration.
-  const prunable = model.arena.prunableParameters().map((e) => ({ p: e.param, mask: e.param.mask }));
+  const prunable = arena.prunableParameters().map((e) => ({ p: e.param, mask: e.param.mask }));
   absInPlace(values);
-  for (const { b } of buffers) absInPlace(b.data() as Float32Array);
+  arena.syncToDevice();
+  for (const { b } of buffers) tidy(() => b.copy_(abs(b)));
   for (const e of prunable) e.p.mask = null;
   model.eval();
   return () => {
-    values.set(saved);
-    for (const { b, copy } of buffers) (b.data() as Float32Array).set(copy);
+    arena.values.set(saved);
+    arena.syncToDevice();
+    for (const { b, copy } of buffers) {
+      b.copy_(copy);
+      copy.dispose();
+    }
     for (const e of prunable) e.p.mask = e.mask;
     model.train(wasTraining);
   };
@@ -62,7 +69,7 @@ function absInPlace(x: Float32Array): void {
  */
 export function synapticFlowBackward(model: ArenaModel, inputShape: readonly number[], value = 1): number {
   return tidy(() => {
-    const out = model.forward(full([1, ...inputShape], value));
+    const out = model.forward(full([1, ...inputShape], value, { device: model.device() }));
     const r = sum(out);
     const v = r.item();
     r.backward();

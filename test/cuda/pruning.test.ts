@@ -1,0 +1,108 @@
+/**
+ * Pruning a model that lives on the GPU, through the library (no global backend set): every
+ * pruner keeps exactly the weights it keeps on the cpu, and the path and conservation
+ * metrics read the same. Scoring passes that write the model on the host (SynFlow's
+ * linearization, FORCE's θ₀ ⊙ m, the path check's 0/1 weights) must reach the device, and
+ * data-dependent pruners must run their batches there. Needs a CUDA device (or the emulator
+ * build via PAI_CUDA_ADDON_PATH): runs only with PAI_TEST_CUDA=1.
+ */
+import { loadCuda } from '../../lib/backend/cuda/loader';
+import { conservationReport, pathExists, prune } from '../../lib/prune';
+import { BatchNorm2d, Conv2d, Flatten, Linear, ParameterArena, ReLU, Sequential } from '../../lib/nn';
+import { DataLoader, makeSynthetic } from '../../lib/data';
+import type { ArenaModel } from '../../lib/prune/pruner';
+import { pruningData, smallModel } from '../prune/fixtures';
+
+const skip = process.env.PAI_TEST_CUDA !== '1' ? 'set PAI_TEST_CUDA=1 on a machine with a CUDA device to run it' : loadCuda().error;
+
+const PRUNERS = ['rand', 'rand-layer', 'mag', 'snip', 'grasp', 'synflow', 'iter-snip', 'force', 'gem-miner'];
+
+const INPUT: [number, number, number] = [2, 6, 6];
+
+/**
+ * conv, BN, ReLU, conv, BN, ReLU, linear, on `device`: small enough for the emulator. The BN
+ * layers carry signed weights and running statistics (as after training), so that SynFlow's
+ * linearization of the buffers matters.
+ */
+function model(device: 'cpu' | 'cuda'): ArenaModel {
+  const m = new Sequential(
+    new Conv2d(2, 6, 3, { padding: 1, seed: 31, bias: false }),
+    new BatchNorm2d(6),
+    new ReLU(),
+    new Conv2d(6, 4, 3, { padding: 1, seed: 32, bias: false }),
+    new BatchNorm2d(4),
+    new ReLU(),
+    new Flatten(),
+    new Linear(4 * 36, 4, { seed: 33 }),
+  );
+  ParameterArena.attach(m);
+  Object.defineProperty(m, 'spec', { value: { inputShape: INPUT, numClasses: 4 } });
+  m.namedBuffers().forEach(([key, b], i) => {
+    const d = b.data() as Float32Array;
+    for (let j = 0; j < d.length; j++) d[j] = key.endsWith('running_var') ? 0.5 + 0.1 * j : key.endsWith('running_mean') ? 0.2 * Math.sin(i + j) : d[j];
+  });
+  const bn = m.arena!.entries.find((e) => e.key === '1.weight')!;
+  m.arena!.values[bn.offset + 1] = -0.7;
+  const a = m as unknown as ArenaModel;
+  return device === 'cuda' ? a.to('cuda') : a;
+}
+
+/** A labelled pruning set for {@link model}. */
+function data(): DataLoader {
+  const { train } = makeSynthetic({ shape: INPUT, numClasses: 4, trainSize: 24, testSize: 4, seed: 11 });
+  return new DataLoader(train, { batchSize: 8, shuffle: false, reuseBuffers: false });
+}
+
+if (skip) {
+  describe('pruning on cuda', () => {
+    test.skip(`skipped: ${skip}`, () => undefined);
+  });
+} else {
+  describe('pruning on cuda', () => {
+    test.each(PRUNERS)('%s keeps the same weights as on the cpu', async (name) => {
+      const masks = async (device: 'cpu' | 'cuda') => {
+        const m = model(device);
+        const out = await prune(m, { pruner: name, target: { density: 0.1 }, data: data(), iterations: 4, seed: 2, extra: { gemEpochs: 2 } });
+        expect(m.device()).toBe(device);
+        return { masks: m.arena.masks.slice(), survivors: out.survivors, values: m.arena.values.slice() };
+      };
+      const cpu = await masks('cpu');
+      const gpu = await masks('cuda');
+      expect(gpu.survivors).toBe(cpu.survivors);
+      let differ = 0;
+      for (let i = 0; i < cpu.masks.length; i++) if (cpu.masks[i] !== gpu.masks[i]) differ++;
+      expect(differ).toBe(0);
+      // The model's weights come back signed and unlinearized, pruned ones exactly 0.
+      let worst = 0;
+      for (let i = 0; i < cpu.values.length; i++) worst = Math.max(worst, Math.abs(cpu.values[i] - gpu.values[i]));
+      expect(worst).toBe(0);
+    });
+
+    test('the path check reads the same on the device', async () => {
+      const cpu = model('cpu');
+      const gpu = model('cuda');
+      for (const m of [cpu, gpu]) await prune(m, { pruner: 'synflow', target: { density: 0.05 }, iterations: 3 });
+      const shape = INPUT;
+      expect(pathExists(gpu, shape)).toBe(true);
+      expect(pathExists(gpu, shape)).toBe(pathExists(cpu, shape));
+      // Every weight off: no path, on both.
+      for (const m of [cpu, gpu]) {
+        m.arena.masks.fill(0);
+        m.arena.activateMasks();
+        expect(pathExists(m, shape)).toBe(false);
+      }
+    });
+
+    test.each(['synflow', 'snip', 'grasp'] as const)('the %s conservation report reads the same on the device', async (scorer) => {
+      const report = async (device: 'cpu' | 'cuda') => {
+        const m = smallModel('conv', 4);
+        if (device === 'cuda') m.to('cuda');
+        return conservationReport(m, { scorer, data: pruningData(m) });
+      };
+      const a = await report('cpu');
+      const b = await report('cuda');
+      expect(Math.abs(b.R - a.R)).toBeLessThan(1e-4 * Math.abs(a.R));
+      a.layers.forEach((l, i) => expect(Math.abs(b.layers[i].scoreSum - l.scoreSum)).toBeLessThan(1e-3 * Math.abs(l.scoreSum) + 1e-9));
+    });
+  });
+}
