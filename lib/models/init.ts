@@ -22,4 +22,6 @@ export function initializeReference(model: Module, seed: number): void {
       m.bias.fill_(0);
     }
   }
+  // The writes went where the parameters live: on a device, the arena's host copy takes them.
+  model.arena?.syncFromDevice();
 }

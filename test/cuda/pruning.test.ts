@@ -1,13 +1,13 @@
 /**
  * Pruning a model that lives on the GPU, through the library (no global backend set): every
  * pruner keeps exactly the weights it keeps on the cpu, and the path and conservation
- * metrics read the same. Scoring passes that write the model on the host (SynFlow's
+ * metrics and the sanity checks' redrawn weights read the same. Scoring passes that write the model on the host (SynFlow's
  * linearization, FORCE's θ₀ ⊙ m, the path check's 0/1 weights) must reach the device, and
  * data-dependent pruners must run their batches there. Needs a CUDA device (or the emulator
  * build via PAI_CUDA_ADDON_PATH): runs only with PAI_TEST_CUDA=1.
  */
 import { loadCuda } from '../../lib/backend/cuda/loader';
-import { conservationReport, pathExists, prune } from '../../lib/prune';
+import { conservationReport, layerShuffle, pathExists, prune, reinitializeSurvivors } from '../../lib/prune';
 import { BatchNorm2d, Conv2d, Flatten, Linear, ParameterArena, ReLU, Sequential } from '../../lib/nn';
 import { DataLoader, makeSynthetic } from '../../lib/data';
 import type { ArenaModel } from '../../lib/prune/pruner';
@@ -91,6 +91,26 @@ if (skip) {
         m.arena.activateMasks();
         expect(pathExists(m, shape)).toBe(false);
       }
+    });
+
+    test('the sanity checks redraw and shuffle the same weights on the device', async () => {
+      const run = async (device: 'cpu' | 'cuda') => {
+        const m = model(device);
+        const initial = m.arena.prunableValues.slice();
+        const out = await prune(m, { pruner: 'mag', target: { density: 0.2 } });
+        reinitializeSurvivors(m, 9);
+        const reinit = m.arena.values.slice();
+        // What the layers compute with (a device download on cuda), not only the host copy.
+        const weights = m.arena.prunableParameters().map((e) => Float32Array.from(e.param.data() as Float32Array));
+        layerShuffle(m, out.segments, 4, initial);
+        return { reinit, weights, shuffled: m.arena.values.slice(), masks: m.arena.masks.slice() };
+      };
+      const cpu = await run('cpu');
+      const gpu = await run('cuda');
+      expect(gpu.reinit).toEqual(cpu.reinit);
+      gpu.weights.forEach((w, i) => expect(w).toEqual(cpu.weights[i]));
+      expect(gpu.shuffled).toEqual(cpu.shuffled);
+      expect(gpu.masks).toEqual(cpu.masks);
     });
 
     test.each(['synflow', 'snip', 'grasp'] as const)('the %s conservation report reads the same on the device', async (scorer) => {
