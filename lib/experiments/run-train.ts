@@ -37,6 +37,14 @@ async function startingPoint(config: TrainRunConfig, data: LoadedData, settings:
     if (doc.kind !== 'prune') throw new ExperimentError(`${dir} holds a '${doc.kind}' result, not a prune result`, 'give the output directory of a `pai prune` run');
     if (doc.model.name !== config.model) throw new ExperimentError(`${dir} pruned ${doc.model.name}, not ${config.model}`, `train model ${doc.model.name}, or prune ${config.model} first`);
     const model = buildModel(config.model, data, config.seed, false);
+    const pruned = `${doc.model.inputShape.join('x')} inputs, ${doc.model.numClasses} classes`;
+    const here = `${model.spec.inputShape.join('x')} inputs, ${model.spec.numClasses} classes`;
+    if (pruned !== here) {
+      throw new ExperimentError(
+        `${dir} pruned ${doc.model.name} for ${pruned}; the data here gives ${here}`,
+        `train on the prune run's dataset (${doc.data?.name ?? 'its dataset'}), or prune for this one first`,
+      );
+    }
     loadWeights(path.join(dir, WEIGHTS_FILE), model);
     loadMasks(path.join(dir, MASKS_FILE), model);
     return { model, pruneSettings: doc.settings, prune: doc.prune };

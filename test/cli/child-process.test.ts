@@ -93,6 +93,18 @@ describe('pai prune, train, experiment collapse and demo, for real', () => {
     expect(cd.results.compressions).toEqual([0, 1, 2, 3, 4]);
   });
 
+  test('train --from a prune run on a synthetic set rebuilds that set; other data is a user error', () => {
+    const cwd = tempDir();
+    const p = pai(['prune', '-m', 'conv', '-d', 'synthetic', '--input-shape', '1x8x8', '--classes', '3', '--synthetic-size', '64', '-p', 'snip', '-c', '1', '-o', 'p', '-q'], cwd);
+    expect(p.code).toBe(0);
+    const t = pai(['train', '--from', 'p', '-e', '1', '-b', '32', '-o', 't', '--json'], cwd);
+    expect(t.code).toBe(0);
+    expect(JSON.parse(t.out).results.model).toMatchObject({ inputShape: [1, 8, 8], numClasses: 3 });
+    const other = pai(['train', '--from', 'p', '-d', 'synthetic', '-e', '1', '-o', 'u'], cwd);
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/pruned conv for 1x8x8 inputs, 3 classes; the data here gives 3x32x32 inputs, 10 classes/);
+  });
+
   test('demo (shortened): the comparison table on stdout and report.svg', () => {
     const cwd = tempDir();
     const d = pai(['demo', '--model', 'lenet300', '--pruners', 'synflow,rand', '--epochs', '1', '-q'], cwd);

@@ -93,6 +93,11 @@ describe('runPrune and runTrain', () => {
       message: expect.stringMatching(/results\.json not found/),
       hint: expect.stringMatching(/pai prune/),
     });
+    await expect(runTrain({ model: 'fc', data: { ...TINY, inputShape: [3, 8, 8] }, seed: 0, from: pruneDir, train: ONE_EPOCH })).rejects.toMatchObject({
+      name: 'ExperimentError',
+      message: expect.stringMatching(/pruned fc for 1x8x8 inputs, 4 classes; the data here gives 3x8x8 inputs, 4 classes/),
+      hint: expect.stringMatching(/prune run's dataset \(synthetic\)/),
+    });
     await expect(runTrain({ model: 'fc', data: TINY, seed: 0, train: ONE_EPOCH, outDir: path.join(dir, 'fresh'), resume: true })).rejects.toMatchObject({
       name: 'ExperimentError',
       message: expect.stringMatching(/nothing to resume/),

@@ -37,7 +37,12 @@ function executionLine(r: TrainResults): string[] {
 }
 
 /** The run's model and data from `--from DIR` (a prune output), checked against explicit flags. */
-function fromPruneRun(dir: string, opts: ParsedOptions, cwd: string, given: (name: string) => boolean): { model: string; dataName: string; dataDir: string | null } {
+function fromPruneRun(
+  dir: string,
+  opts: ParsedOptions,
+  cwd: string,
+  given: (name: string) => boolean,
+): { model: string; dataName: string; dataDir: string | null; synthetic: { inputShape: number[]; classes: number; syntheticSize?: number } | null } {
   const abs = path.resolve(cwd, dir);
   for (const f of ['results.json', 'weights.safetensors', 'masks.safetensors']) {
     if (!fs.existsSync(path.join(abs, f))) throw new UserError(`--from ${dir}: ${f} not found`, 'give the output directory of a `pai prune` run');
@@ -55,7 +60,13 @@ function fromPruneRun(dir: string, opts: ParsedOptions, cwd: string, given: (nam
   for (const flag of ['pruner', 'compression', 'density', 'sparsity']) {
     if (given(flag)) throw new UserError(`--${flag} conflicts with --from ${dir}`, 'the pruning comes from the prune run; drop the pruning flags or --from');
   }
-  return { model: doc.model.name, dataName: doc.data?.name ?? 'mnist', dataDir: doc.data?.dir ?? null };
+  const dataName = doc.data?.name ?? 'mnist';
+  // A synthetic set is rebuilt from its parameters: the model's input shape and classes, the size.
+  const synthetic =
+    dataName === 'synthetic'
+      ? { inputShape: [...doc.model.inputShape], classes: doc.model.numClasses, syntheticSize: doc.data?.trainSize }
+      : null;
+  return { model: doc.model.name, dataName, dataDir: doc.data?.dir ?? null, synthetic };
 }
 
 /** `pai train`: train from a prune output directory, or prune and train in one go, or dense. */
@@ -90,7 +101,12 @@ export function trainCommand(ctx: CommandContext): Command {
         config.from = path.resolve(io.cwd, String(opts.from));
         config.model = from.model;
         // The prune run's dataset, unless the user names another (e.g. a moved --data-dir).
-        const dataOpts = { ...opts, dataset: given('dataset') ? opts.dataset : from.dataName, dataDir: opts.dataDir ?? from.dataDir ?? undefined };
+        const dataOpts: ParsedOptions = { ...opts, dataset: given('dataset') ? opts.dataset : from.dataName, dataDir: opts.dataDir ?? from.dataDir ?? undefined };
+        if (from.synthetic && !given('dataset')) {
+          dataOpts.inputShape ??= from.synthetic.inputShape;
+          dataOpts.classes ??= from.synthetic.classes;
+          dataOpts.syntheticSize ??= from.synthetic.syntheticSize;
+        }
         config.data = dataChoiceFrom(dataOpts, io.cwd);
         label = `${path.basename(config.from)}`;
       } else {
