@@ -1,4 +1,4 @@
-import { Tensor, rand, tidy } from '../tensor';
+import { rand, tidy } from '../tensor';
 import { add, crossEntropy, mul, sum } from '../ops';
 import { sgdStep } from '../train/fused-step';
 import type { BatchSource } from '../train/batches';
