@@ -71,7 +71,7 @@ export class CompressedBlock {
    * Builds the patterns (O(weights) once) and copies the survivors out of the dense
    * weights; sets each dense parameter's `compressed` field, which its layer then uses.
    */
-  static build(inputs: readonly CompressionInput[], device: Device = 'cpu', refreshDense: () => void = () => {}): CompressedBlock {
+  static build(inputs: readonly CompressionInput[], device: Device, refreshDense: () => void): CompressedBlock {
     const built = inputs.map((i) => ({ i, c: compressWeight(i.param.data() as Float32Array, i.mask, i.param.shape) }));
     const total = built.reduce((s, b) => s + b.c.weight.pattern.nnz, 0);
     const values = new Float32Array(total);
