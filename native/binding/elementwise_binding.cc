@@ -1,4 +1,4 @@
-// unary, binary (broadcasting through strides), reduceSum, reduceMax, permute.
+// unary, binary (broadcasting through strides), stridedCopy, reduceSum, reduceMax, permute.
 #include <string>
 #include <vector>
 
@@ -77,6 +77,24 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// stridedCopy(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape): Backend.stridedCopy
+// on float32 arrays that do not overlap.
+Napi::Value StridedCopy(const Napi::CallbackInfo& info) {
+  Args args(info, "stridedCopy", 7);
+  int64_t total;
+  const std::vector<int64_t> shape = read_shape(args, 6, "shape", &total);
+  int64_t need_src, need_dst;
+  const std::vector<int64_t> ss = read_strides(args, 2, "srcStrides", shape, &need_src);
+  const std::vector<int64_t> sd = read_strides(args, 5, "dstStrides", shape, &need_dst);
+  const int64_t src_offset = args.integer(1, "srcOffset", 0, kMaxElements);
+  const int64_t dst_offset = args.integer(4, "dstOffset", 0, kMaxElements);
+  if (total == 0) return info.Env().Undefined();
+  const float* src = args.array<float>(0, "src", src_offset + need_src);
+  float* dst = args.array<float>(3, "dst", dst_offset + need_dst);
+  pai::strided_copy(src + src_offset, ss.data(), dst + dst_offset, sd.data(), shape.data(), static_cast<int>(shape.size()));
+  return info.Env().Undefined();
+}
+
 struct Axes {
   int64_t outer, len, inner;
 };
@@ -139,6 +157,7 @@ Napi::Value Permute(const Napi::CallbackInfo& info) {
 PAI_BINDING(elementwise) {
   exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
   exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
+  exports.Set("stridedCopy", Napi::Function::New(env, StridedCopy, "stridedCopy"));
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum, "reduceSum"));
   exports.Set("reduceMax", Napi::Function::New(env, ReduceMax, "reduceMax"));
   exports.Set("permute", Napi::Function::New(env, Permute, "permute"));

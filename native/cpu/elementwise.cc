@@ -5,6 +5,7 @@
 #include "elementwise_loops.h"
 #undef PAI_ELEMENTWISE_TABLE
 
+#include <algorithm>
 #include <cstring>
 
 #include "pai/cpu_features.h"
@@ -123,6 +124,66 @@ void binary(BinaryOp op, const float* a, const int64_t* a_strides, const float* 
         if (++idx[d] < dims[d]) break;
         oa -= sa[d] * dims[d];
         ob -= sb[d] * dims[d];
+        idx[d] = 0;
+      }
+    }
+  });
+}
+
+void strided_copy(const float* src, const int64_t* src_strides, float* dst, const int64_t* dst_strides,
+                  const int64_t* shape, int rank) {
+  // Collapse as binary does: drop unit dims, merge a dim into the one before it when both
+  // operands step through the pair contiguously.
+  constexpr int kMaxRank = 64;
+  int64_t dims[kMaxRank], ss[kMaxRank], sd[kMaxRank];
+  int r = 0;
+  int64_t total = 1;
+  for (int d = 0; d < rank; ++d) {
+    total *= shape[d];
+    if (shape[d] == 1) continue;
+    if (r > 0 && ss[r - 1] == src_strides[d] * shape[d] && sd[r - 1] == dst_strides[d] * shape[d]) {
+      dims[r - 1] *= shape[d];
+      ss[r - 1] = src_strides[d];
+      sd[r - 1] = dst_strides[d];
+    } else {
+      dims[r] = shape[d];
+      ss[r] = src_strides[d];
+      sd[r] = dst_strides[d];
+      ++r;
+    }
+  }
+  if (total == 0) return;
+  if (r == 0) {
+    dst[0] = src[0];
+    return;
+  }
+  const int64_t inner = dims[r - 1], rows = total / inner, si = ss[r - 1], di = sd[r - 1];
+  auto row_copy = [&](const float* s, float* d) {
+    if (di == 1 && si == 1) std::copy(s, s + inner, d);
+    else if (di == 1 && si == 0) std::fill(d, d + inner, *s);
+    else if (di == 0) *d = s[(inner - 1) * si];  // the last element wins
+    else
+      for (int64_t i = 0; i < inner; ++i) d[i * di] = s[i * si];
+  };
+  bool repeats = false;  // does dst visit a position twice?
+  for (int d = 0; d < r; ++d) repeats = repeats || sd[d] == 0;
+  const int64_t grain = repeats ? rows : (kGrain + inner - 1) / inner;
+  parallel_for(0, rows, grain, [&](int64_t r0, int64_t r1) {
+    int64_t idx[kMaxRank], os = 0, od = 0;
+    for (int64_t d = r - 2, rest = r0; d >= 0; --d) {
+      idx[d] = rest % dims[d];
+      rest /= dims[d];
+      os += idx[d] * ss[d];
+      od += idx[d] * sd[d];
+    }
+    for (int64_t row = r0; row < r1; ++row) {
+      row_copy(src + os, dst + od);
+      for (int d = r - 2; d >= 0; --d) {  // odometer over the outer dims
+        os += ss[d];
+        od += sd[d];
+        if (++idx[d] < dims[d]) break;
+        os -= ss[d] * dims[d];
+        od -= sd[d] * dims[d];
         idx[d] = 0;
       }
     }

@@ -39,6 +39,12 @@ export class CpuBackend extends ReferenceBackend {
       f(op, a, as, b, bs, out, shape);
     } else super.binary(op, a, as, b, bs, out, shape);
   }
+  override stridedCopy(src: unknown, so: number, ss: Int32Array, dst: unknown, dof: number, ds: Int32Array, shape: Int32Array): void {
+    const f = this.fn.stridedCopy;
+    if (f !== undefined && src instanceof Float32Array && dst instanceof Float32Array && disjointCopy(src, so, ss, dst, dof, ds, shape)) {
+      f(src, so, ss, dst, dof, ds, shape);
+    } else super.stridedCopy(src, so, ss, dst, dof, ds, shape);
+  }
   override permute(x: unknown, shape: Int32Array, perm: Int32Array, out: unknown): void {
     const f = this.fn.permute;
     if (f !== undefined && x instanceof Float32Array) f(x, shape, perm, out);
@@ -381,4 +387,29 @@ export class CpuBackend extends ReferenceBackend {
     if (f !== undefined && out instanceof Float32Array) f(seedLo, seedHi, offset, mean, std, out);
     else super.philoxNormal(seedLo, seedHi, offset, mean, std, out);
   }
+}
+
+/**
+ * Whether the native strided copy applies: enough elements to pay for the call,
+ * non-negative strides (the binding's contract), and src's and dst's touched extents in
+ * different memory (views of one buffer may overlap, where only the reference's element
+ * order defines the result).
+ */
+function disjointCopy(src: Float32Array, so: number, ss: Int32Array, dst: Float32Array, dof: number, ds: Int32Array, shape: Int32Array): boolean {
+  let total = 1;
+  let srcLast = so;
+  let dstLast = dof;
+  for (let d = 0; d < shape.length; d++) {
+    if (ss[d] < 0 || ds[d] < 0) return false;
+    total *= shape[d];
+    srcLast += (shape[d] - 1) * ss[d];
+    dstLast += (shape[d] - 1) * ds[d];
+  }
+  if (total <= SMALL_FLAT) return false;
+  if (src.buffer !== dst.buffer) return true;
+  const s0 = src.byteOffset + so * 4;
+  const s1 = src.byteOffset + (srcLast + 1) * 4;
+  const d0 = dst.byteOffset + dof * 4;
+  const d1 = dst.byteOffset + (dstLast + 1) * 4;
+  return s1 <= d0 || d1 <= s0;
 }

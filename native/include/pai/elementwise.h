@@ -38,4 +38,11 @@ void reduce_max(const float* x, int64_t outer, int64_t len, int64_t inner, float
 // out = x (shape, rank dims) with axes permuted: out axis d is x axis perm[d].
 void permute(const float* x, const int64_t* shape, const int* perm, int rank, float* out);
 
+// dst[idx . dst_strides] = src[idx . src_strides] over every index idx of shape (rank
+// dims, strides >= 0; the pointers already at their offsets). Elements go in row-major
+// order of idx, so that where dst repeats a position (a zero stride) the last one wins, and
+// rows are threaded only when dst never does. src and dst must not overlap.
+void strided_copy(const float* src, const int64_t* src_strides, float* dst, const int64_t* dst_strides,
+                  const int64_t* shape, int rank);
+
 }  // namespace pai

@@ -1,5 +1,6 @@
-// Native unary, binary (broadcasting), reduceSum, reduceMax and permute against float64
+// Native unary, binary (broadcasting), stridedCopy, reduceSum, reduceMax and permute against float64
 // loops on every ISA path, with odd sizes (1, primes, long rows that split across threads).
+import { stridedCopy as referenceStridedCopy } from '../../../lib/backend/reference/elementwise';
 import { addon, expectClose, expectThrows, onEveryIsa, randomArray, randomInt } from './kernel-check';
 
 const sizes = [1, 7, 17, 33, 40009]; // the last one splits across threads
@@ -223,6 +224,51 @@ describe('permute', () => {
         expectClose(`${isa} permute ${JSON.stringify(perm)}`, got, want, { rtol: 0, atol: 0 });
       });
     }
+  });
+});
+
+describe('stridedCopy', () => {
+  // [shape, src strides, dst strides]: contiguous, broadcasts (zero source strides, as
+  // broadcastTo), transposes, gaps in both operands, a destination that repeats positions
+  // (the last element wins, as in the reference's order), and long rows split across threads.
+  const cases: [number[], number[], number[]][] = [
+    [[3, 5, 7], [35, 7, 1], [35, 7, 1]],
+    [[128, 16, 8, 8], [16, 1, 0, 0], [1024, 64, 8, 1]],
+    [[37, 129], [1, 37], [129, 1]],
+    [[5, 1, 9], [20, 7, 2], [30, 3, 3]],
+    [[4, 6], [6, 1], [0, 1]],
+    [[4096, 16], [16, 1], [0, 1]],
+    [[6, 4], [4, 1], [1, 0]],
+    [[2, 3, 4], [0, 0, 0], [12, 4, 1]],
+    [[300, 257], [257, 1], [260, 1]],
+    [[0, 5], [5, 1], [5, 1]],
+    [[], [], []],
+  ];
+  test.each(cases)('shape %j, src strides %j, dst strides %j', (shape, ss, ds) => {
+    const extent = (strides: number[]) => shape.reduce((e, d, i) => e + Math.max(d - 1, 0) * strides[i], 1);
+    const so = randomInt(5), dof = randomInt(5);
+    const src = randomArray(so + extent(ss) + 3);
+    const dst0 = randomArray(dof + extent(ds) + 3);
+    const want = dst0.slice();
+    const sh = new Int32Array(shape), s1 = new Int32Array(ss), d1 = new Int32Array(ds);
+    referenceStridedCopy(src, so, s1, want, dof, d1, sh);
+    onEveryIsa((isa) => {
+      const got = dst0.slice();
+      addon.stridedCopy(src, so, s1, got, dof, d1, sh);
+      expectClose(`${isa} stridedCopy`, got, Float64Array.from(want), { rtol: 0, atol: 0 });
+    });
+  });
+
+  test('bad input: named errors, nothing written', () => {
+    const src = randomArray(12), dst = new Float32Array(12);
+    const sh = new Int32Array([3, 4]), st = new Int32Array([4, 1]);
+    expectThrows(() => addon.stridedCopy(src, 1, st, dst, 0, st, sh), 'RangeError', 'stridedCopy', "'src'");
+    expectThrows(() => addon.stridedCopy(src, 0, st, dst, 2, st, sh), 'RangeError', "'dst'");
+    expectThrows(() => addon.stridedCopy(src, 0, new Int32Array([4, -1]), dst, 0, st, sh), 'RangeError', "'srcStrides'");
+    expectThrows(() => addon.stridedCopy(src, 0, st, dst, 0, new Int32Array([1]), sh), 'RangeError', "'dstStrides'");
+    expectThrows(() => addon.stridedCopy(src, -1, st, dst, 0, st, sh), 'RangeError', "'srcOffset'");
+    expectThrows(() => addon.stridedCopy(src, 0, st, Array.from(dst), 0, st, sh), 'TypeError', "'dst'");
+    expect(dst.every((v) => v === 0)).toBe(true);
   });
 });
 
