@@ -5,6 +5,7 @@ import { keep, tidy } from '../tensor/memory';
 import { setGradEnabled } from './grad-mode';
 import { setBackwardContext } from './context';
 import { add } from '../ops/add';
+import { addInPlace } from '../ops/in-place';
 import { onesLike } from '../ops/ones-like';
 
 /** Options of one reverse pass. */
@@ -96,6 +97,8 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly (Tenso
   const slots = new Map<Tensor, Tensor>();
   const holds = new Map<Tensor, number>();
   const adopted = new Set<Tensor>();
+  // Gradients a hook saw (it may keep them): never summed into in place.
+  const exposed = new Set<Tensor>();
   const eager = !opts.createGraph;
   const hold = (g: Tensor) => holds.set(g, (holds.get(g) ?? 0) + 1);
   const drop = (g: Tensor) => {
@@ -110,12 +113,26 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly (Tenso
       hold(g);
       return;
     }
+    if (eager && exclusive(old) && old.backend === g.backend && old.dtype === g.dtype) {
+      // A gradient this backward made and nothing else holds: sum into it, no new buffer
+      // (a residual block's input gets its shortcut's and its branch's gradients).
+      addInPlace(old, g);
+      hold(g);
+      drop(g);
+      return;
+    }
     const sum = add(old, g);
     slots.set(t, sum);
     hold(sum);
     hold(g);
     drop(old);
     drop(g);
+  };
+  /** Whether g is a temporary of this backward that only its slot holds, with memory of its own. */
+  const exclusive = (g: Tensor): boolean => {
+    if (g.id < firstId || (holds.get(g) ?? 0) !== 1 || adopted.has(g) || exposed.has(g)) return false;
+    const ref = g.storageRef('backward');
+    return !ref.isShared && ref.size === g.size;
   };
   for (let i = 0; i < roots.length; i++) if (needed.has(roots[i])) put(roots[i], seeds[i]);
 
@@ -142,9 +159,11 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly (Tenso
       if (g === undefined || !needed.has(t)) continue;
       if (t.hooks) {
         for (const h of t.hooks) {
+          exposed.add(g);
           const r = h(g);
           if (r && r !== g) {
             slots.set(t, r);
+            exposed.add(r);
             hold(r);
             drop(g);
             g = r;

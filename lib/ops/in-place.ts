@@ -38,3 +38,16 @@ export function mulInPlace(x: Tensor, mask: Tensor): void {
   const s = x.storage('mulInPlace_');
   x.backend.binary('mul', s, ONE, mask.storage('mulInPlace_'), ONE, s, Int32Array.of(x.size));
 }
+
+/** x += y elementwise (same element count, same backend and dtype). */
+export function addInPlace(x: Tensor, y: Tensor): void {
+  checkTensor('addInPlace_', 'x', x);
+  checkTensor('addInPlace_', 'y', y);
+  checkSame('addInPlace_', x, y, 'x', 'y');
+  if (x.size !== y.size) {
+    throw new RangeError(`addInPlace_: y ${formatShape(y.shape)} must have the size of x ${formatShape(x.shape)}`);
+  }
+  x.storageRef('addInPlace_').version++;
+  const s = x.storage('addInPlace_');
+  x.backend.binary('add', s, ONE, y.storage('addInPlace_'), ONE, s, Int32Array.of(x.size));
+}

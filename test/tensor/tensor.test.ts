@@ -2,6 +2,7 @@
 import { Tensor, arange, fromArray, full, keep, manualSeed, memory, ones, rand, randn, tidy, zeros } from '../../lib/tensor';
 import * as o from '../../lib/ops';
 import { grad, isGradEnabled, noGrad } from '../../lib/autograd';
+import * as inPlaceOps from '../../lib/ops/in-place';
 import { philoxNormal, philoxUniform } from '../../lib/backend/reference/philox';
 
 const ref = { backend: 'reference' as const };
@@ -144,6 +145,26 @@ test('one tensor used twice, and shared gradients, stay separate', () => {
   o.sum(o.add(a, b)).backward();
   expect(a.grad!.toArray()).toEqual([3, 3]);
   expect(b.grad!.toArray()).toEqual([2, 2]);
+});
+
+test('a gradient summed from two paths (a residual junction) goes into the first one, with the right values', () => {
+  const inPlace = jest.spyOn(inPlaceOps, 'addInPlace');
+  // b gets d/db sum(b + 1) = 1 first, then d/db sum(3 b) = 3: the sum goes into the first.
+  const a = fromArray([1, 2, -1], [3], ref).requiresGrad_();
+  tidy(() => {
+    const b = o.mul(a, 2);
+    o.add(o.sum(o.add(b, 1)), o.sum(o.mul(b, 3))).backward();
+  });
+  expect(a.grad!.toArray()).toEqual([8, 8, 8]);
+  expect(inPlace).toHaveBeenCalledTimes(1);
+  // A gradient shared by two inputs (add's backward hands gy to both) is not summed into.
+  inPlace.mockClear();
+  const c = fromArray([1, 2], [2], ref).requiresGrad_();
+  const d = fromArray([3, 4], [2], ref).requiresGrad_();
+  tidy(() => o.sum(o.mul(o.add(o.add(c, d), c), 2)).backward());
+  expect(c.grad!.toArray()).toEqual([4, 4]);
+  expect(d.grad!.toArray()).toEqual([2, 2]);
+  inPlace.mockRestore();
 });
 
 test('grad() leaves .grad alone; createGraph gives differentiable gradients', () => {
