@@ -28,26 +28,23 @@ export function copyInPlace(dst: Tensor, src: Tensor): void {
 
 /** x *= mask elementwise (same element count). */
 export function mulInPlace(x: Tensor, mask: Tensor): void {
-  checkTensor('mulInPlace_', 'x', x);
-  checkTensor('mulInPlace_', 'mask', mask);
-  checkSame('mulInPlace_', x, mask, 'x', 'mask');
-  if (x.size !== mask.size) {
-    throw new RangeError(`mulInPlace_: mask ${formatShape(mask.shape)} must have the size of x ${formatShape(x.shape)}`);
-  }
-  x.storageRef('mulInPlace_').version++;
-  const s = x.storage('mulInPlace_');
-  x.backend.binary('mul', s, ONE, mask.storage('mulInPlace_'), ONE, s, Int32Array.of(x.size));
+  binaryInPlace('mul', 'mulInPlace_', x, mask, 'mask');
 }
 
 /** x += y elementwise (same element count, same backend and dtype). */
 export function addInPlace(x: Tensor, y: Tensor): void {
-  checkTensor('addInPlace_', 'x', x);
-  checkTensor('addInPlace_', 'y', y);
-  checkSame('addInPlace_', x, y, 'x', 'y');
+  binaryInPlace('add', 'addInPlace_', x, y, 'y');
+}
+
+/** x := x op y over x's storage, bumping its version (recorded facts about x go stale). */
+function binaryInPlace(kind: 'add' | 'mul', op: string, x: Tensor, y: Tensor, yName: string): void {
+  checkTensor(op, 'x', x);
+  checkTensor(op, yName, y);
+  checkSame(op, x, y, 'x', yName);
   if (x.size !== y.size) {
-    throw new RangeError(`addInPlace_: y ${formatShape(y.shape)} must have the size of x ${formatShape(x.shape)}`);
+    throw new RangeError(`${op}: ${yName} ${formatShape(y.shape)} must have the size of x ${formatShape(x.shape)}`);
   }
-  x.storageRef('addInPlace_').version++;
-  const s = x.storage('addInPlace_');
-  x.backend.binary('add', s, ONE, y.storage('addInPlace_'), ONE, s, Int32Array.of(x.size));
+  x.storageRef(op).version++;
+  const s = x.storage(op);
+  x.backend.binary(kind, s, ONE, y.storage(op), ONE, s, Int32Array.of(x.size));
 }

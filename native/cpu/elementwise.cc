@@ -72,121 +72,106 @@ void unary(UnaryOp op, const float* x, float* out, int64_t n, float alpha, float
   });
 }
 
+namespace {
+
+// Two strided operands walked over one shape, dims collapsed first: unit dims dropped, and a
+// dim merged into the one before it when both operands step through the pair contiguously,
+// so that the innermost rows are as long as possible.
+struct Walk2 {
+  static constexpr int kMaxRank = 64;
+  int64_t dims[kMaxRank], sa[kMaxRank], sb[kMaxRank];
+  int r = 0;           // collapsed rank
+  int64_t total = 1;   // elements
+  int64_t inner = 1;   // dims[r - 1] (1 when r == 0)
+
+  Walk2(const int64_t* shape, int rank, const int64_t* a_strides, const int64_t* b_strides) {
+    for (int d = 0; d < rank; ++d) {
+      total *= shape[d];
+      if (shape[d] == 1) continue;
+      if (r > 0 && sa[r - 1] == a_strides[d] * shape[d] && sb[r - 1] == b_strides[d] * shape[d]) {
+        dims[r - 1] *= shape[d];
+        sa[r - 1] = a_strides[d];
+        sb[r - 1] = b_strides[d];
+      } else {
+        dims[r] = shape[d];
+        sa[r] = a_strides[d];
+        sb[r] = b_strides[d];
+        ++r;
+      }
+    }
+    if (r > 0) inner = dims[r - 1];
+  }
+  int64_t rows() const { return total / inner; }
+
+  // fn(row, oa, ob) for every row in [0, rows()), oa / ob the operands' offsets of its first
+  // element; rows go to threads `grain` at a time, in order within a task.
+  template <class F>
+  void for_rows(int64_t grain, F fn) const {
+    parallel_for(0, rows(), grain, [&](int64_t r0, int64_t r1) {
+      int64_t idx[kMaxRank], oa = 0, ob = 0;
+      for (int64_t d = r - 2, rest = r0; d >= 0; --d) {
+        idx[d] = rest % dims[d];
+        rest /= dims[d];
+        oa += idx[d] * sa[d];
+        ob += idx[d] * sb[d];
+      }
+      for (int64_t row = r0; row < r1; ++row) {
+        fn(row, oa, ob);
+        for (int d = r - 2; d >= 0; --d) {  // odometer over the outer dims
+          oa += sa[d];
+          ob += sb[d];
+          if (++idx[d] < dims[d]) break;
+          oa -= sa[d] * dims[d];
+          ob -= sb[d] * dims[d];
+          idx[d] = 0;
+        }
+      }
+    });
+  }
+};
+
+}  // namespace
+
 void binary(BinaryOp op, const float* a, const int64_t* a_strides, const float* b,
             const int64_t* b_strides, float* out, const int64_t* shape, int rank) {
-  // Collapse: drop unit dims and merge each dim into the next when both operands step
-  // through them contiguously (out always does).
-  constexpr int kMaxRank = 64;
-  int64_t dims[kMaxRank], sa[kMaxRank], sb[kMaxRank];
-  int r = 0;
-  int64_t total = 1;
-  for (int d = 0; d < rank; ++d) {
-    total *= shape[d];
-    if (shape[d] == 1) continue;
-    if (r > 0 && sa[r - 1] == a_strides[d] * shape[d] && sb[r - 1] == b_strides[d] * shape[d]) {
-      dims[r - 1] *= shape[d];
-      sa[r - 1] = a_strides[d];
-      sb[r - 1] = b_strides[d];
-    } else {
-      dims[r] = shape[d];
-      sa[r] = a_strides[d];
-      sb[r] = b_strides[d];
-      ++r;
-    }
-  }
-  if (total == 0) return;
+  const Walk2 w(shape, rank, a_strides, b_strides);  // out is contiguous: it collapses with any
+  if (w.total == 0) return;
   const auto& k = elementwise_detail::elementwise_kernels();
-  if (r == 0) {
+  if (w.r == 0) {
     k.binary_row(op, a, 0, b, 0, out, 1);
     return;
   }
-  const int64_t inner = dims[r - 1], rows = total / inner;
-  if (rows == 1) {  // one long row: split it
+  const int64_t inner = w.inner, ia = w.sa[w.r - 1], ib = w.sb[w.r - 1];
+  if (w.rows() == 1) {  // one long row: split it
     parallel_for(0, inner, kGrain, [&](int64_t i0, int64_t i1) {
-      k.binary_row(op, a + i0 * sa[0], sa[0], b + i0 * sb[0], sb[0], out + i0, i1 - i0);
+      k.binary_row(op, a + i0 * ia, ia, b + i0 * ib, ib, out + i0, i1 - i0);
     });
     return;
   }
-  const int64_t grain = (kGrain + inner - 1) / inner;
-  parallel_for(0, rows, grain, [&](int64_t r0, int64_t r1) {
-    int64_t idx[kMaxRank], oa = 0, ob = 0;
-    for (int64_t d = r - 2, rest = r0; d >= 0; --d) {
-      idx[d] = rest % dims[d];
-      rest /= dims[d];
-      oa += idx[d] * sa[d];
-      ob += idx[d] * sb[d];
-    }
-    for (int64_t row = r0; row < r1; ++row) {
-      k.binary_row(op, a + oa, sa[r - 1], b + ob, sb[r - 1], out + row * inner, inner);
-      for (int d = r - 2; d >= 0; --d) {  // odometer over the outer dims
-        oa += sa[d];
-        ob += sb[d];
-        if (++idx[d] < dims[d]) break;
-        oa -= sa[d] * dims[d];
-        ob -= sb[d] * dims[d];
-        idx[d] = 0;
-      }
-    }
+  w.for_rows((kGrain + inner - 1) / inner, [&](int64_t row, int64_t oa, int64_t ob) {
+    k.binary_row(op, a + oa, ia, b + ob, ib, out + row * inner, inner);
   });
 }
 
 void strided_copy(const float* src, const int64_t* src_strides, float* dst, const int64_t* dst_strides,
                   const int64_t* shape, int rank) {
-  // Collapse as binary does: drop unit dims, merge a dim into the one before it when both
-  // operands step through the pair contiguously.
-  constexpr int kMaxRank = 64;
-  int64_t dims[kMaxRank], ss[kMaxRank], sd[kMaxRank];
-  int r = 0;
-  int64_t total = 1;
-  for (int d = 0; d < rank; ++d) {
-    total *= shape[d];
-    if (shape[d] == 1) continue;
-    if (r > 0 && ss[r - 1] == src_strides[d] * shape[d] && sd[r - 1] == dst_strides[d] * shape[d]) {
-      dims[r - 1] *= shape[d];
-      ss[r - 1] = src_strides[d];
-      sd[r - 1] = dst_strides[d];
-    } else {
-      dims[r] = shape[d];
-      ss[r] = src_strides[d];
-      sd[r] = dst_strides[d];
-      ++r;
-    }
-  }
-  if (total == 0) return;
-  if (r == 0) {
+  const Walk2 w(shape, rank, src_strides, dst_strides);
+  if (w.total == 0) return;
+  if (w.r == 0) {
     dst[0] = src[0];
     return;
   }
-  const int64_t inner = dims[r - 1], rows = total / inner, si = ss[r - 1], di = sd[r - 1];
-  auto row_copy = [&](const float* s, float* d) {
+  const int64_t inner = w.inner, si = w.sa[w.r - 1], di = w.sb[w.r - 1];
+  bool repeats = false;  // does dst visit a position twice?
+  for (int d = 0; d < w.r; ++d) repeats = repeats || w.sb[d] == 0;
+  w.for_rows(repeats ? w.rows() : (kGrain + inner - 1) / inner, [&](int64_t, int64_t os, int64_t od) {
+    const float* s = src + os;
+    float* d = dst + od;
     if (di == 1 && si == 1) std::copy(s, s + inner, d);
     else if (di == 1 && si == 0) std::fill(d, d + inner, *s);
     else if (di == 0) *d = s[(inner - 1) * si];  // the last element wins
     else
       for (int64_t i = 0; i < inner; ++i) d[i * di] = s[i * si];
-  };
-  bool repeats = false;  // does dst visit a position twice?
-  for (int d = 0; d < r; ++d) repeats = repeats || sd[d] == 0;
-  const int64_t grain = repeats ? rows : (kGrain + inner - 1) / inner;
-  parallel_for(0, rows, grain, [&](int64_t r0, int64_t r1) {
-    int64_t idx[kMaxRank], os = 0, od = 0;
-    for (int64_t d = r - 2, rest = r0; d >= 0; --d) {
-      idx[d] = rest % dims[d];
-      rest /= dims[d];
-      os += idx[d] * ss[d];
-      od += idx[d] * sd[d];
-    }
-    for (int64_t row = r0; row < r1; ++row) {
-      row_copy(src + os, dst + od);
-      for (int d = r - 2; d >= 0; --d) {  // odometer over the outer dims
-        os += ss[d];
-        od += sd[d];
-        if (++idx[d] < dims[d]) break;
-        os -= ss[d] * dims[d];
-        od -= sd[d] * dims[d];
-        idx[d] = 0;
-      }
-    }
   });
 }
 
