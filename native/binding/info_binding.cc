@@ -33,9 +33,21 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The byte address of an ArrayBuffer's data modulo 64 (0 for an empty or detached one), so
+// that the host allocator can place large arrays on cache-line boundaries: a vector load
+// that straddles two lines costs two (VGG's 4x4 and 8x8 compressed layers: 20-35% faster
+// aligned).
+Napi::Value AddressMod64(const Napi::CallbackInfo& info) {
+  pai::binding::Args args(info, "addressMod64", 1);
+  if (!info[0].IsArrayBuffer()) args.type_error(0, "buffer", "must be an ArrayBuffer");
+  const auto address = reinterpret_cast<uintptr_t>(info[0].As<Napi::ArrayBuffer>().Data());
+  return Napi::Number::New(info.Env(), static_cast<double>(address % 64));
+}
+
 }  // namespace
 
 PAI_BINDING(info) {
+  exports.Set("addressMod64", Napi::Function::New(env, AddressMod64));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));

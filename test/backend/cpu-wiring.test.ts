@@ -85,4 +85,24 @@ run('cpu backend wiring to the native addon', () => {
     check('conv2dMaskedGradInput', [rand(ysz), rand(ws)], [xsz], (be, [gy, w], [gx]) => be.conv2dMaskedGradInput!(gy, w, wm, cg, gx));
     check('conv2dMaskedGradWeight', [rand(xsz), rand(ysz)], [ws], (be, [x, gy], [gw]) => be.conv2dMaskedGradWeight!(x, gy, wm, cg, gw), 1e-4);
   });
+
+  test('large host arrays start on a 64-byte cache line; small ones as Node allocates them', () => {
+    const probe = (a: Float32Array | Float64Array) => ((addon!.addressMod64(a.buffer) as number) + a.byteOffset) % 64;
+    for (const [size, dtype] of [[1024, 'float32'], [1031, 'float32'], [4099, 'float64'], [1 << 20, 'float32']] as const) {
+      for (const a of [cpu.alloc(size, dtype), cpu.zeros(size, dtype)] as (Float32Array | Float64Array)[]) {
+        expect(a.length).toBe(size);
+        expect(a instanceof (dtype === 'float32' ? Float32Array : Float64Array)).toBe(true);
+        expect(probe(a)).toBe(0);
+      }
+      // A recycled array keeps its placement, and zeros() clears it.
+      const a = cpu.alloc(size, dtype) as Float32Array;
+      a.fill(3);
+      cpu.free(a, size, dtype);
+      const b = cpu.zeros(size, dtype) as Float32Array;
+      expect(b).toBe(a);
+      expect(probe(b)).toBe(0);
+      expect(b.every((v) => v === 0)).toBe(true);
+    }
+    expect(cpu.alloc(100, 'float32').byteOffset).toBe(0);
+  });
 });

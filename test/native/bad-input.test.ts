@@ -36,7 +36,7 @@ const sgemm = (args: unknown[]) => () => cpu.sgemm(...args);
 
 describe('argument counts', () => {
   const arity: [string, number][] = [
-    ['info', 0], ['setIsa', 1], ['setNumThreads', 1], ['philoxUniform', 4], ['philoxNormal', 6], ['sgemm', 15], ['fmaPeak', 1],
+    ['info', 0], ['setIsa', 1], ['setNumThreads', 1], ['philoxUniform', 4], ['philoxNormal', 6], ['sgemm', 15], ['fmaPeak', 1], ['addressMod64', 1],
   ];
   test.each(arity)('%s takes exactly %i arguments', (fn, count) => {
     const call = (n: number) => () => cpu[fn](...new Array(n).fill(0));
@@ -51,6 +51,11 @@ describe('runtime', () => {
     expectError(() => cpu.setIsa('AVX512'), 'RangeError', /^setIsa: 'isa' must be 'baseline', 'avx2' or 'avx512', got 'AVX512'/);
     expectError(() => cpu.fmaPeak(null), 'TypeError', /^fmaPeak: argument 0 'isa' must be a string/);
     expectError(() => cpu.fmaPeak('neon'), 'RangeError', /^fmaPeak: 'isa' must be/);
+  });
+
+  test('addressMod64 wants an ArrayBuffer', () => {
+    expectError(() => cpu.addressMod64(new Float32Array(4)), 'TypeError', /^addressMod64: argument 0 'buffer' must be an ArrayBuffer/);
+    expectError(() => cpu.addressMod64(null), 'TypeError', /^addressMod64: argument 0 'buffer' must be an ArrayBuffer/);
   });
 
   test('setNumThreads wants an integer in [1, 1024]', () => {

@@ -1,6 +1,7 @@
 import type { BinaryOp, Conv2dGeometry, HostArray, Pool2dGeometry, UnaryOp } from '../backend';
 import type { NativeAddon } from '../native-loader';
 import { ReferenceBackend } from '../reference';
+import { HostMemory } from '../reference/host-memory';
 
 type Fn = (...args: any[]) => any;
 
@@ -18,7 +19,9 @@ export class CpuBackend extends ReferenceBackend {
   private readonly fn: Record<string, Fn | undefined> = {};
 
   constructor(readonly addon: NativeAddon) {
-    super();
+    // Large arrays on cache-line boundaries, where the addon can say where a buffer lies.
+    const probe = addon.addressMod64;
+    super(new HostMemory(typeof probe === 'function' ? { addressMod64: (b) => probe.call(addon, b) as number } : {}));
     for (const name of Object.keys(addon)) if (typeof addon[name] === 'function') this.fn[name] = addon[name].bind(addon);
   }
 

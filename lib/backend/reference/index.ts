@@ -35,7 +35,11 @@ type I = Int32Array;
 export class ReferenceBackend implements Backend {
   readonly name: BackendName = 'reference';
   readonly device: Device = 'cpu';
-  protected readonly memory = new HostMemory();
+  protected readonly memory: HostMemory;
+
+  constructor(memory: HostMemory = new HostMemory()) {
+    this.memory = memory;
+  }
 
   supports(dtype: DType): boolean {
     return dtype === 'float32' || dtype === 'float64';
