@@ -35,8 +35,7 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
 
 // The byte address of an ArrayBuffer's data modulo 64 (0 for an empty or detached one), so
 // that the host allocator can place large arrays on cache-line boundaries: a vector load
-// that straddles two lines costs two (VGG's 4x4 and 8x8 compressed layers: 20-35% faster
-// aligned).
+// that straddles two lines costs about two.
 Napi::Value AddressMod64(const Napi::CallbackInfo& info) {
   pai::binding::Args args(info, "addressMod64", 1);
   if (!info[0].IsArrayBuffer()) args.type_error(0, "buffer", "must be an ArrayBuffer");
