@@ -7,6 +7,7 @@
 #include "pai/parallel.h"
 #include "pai/sparse.h"
 #include "sparse_batch_minor.h"
+#include "sparse_tiled.h"
 #include "sparse_direct.h"
 #include "sparse_engine.h"
 #include "sparse_linear.h"
@@ -51,6 +52,7 @@ void grad_weight(const Grid& g, const SparsePattern& w, const float* x, const fl
 void sparse_conv2d_grad_weight(const Conv2dShape& s, const SparsePattern& w, const float* x,
                                const float* gy, float* gvalues) {
   if (batch_minor_eligible(s)) batch_minor_grad_weight(s, w, x, gy, gvalues);
+  else if (tiled_eligible(s, w)) tiled_grad_weight(s, w, x, gy, gvalues);
   else if (direct_eligible(s)) direct_grad_weight(s, w, x, gy, gvalues);
   else grad_weight(Grid(s), w, x, gy, gvalues);
 }

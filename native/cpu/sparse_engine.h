@@ -125,7 +125,7 @@ void write_input_grad(const Grid& g, const float* acc, int64_t m0, int64_t len, 
 // Scratch buffers of the calling thread, 64-byte aligned and uninitialized. A slot keeps
 // its largest allocation, so repeated calls (a training loop) pay no allocation or page
 // faults.
-enum ScratchSlot : int { kPackedInput = 0, kPackedGrad = 1, kOffsets = 2, kValues = 3, kTaps = 4, kPartials = 5, kTaskLocal = 6 };
+enum ScratchSlot : int { kPackedInput = 0, kPackedGrad = 1, kOffsets = 2, kValues = 3, kTaps = 4, kPartials = 5, kTaskLocal = 6, kTaskSums = 7 };
 void* scratch_bytes(int slot, int64_t bytes);
 template <typename T>
 T* scratch(ScratchSlot slot, int64_t count) {

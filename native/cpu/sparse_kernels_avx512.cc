@@ -2,6 +2,7 @@
 #include <immintrin.h>
 
 #include "sparse_engine.h"
+#include "sum16_avx512.h"
 
 namespace pai::sparse_detail::avx512 {
 
@@ -18,19 +19,8 @@ struct V {
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static float sum(T v) { return _mm512_reduce_add_ps(v); }
   static constexpr int group = 16;
-  // out[i] += sum(acc[i]) for i < 16: sums within 128-bit lanes by unpack/shuffle, then
-  // across lanes by 128-bit shuffles; the sixteen sums come out in order.
-  static void sum_group(const T* v, float* out) {
-    T s[8], t[4], u[2];
-    for (int i = 0; i < 8; ++i)
-      s[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
-    for (int j = 0; j < 4; ++j)
-      t[j] = _mm512_add_ps(_mm512_shuffle_ps(s[2 * j], s[2 * j + 1], 0x44), _mm512_shuffle_ps(s[2 * j], s[2 * j + 1], 0xEE));
-    for (int k = 0; k < 2; ++k)
-      u[k] = _mm512_add_ps(_mm512_shuffle_f32x4(t[2 * k], t[2 * k + 1], 0x88), _mm512_shuffle_f32x4(t[2 * k], t[2 * k + 1], 0xDD));
-    const T w = _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x88), _mm512_shuffle_f32x4(u[0], u[1], 0xDD));
-    _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out), w));
-  }
+  // out[i] += sum(acc[i]) for i < 16 (see sum16).
+  static void sum_group(const T* v, float* out) { _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out), sum16(v))); }
 };
 
 #include "sparse_transpose8.h"

@@ -8,7 +8,7 @@ namespace pai::sparse_detail {
 namespace {
 
 struct Slots {
-  static constexpr int kCount = 7;
+  static constexpr int kCount = 8;
   void* p[kCount] = {};
   int64_t cap[kCount] = {};
   ~Slots() {

@@ -6,6 +6,7 @@
 #include "pai/parallel.h"
 #include "pai/sparse.h"
 #include "sparse_batch_minor.h"
+#include "sparse_tiled.h"
 #include "sparse_direct.h"
 #include "sparse_engine.h"
 #include "sparse_linear.h"
@@ -178,6 +179,10 @@ bool sparse_conv2d_forward(const Conv2dShape& s, const SparsePattern& w, const f
     sparse_detail::batch_minor_forward(s, w, values, x, bias, y);
     return false;
   }
+  if (sparse_detail::tiled_eligible(s, w)) {
+    sparse_detail::tiled_forward(s, w, values, x, bias, y);
+    return false;
+  }
   if (sparse_detail::direct_eligible(s)) {
     return sparse_detail::direct_forward(s, w, values, x, bias, y, row_moments);
   }
@@ -188,6 +193,7 @@ bool sparse_conv2d_forward(const Conv2dShape& s, const SparsePattern& w, const f
 void sparse_conv2d_grad_input(const Conv2dShape& s, const SparsePattern& w,
                               const float* values, const float* gy, float* gx) {
   if (sparse_detail::batch_minor_eligible(s)) sparse_detail::batch_minor_grad_input(s, w, values, gy, gx);
+  else if (sparse_detail::tiled_eligible(s, w)) sparse_detail::tiled_grad_input(s, w, values, gy, gx);
   else if (sparse_detail::direct_eligible(s)) sparse_detail::direct_grad_input(s, w, values, gy, gx);
   else grad_input(sparse_detail::Grid(s), w, values, gy, gx);
 }

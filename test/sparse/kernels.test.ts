@@ -135,6 +135,16 @@ describe('compressed conv2d equals dense-masked', () => {
     ['stride 2 to 2x2, grouped, batch 16 (batch-minor path)', geometry(16, 6, 4, 3, 4, 3, 3, { sh: 2, sw: 2, ph: 1, pw: 1, groups: 2 })],
     ['1x1 output, dilation 2, batch 70 (batch-minor path)', geometry(70, 3, 5, 5, 5, 3, 3, { dh: 2, dw: 2 })],
     ['1x2 output, 1x1 kernel, batch 33 (batch-minor path)', geometry(33, 7, 1, 2, 9, 1, 1)],
+    // 3x3 pad 1 on planes 4 or 8 wide (whole 16-pixel tiles), batch >= 16, and on average
+    // 16+ survivors per output and input channel (densities 1 to 0.1, and 'holes' with its
+    // empty rows and columns): with AVX-512, the tiled path (images in lanes, 16-pixel
+    // register tiles); below, the direct path. Ragged last blocks of images, and enough
+    // channels at density 1 for blocks of source channels.
+    ['4x4 planes, batch 37 (tiled path)', geometry(37, 24, 4, 4, 20, 3, 3, { ph: 1, pw: 1 })],
+    ['8x8 planes, batch 18 (tiled path)', geometry(18, 20, 8, 8, 24, 3, 3, { ph: 1, pw: 1 })],
+    ['8x4 planes, batch 16 (tiled path)', geometry(16, 20, 8, 4, 24, 3, 3, { ph: 1, pw: 1 })],
+    ['2x8 planes, batch 33 (tiled path)', geometry(33, 20, 2, 8, 24, 3, 3, { ph: 1, pw: 1 })],
+    ['4x4 planes, 64 -> 40 channels (tiled path, source blocks)', geometry(17, 64, 4, 4, 40, 3, 3, { ph: 1, pw: 1 })],
   ];
   for (const [name, g] of cases) test(name, () => expectConvConformance(g, densities));
 });
@@ -174,6 +184,9 @@ describe('determinism and dispatch', () => {
     // through shifted copies, several images per call (11 leave a ragged last call).
     ['direct path, 8x8 planes (shifted copies)', geometry(11, 40, 8, 8, 80, 3, 3, { ph: 1, pw: 1 })],
     ['packed path', geometry(6, 12, 9, 9, 10, 3, 3, { sh: 2, sw: 2, ph: 1, pw: 1 })],
+    // Images in the lanes, 16-pixel register tiles (with AVX-512; the direct path otherwise).
+    ['tiled path, 4x4 planes', geometry(37, 24, 4, 4, 20, 3, 3, { ph: 1, pw: 1 })],
+    ['tiled path, 8x8 planes', geometry(18, 20, 8, 8, 24, 3, 3, { ph: 1, pw: 1 })],
     // Images in the lanes: tap groups added onto each pixel's sums.
     ['batch-minor path, 2x2 planes', geometry(37, 12, 2, 2, 10, 3, 3, { ph: 1, pw: 1 })],
     ['batch-minor path, grouped, stride 2', geometry(16, 6, 4, 3, 4, 3, 3, { sh: 2, sw: 2, ph: 1, pw: 1, groups: 2 })],
