@@ -24,9 +24,10 @@ namespace pai::sparse_detail {
 // channel on average, which pays for packing.
 bool tiled_eligible(const Conv2dShape& s, const SparsePattern& w);
 
-// The three kernels (AVX-512 only: call them only where tiled_eligible holds).
-void tiled_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
-                   const float* x, const float* bias, float* y);
+// The three kernels (AVX-512 only: call them only where tiled_eligible holds). The forward
+// takes row_moments (or null) and returns whether it wrote them, as direct_forward.
+bool tiled_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
+                   const float* x, const float* bias, float* y, double* row_moments = nullptr);
 void tiled_grad_input(const Conv2dShape& s, const SparsePattern& w, const float* values,
                       const float* gy, float* gx);
 void tiled_grad_weight(const Conv2dShape& s, const SparsePattern& w, const float* x,

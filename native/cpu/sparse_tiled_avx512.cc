@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "batchnorm_kernels.h"
+#include "batchnorm_relu_kernels.h"
 #include "pai/parallel.h"
 #include "permute_transpose.h"
 #include "sparse_engine.h"
@@ -144,7 +146,8 @@ Entries group_entries(int64_t channels, int64_t sources, int64_t nnz, int64_t bl
 
 // For each plane [img][ch] of out (NCHW, `channels` channels of the plane): init[ch] (or
 // 0) plus the tile sums of ch's entries over the packed source block, the source packed
-// from src's `sources` channels.
+// from src's `sources` channels. With row_moments (see pai/sparse.h), also each plane's
+// moments once its block of images is written, while it is in cache.
 // The bytes of a source channel that one tile reads: its rows of the packed planes.
 template <int W>
 int64_t tile_slab() {
@@ -153,7 +156,7 @@ int64_t tile_slab() {
 
 template <int W>
 void tiled_sums(const Geo<W>& g, int64_t n, const float* src, int64_t sources, int64_t channels,
-                const Entries& e, const float* init, float* out) {
+                const Entries& e, const float* init, float* out, double* row_moments = nullptr) {
   const Tasks t(n, channels);
   const int64_t plane = g.h * W;
   parallel_for(0, t.blocks * t.ranges, 1, [&](int64_t t0, int64_t t1) {
@@ -193,13 +196,22 @@ void tiled_sums(const Geo<W>& g, int64_t n, const float* src, int64_t sources, i
             for (int64_t i = 0; i < imgs; ++i) _mm512_storeu_ps(dst + i * channels * plane, acc[i]);
           }
       }
+      if (row_moments) {
+        const auto& bn = batchnorm_detail::batchnorm_kernels();
+        double* m2 = row_moments + n * channels;
+        for (int64_t ch = ch0; ch < ch1; ++ch)
+          for (int64_t img = nb * kLanes; img < nb * kLanes + imgs; ++img) {
+            const int64_t r = img * channels + ch;
+            bn.row_moments(out + r * plane, plane, row_moments + r, m2 + r);
+          }
+      }
     }
   });
 }
 
 template <int W>
 void forward_w(const Conv2dShape& s, const SparsePattern& w, const float* values, const float* x,
-               const float* bias, float* y) {
+               const float* bias, float* y, double* row_moments) {
   const Geo<W> g(s.h);
   const Entries e = group_entries(s.o, s.c, w.nnz, source_blocks(tile_slab<W>(), s.c, s.o, w.nnz), [&](int64_t o, auto fn) {
     for (int64_t j = w.row_ptr[o]; j < w.row_ptr[o + 1]; ++j) {
@@ -207,7 +219,7 @@ void forward_w(const Conv2dShape& s, const SparsePattern& w, const float* values
       fn(col / 9, (col / 9) * g.cs + g.tap(t / 3, t % 3), values[j]);
     }
   });
-  tiled_sums(g, s.n, x, s.c, s.o, e, bias, y);
+  tiled_sums(g, s.n, x, s.c, s.o, e, bias, y, row_moments);
 }
 
 template <int W>
@@ -318,10 +330,13 @@ void grad_weight_w(const Conv2dShape& s, const SparsePattern& w, const float* x,
 
 }  // namespace
 
-void tiled_forward(const Conv2dShape& s, const SparsePattern& w, const float* values, const float* x,
-                   const float* bias, float* y) {
-  if (s.w == 4) forward_w<4>(s, w, values, x, bias, y);
-  else forward_w<8>(s, w, values, x, bias, y);
+bool tiled_forward(const Conv2dShape& s, const SparsePattern& w, const float* values, const float* x,
+                   const float* bias, float* y, double* row_moments) {
+  // As the direct path: only the planes whose moments batch norm takes row by row.
+  if (!batchnorm_relu_detail::moments_by_row(s.o, s.h * s.w)) row_moments = nullptr;
+  if (s.w == 4) forward_w<4>(s, w, values, x, bias, y, row_moments);
+  else forward_w<8>(s, w, values, x, bias, y, row_moments);
+  return row_moments != nullptr;
 }
 
 void tiled_grad_input(const Conv2dShape& s, const SparsePattern& w, const float* values, const float* gy,

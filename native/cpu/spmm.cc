@@ -179,10 +179,7 @@ bool sparse_conv2d_forward(const Conv2dShape& s, const SparsePattern& w, const f
     sparse_detail::batch_minor_forward(s, w, values, x, bias, y);
     return false;
   }
-  if (sparse_detail::tiled_eligible(s, w)) {
-    sparse_detail::tiled_forward(s, w, values, x, bias, y);
-    return false;
-  }
+  if (sparse_detail::tiled_eligible(s, w)) return sparse_detail::tiled_forward(s, w, values, x, bias, y, row_moments);
   if (sparse_detail::direct_eligible(s)) {
     return sparse_detail::direct_forward(s, w, values, x, bias, y, row_moments);
   }

@@ -46,6 +46,7 @@ describe('row moments from the compressed convolution (seed ' + SEED + ')', () =
   it.each([
     { n: 3, c: 4, h: 12, w: 11, o: 6, stride: 1 },
     { n: 5, c: 3, h: 8, w: 8, o: 7, stride: 1 }, // the shortest planes that record (64)
+    { n: 18, c: 24, h: 8, w: 8, o: 20, stride: 1 }, // the tiled path with AVX-512 (images in lanes)
   ])('long planes %j: the same y, and each plane mean and M2 as float64 computes them', (l) => {
     const m = new Float64Array(2 * l.n * l.o);
     const a = forward(l, SEED, m);
@@ -64,12 +65,13 @@ describe('row moments from the compressed convolution (seed ' + SEED + ')', () =
     }
   });
 
-  it('short planes, strided layers and the batch-minor path leave the array alone and say so', () => {
+  it('short planes (4x4 on the tiled path too), strided layers and the batch-minor path leave the array alone and say so', () => {
     for (const l of [
       { n: 3, c: 4, h: 4, w: 4, o: 6, stride: 1 },
       { n: 3, c: 4, h: 7, w: 9, o: 6, stride: 1 }, // 63: one short of recording
       { n: 3, c: 4, h: 16, w: 16, o: 6, stride: 2 },
       { n: 17, c: 3, h: 2, w: 2, o: 5, stride: 1 },
+      { n: 17, c: 24, h: 4, w: 4, o: 20, stride: 1 }, // the tiled path with AVX-512
     ]) {
       const m = new Float64Array(2 * l.n * l.o).fill(-7);
       expect(forward(l, SEED + 10, m).wrote).toBe(false);
@@ -86,6 +88,7 @@ describe('row moments from the compressed convolution (seed ' + SEED + ')', () =
   it.each([
     { n: 3, c: 4, h: 16, w: 12, o: 5, stride: 1 },
     { n: 6, c: 3, h: 8, w: 8, o: 9, stride: 1 },
+    { n: 17, c: 24, h: 8, w: 8, o: 20, stride: 1 }, // the tiled path with AVX-512
   ])('the fused batch norms merge them into the statistics and output of their own pass, bit for bit (%j)', (l) => {
     const m = new Float64Array(2 * l.n * l.o);
     const { y } = forward(l, SEED + 20, m);
