@@ -144,16 +144,16 @@ Entries group_entries(int64_t channels, int64_t sources, int64_t nnz, int64_t bl
   return e;
 }
 
-// For each plane [img][ch] of out (NCHW, `channels` channels of the plane): init[ch] (or
-// 0) plus the tile sums of ch's entries over the packed source block, the source packed
-// from src's `sources` channels. With row_moments (see pai/sparse.h), also each plane's
-// moments once its block of images is written, while it is in cache.
 // The bytes of a source channel that one tile reads: its rows of the packed planes.
 template <int W>
 int64_t tile_slab() {
   return (Geo<W>::rows + 2) * Geo<W>::wp * kLanes * static_cast<int64_t>(sizeof(float));
 }
 
+// For each plane [img][ch] of out (NCHW, `channels` channels of the plane): init[ch] (or
+// 0) plus the tile sums of ch's entries over the packed source block, the source packed
+// from src's `sources` channels. With row_moments (see pai/sparse.h), also each plane's
+// moments once its block of images is written, while it is in cache.
 template <int W>
 void tiled_sums(const Geo<W>& g, int64_t n, const float* src, int64_t sources, int64_t channels,
                 const Entries& e, const float* init, float* out, double* row_moments = nullptr) {
@@ -237,7 +237,8 @@ void grad_input_w(const Conv2dShape& s, const SparsePattern& w, const float* val
 }
 
 // out[k] = sum over the tiles and pixels of gt (16 images each) * base[offs[k] + tile + disp],
-// for the up to 16 survivors k < count (offs padded by the caller).
+// for the up to 16 survivors k < count (lanes past count repeat the last survivor and are
+// not stored).
 template <int W, int... Ps>
 inline void dot_group(const Geo<W>& g, const float* gt, const float* base, const int64_t* offs, int64_t count,
                       float* out, std::integer_sequence<int, Ps...>) {
@@ -249,7 +250,7 @@ inline void dot_group(const Geo<W>& g, const float* gt, const float* base, const
     }
     const float* p[8];
     for (int k = 0; k < 8; ++k) p[k] = base + offs[std::min<int64_t>(half * 8 + k, count - 1)];
-    // Two chains per survivor (even and odd pixels): sixteen FMAs in flight.
+    // Two chains per survivor (even and odd pixels), sixteen in all.
     __m512 a[16];
     for (int k = 0; k < 16; ++k) a[k] = _mm512_setzero_ps();
     for (int64_t q = 0; q < g.tiles; ++q) {
