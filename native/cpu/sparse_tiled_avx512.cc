@@ -39,6 +39,9 @@ struct Geo {
   explicit Geo(int64_t height) : h(height), hp(height + 2), cs((height + 2) * wp * kLanes), tiles(height / rows) {}
   int64_t tile_origin(int64_t q) const { return q * rows * wp * kLanes; }
   int64_t tap(int64_t i, int64_t j) const { return (i * wp + j) * kLanes; }
+  // Offset in a packed block of weight column col = (input channel, tap): where its reads
+  // start past a tile's origin.
+  int64_t column(int64_t col) const { return (col / 9) * cs + tap((col % 9) / 3, col % 3); }
 };
 
 // Blocks of images, and ranges of channels per block so that every thread has work.
@@ -215,8 +218,7 @@ void forward_w(const Conv2dShape& s, const SparsePattern& w, const float* values
   const Geo<W> g(s.h);
   const Entries e = group_entries(s.o, s.c, w.nnz, source_blocks(tile_slab<W>(), s.c, s.o, w.nnz), [&](int64_t o, auto fn) {
     for (int64_t j = w.row_ptr[o]; j < w.row_ptr[o + 1]; ++j) {
-      const int64_t col = w.col_idx[j], t = col % 9;
-      fn(col / 9, (col / 9) * g.cs + g.tap(t / 3, t % 3), values[j]);
+      fn(w.col_idx[j] / 9, g.column(w.col_idx[j]), values[j]);
     }
   });
   tiled_sums(g, s.n, x, s.c, s.o, e, bias, y, row_moments);
@@ -278,10 +280,7 @@ void grad_weight_w(const Conv2dShape& s, const SparsePattern& w, const float* x,
   int64_t* offs = scratch<int64_t>(kOffsets, w.nnz);
   parallel_for(0, w.rows, 16, [&](int64_t o0, int64_t o1) {
     for (int64_t o = o0; o < o1; ++o)
-      for (int64_t j = w.row_ptr[o]; j < w.row_ptr[o + 1]; ++j) {
-        const int64_t col = w.col_idx[j];
-        offs[j] = (col / 9) * g.cs + g.tap((col % 9) / 3, col % 3);
-      }
+      for (int64_t j = w.row_ptr[o]; j < w.row_ptr[o + 1]; ++j) offs[j] = g.column(w.col_idx[j]);
   });
   const Tasks t(s.n, s.o);
   // Each image block's sums apart, added in block order after: no dependence on threads.
