@@ -6,11 +6,11 @@
 #include "pai/parallel.h"
 #include "pai/sparse.h"
 #include "sparse_batch_minor.h"
-#include "sparse_tiled.h"
 #include "sparse_direct.h"
 #include "sparse_engine.h"
 #include "sparse_linear.h"
 #include "sparse_plan.h"
+#include "sparse_tiled.h"
 
 namespace pai {
 namespace {

@@ -42,7 +42,7 @@ void sparse_linear_grad_weight(const SparsePattern& w, const float* x, const flo
 //
 // The forward can also hand a batch norm of y its statistics (see pai/batchnorm_relu.h):
 // given row_moments [2 n o], the paths that write y plane by plane (stride 1, output the
-// input's size, planes of 128 pixels or more) take each (image, channel) plane's mean and
+// input's size, planes of 64 pixels or more) take each (image, channel) plane's mean and
 // sum of squared deviations while it is in cache, and return true; the others leave
 // row_moments untouched and return false.
 bool sparse_conv2d_forward(const Conv2dShape& s, const SparsePattern& w, const float* values,
