@@ -5,7 +5,8 @@ import type { Module } from './module';
 import { Parameter } from './parameter';
 import { DeviceMirror } from './device-mirror';
 import { layerMasksGradient } from './masked';
-import { loadNative } from '../backend/native-loader';
+import { keptCount, zeroPruned } from './mask-passes';
+import { optimizerRuns, SegmentLayout } from './optimizer-layout';
 import { CompressedBlock, type CompressedMember } from './compressed-block';
 import { DeviceWindows, type DeviceOptimizerSegment, type Run } from './device-windows';
 
@@ -337,24 +338,11 @@ export class ParameterArena {
 
   /** The layout of {@link optimizerSegments}. */
   private runs(): Run[] {
-    const runs: Run[] = [];
-    const run = (from: number, to: number, masked: boolean): void => {
-      if (to > from) runs.push({ from, to, masked });
-    };
-    let start = 0;
-    for (const e of this.prunableParameters()) {
-      if (!e.param.compressed) continue;
-      run(start, e.offset, true);
-      start = e.offset + e.length;
-    }
-    run(start, this.prunableLength, true);
-    if (this.block && this.block.values.length > 0) runs.push('block');
-    run(this.prunableLength, this.hostValues.length, false);
-    return runs;
+    return optimizerRuns(this.prunableParameters(), this.prunableLength, this.hostValues.length, this.block);
   }
 
-  private static runLength(r: Run, block: CompressedBlock | null): number {
-    return r === 'block' ? block!.values.length : r.to - r.from;
+  private segmentLayout(): SegmentLayout {
+    return new SegmentLayout(this.runs(), this.block, this.hostValues.length);
   }
 
   /**
@@ -389,7 +377,7 @@ export class ParameterArena {
 
   /** Total length of {@link optimizerSegments}: the size of an optimizer's state buffers. */
   get trainableLength(): number {
-    return this.runs().reduce((s, r) => s + ParameterArena.runLength(r, this.block), 0);
+    return this.segmentLayout().length;
   }
 
   /**
@@ -398,26 +386,12 @@ export class ParameterArena {
    * load whether or not the resumed run compresses the same layers.
    */
   toArenaLayout(state: Float32Array): Float32Array {
-    const out = new Float32Array(this.hostValues.length);
-    this.forEachRun(state, (part, denseFrom) => (denseFrom === null ? this.block!.scatter(part, out) : out.set(part, denseFrom)));
-    return out;
+    return this.segmentLayout().toArena(state);
   }
 
   /** The inverse of {@link toArenaLayout}: the survivors and dense runs of an arena-layout array. */
   fromArenaLayout(dense: Float32Array): Float32Array {
-    if (dense.length !== this.hostValues.length) throw new RangeError(`fromArenaLayout: ${dense.length} elements, the arena has ${this.hostValues.length}`);
-    const out = new Float32Array(this.trainableLength);
-    this.forEachRun(out, (part, denseFrom) => (denseFrom === null ? this.block!.gather(dense, part) : part.set(dense.subarray(denseFrom, denseFrom + part.length))));
-    return out;
-  }
-
-  private forEachRun(state: Float32Array, fn: (part: Float32Array, denseFrom: number | null) => void): void {
-    let at = 0;
-    for (const r of this.runs()) {
-      const n = ParameterArena.runLength(r, this.block);
-      fn(state.subarray(at, at + n), r === 'block' ? null : r.from);
-      at += n;
-    }
+    return this.segmentLayout().fromArena(dense);
   }
 
   /**
@@ -452,50 +426,6 @@ export class ParameterArena {
     if (!e || !e.prunable) throw new RangeError(`maskOf: '${key}' is not a prunable parameter`);
     return this.masks.subarray(e.offset, e.offset + e.length);
   }
-}
-
-const ONE = Int32Array.of(1);
-const BROADCAST = Int32Array.of(0);
-const PLUS_ZERO = new Float32Array(1);
-/** Longest run reduceSum counts exactly: its float32 result holds every integer up to 2^24. */
-const EXACT_COUNT = 1 << 24;
-/** Below this many weights a JS loop beats the calls into the addon. */
-const NATIVE_MIN = 1 << 14;
-
-/**
- * values[i] = 0 where masks[i] == 0, over millions of weights: v * m then + 0 (which turns the
- * -0 of a pruned negative weight into +0), both threaded native passes. Kept weights are
- * exact (v * 1); a pruned weight that is not finite would become NaN, which no finite
- * initialization or training step produces.
- */
-function zeroPruned(v: Float32Array, m: Float32Array): void {
-  const binary = loadNative().addon?.binary;
-  const n = v.length;
-  if (typeof binary === 'function' && n >= NATIVE_MIN) {
-    const shape = Int32Array.of(n);
-    binary('mul', v, ONE, m, ONE, v, shape);
-    binary('add', v, ONE, PLUS_ZERO, BROADCAST, v, shape);
-    return;
-  }
-  for (let i = 0; i < n; i++) if (m[i] === 0) v[i] = 0;
-}
-
-/** Sum of a 0/1 mask: native reduceSum over runs short enough to stay exact in float32. */
-function keptCount(m: Float32Array): number {
-  const reduceSum = loadNative().addon?.reduceSum;
-  const n = m.length;
-  let kept = 0;
-  if (typeof reduceSum === 'function' && n >= NATIVE_MIN) {
-    const out = new Float32Array(1);
-    for (let start = 0; start < n; start += EXACT_COUNT) {
-      const len = Math.min(EXACT_COUNT, n - start);
-      reduceSum(m.subarray(start, start + len), 1, len, 1, out);
-      kept += out[0];
-    }
-    return kept;
-  }
-  for (let i = 0; i < n; i++) kept += m[i];
-  return kept;
 }
 
 function replaceIn(owners: Map<string, Module>, key: string, p: Parameter): void {

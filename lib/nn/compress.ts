@@ -14,6 +14,7 @@ import { Tensor, tidy } from '../tensor';
 import type { Module } from './module';
 import type { Parameter } from './parameter';
 import { traceLayerInputs, type LayerInput } from './masked';
+import { keptFraction } from './mask-passes';
 
 /** The sparse modes, for option parsers. */
 export const SPARSE_MODES: readonly SparseMode[] = ['auto', 'dense', 'compressed'];
@@ -87,12 +88,6 @@ function layerShape(l: LayerInput): SparseLayerShape {
     dilation: pair('compressModel', 'dilation', l.opts.dilation, 1, 1),
     groups,
   };
-}
-
-function keptFraction(mask: Float32Array): number {
-  let kept = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) kept++;
-  return mask.length ? kept / mask.length : 1;
 }
 
 /**
