@@ -6,9 +6,9 @@ import { Parameter } from './parameter';
 import { DeviceMirror } from './device-mirror';
 import { layerMasksGradient } from './masked';
 import { keptCount, zeroPruned } from './mask-passes';
-import { optimizerRuns, SegmentLayout } from './optimizer-layout';
+import { optimizerRuns, SegmentLayout, type Run } from './optimizer-layout';
 import { CompressedBlock, type CompressedMember } from './compressed-block';
-import { DeviceWindows, type DeviceOptimizerSegment, type Run } from './device-windows';
+import { DeviceWindows, type DeviceOptimizerSegment } from './device-windows';
 
 export type { DeviceOptimizerSegment } from './device-windows';
 

@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor';
 import type { ArenaEntry } from './arena';
 import type { CompressedBlock } from './compressed-block';
 import type { DeviceMirror } from './device-mirror';
+import type { Run } from './optimizer-layout';
 
 /** An optimizer segment (see OptimizerSegment in lib/nn/arena.ts) on the device. */
 export interface DeviceOptimizerSegment {
@@ -15,9 +16,6 @@ export interface DeviceOptimizerSegment {
   grads: Tensor;
   mask: Tensor | null;
 }
-
-/** A run of the arena [from, to) (masked: in the prunable block), or the compressed block. */
-export type Run = { from: number; to: number; masked: boolean } | 'block';
 
 /**
  * The windows optimizers step on, built once per mirror, layout and mask state (`key`); the

@@ -6,7 +6,9 @@
  */
 import type { ArenaEntry } from './arena';
 import type { CompressedBlock } from './compressed-block';
-import type { Run } from './device-windows';
+
+/** A run of the arena [from, to) (masked: in the prunable block), or the compressed block. */
+export type Run = { from: number; to: number; masked: boolean } | 'block';
 
 /**
  * The runs of an arena of `total` values whose prunable block is [0, prunableLength): each
