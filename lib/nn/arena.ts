@@ -5,7 +5,7 @@ import type { Module } from './module';
 import { Parameter } from './parameter';
 import { DeviceMirror } from './device-mirror';
 import { layerMasksGradient } from './masked';
-import { keptCount, zeroPruned } from './mask-passes';
+import { keptFraction, zeroPruned } from './mask-passes';
 import { optimizerRuns, SegmentLayout, type Run } from './optimizer-layout';
 import { CompressedBlock, type CompressedMember } from './compressed-block';
 import { DeviceWindows, type DeviceOptimizerSegment } from './device-windows';
@@ -416,8 +416,7 @@ export class ParameterArena {
 
   /** Fraction of prunable weights kept (mask 1), in [0, 1]. */
   density(): number {
-    if (this.prunableLength === 0) return 1;
-    return keptCount(this.masks) / this.prunableLength;
+    return keptFraction(this.masks);
   }
 
   /** The mask of one prunable parameter as a zero-copy Float32Array view of `masks`. */

@@ -1,6 +1,7 @@
 import { full, tidy } from '../tensor';
 import { sum } from '../ops';
 import { noGrad } from '../autograd';
+import { keptCount } from '../nn/mask-passes';
 import type { ArenaModel } from './pruner';
 import type { PruneSegment } from './prunable';
 import { isHomogeneous, searchFlowScale, withLinearizedModel } from './pruners/synflow';
@@ -18,8 +19,7 @@ export interface LayerDensity {
 /** Per-layer counts of the current masks, in arena (forward) order. */
 export function layerDensities(masks: Float32Array, segments: readonly PruneSegment[]): LayerDensity[] {
   return segments.map((s) => {
-    let kept = 0;
-    for (let i = s.offset; i < s.offset + s.length; i++) if (masks[i] !== 0) kept++;
+    const kept = keptCount(masks.subarray(s.offset, s.offset + s.length));
     return { name: s.key, shape: [...s.shape], params: s.length, survivors: kept, density: s.length ? kept / s.length : 1 };
   });
 }
