@@ -98,3 +98,17 @@ export function loadNative(): NativeLoad {
       `with 'npm run build:native' (needs a C++17 compiler and Python 3).`,
   });
 }
+
+/**
+ * The identity of an addon build: its size and modification time. A rebuilt or reinstalled
+ * addon may carry different kernels under the same library version, so its crossovers are
+ * measured again rather than read from a cache that an older build wrote.
+ */
+export function addonStamp(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.size}@${Math.round(st.mtimeMs)}`;
+  } catch {
+    return '?';
+  }
+}

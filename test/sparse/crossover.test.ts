@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { calibrateLayer, layerShapeKey } from '../../lib/backend/sparse/calibrate';
+import { addonStamp, loadNative } from '../../lib/backend/native-loader';
 import {
   clearCrossoverCache,
   crossoverCacheFile,
@@ -85,6 +86,23 @@ test('crossovers are cached per machine and read back', () => {
   expect(crossoverDensity(linear, { calibrate: false })).toBe(DEFAULT_CROSSOVER_DENSITY);
   clearCrossoverCache({ disk: true });
   expect(fs.existsSync(crossoverCacheFile())).toBe(false);
+});
+
+test('the cache key names the addon build: a rebuilt addon is measured again', () => {
+  const load = loadNative();
+  if (load.path) expect(machineFingerprint()).toContain(`addon ${addonStamp(load.path)}`);
+  else expect(machineFingerprint()).toContain('no addon');
+  const f = path.join(dir, 'fake.node');
+  fs.writeFileSync(f, 'one build');
+  fs.utimesSync(f, 1_000_000, 1_000_000);
+  const before = addonStamp(f);
+  fs.writeFileSync(f, 'another build');
+  fs.utimesSync(f, 1_000_000, 1_000_000);
+  expect(addonStamp(f)).not.toBe(before); // size
+  const sized = addonStamp(f);
+  fs.utimesSync(f, 2_000_000, 2_000_000);
+  expect(addonStamp(f)).not.toBe(sized); // modification time
+  expect(addonStamp(path.join(dir, 'missing.node'))).toBe('?');
 });
 
 test('pai info\'s summary measures the reference shapes once, then reads the cache', () => {

@@ -8,12 +8,14 @@ import { bestMs, randomArray, randomMask, type Timer } from '../sparse/timing';
 import { compressValues, patternFromMask } from '../sparse/pattern';
 import type { CudaAddon, DeviceBuffer } from './addon';
 import { cudaInfo, loadCuda } from './loader';
+import { addonStamp } from '../native-loader';
 
-/** The GPU calibrations are keyed by: its name and the addon's runtime (null without one). */
+/** The GPU calibrations are keyed by: its name, the addon's runtime and its build (null without one). */
 export function cudaFingerprint(): string | null {
   const info = cudaInfo();
   if (!info.loaded || info.devices.length === 0) return null;
-  return `cuda ${info.devices[0].name}${info.emulated ? ' (emulated)' : ''} r${info.runtimeVersion ?? '?'}`;
+  const file = loadCuda().path;
+  return `cuda ${info.devices[0].name}${info.emulated ? ' (emulated)' : ''} r${info.runtimeVersion ?? '?'}${file ? ` addon ${addonStamp(file)}` : ''}`;
 }
 
 /** A timer of both modes for the shape on the GPU, or null when CUDA is not usable. */

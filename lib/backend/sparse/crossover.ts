@@ -9,7 +9,7 @@ import * as path from 'path';
 import { writeFileAtomicSync } from '../../io/atomic-write';
 import type { Device } from '../backend';
 import { cudaFingerprint } from '../cuda/calibrate';
-import { loadNative } from '../native-loader';
+import { addonStamp, loadNative } from '../native-loader';
 import { packageRoot } from '../package-root';
 import { calibrateLayer, layerShapeKey, type Calibration, type SparseLayerShape } from './calibrate';
 import { sparseNative } from './native';
@@ -40,17 +40,18 @@ export function crossoverCacheFile(): string {
   return path.join(dir, 'sparse-crossover.json');
 }
 
-/** What the measurements depend on: CPU, thread count, ISA path and library version. */
+/** What the measurements depend on: CPU, thread count, ISA path, library version and addon build. */
 export function machineFingerprint(): string {
-  const addon = loadNative().addon;
-  const info = addon ? addon.info() : null;
+  const load = loadNative();
+  const info = load.addon ? load.addon.info() : null;
   let version = '?';
   try {
     version = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
   } catch {
     /* unknown version: still a valid key */
   }
-  return [os.cpus()[0]?.model ?? 'cpu', info ? `${info.isa} x${info.threads}` : 'reference', `v${version}`].join(' | ');
+  const build = load.path ? `addon ${addonStamp(load.path)}` : 'no addon';
+  return [os.cpus()[0]?.model ?? 'cpu', info ? `${info.isa} x${info.threads}` : 'reference', `v${version}`, build].join(' | ');
 }
 
 let memo: CacheFile | null = null;
