@@ -8,6 +8,11 @@ struct BatchNormKernels {
   // Mean of x[0, len) and the sum of squared deviations from it (two passes over a row
   // that is still in cache).
   void (*row_moments)(const float* x, int64_t len, double* mean, double* m2);
+  // row_moments of `rows` rows, row i at x + i stride, its results at mean[i out_stride]
+  // and m2[i out_stride]; bit for bit row_moments' (the AVX-512 build takes 16 rows at once
+  // where len is a multiple of 16 up to 256).
+  void (*row_moments_rows)(const float* x, int64_t rows, int64_t stride, int64_t len, double* mean, double* m2,
+                           int64_t out_stride);
   // out[i] = ((x[i] - mu_hi) - mu_lo) * scale + shift: centred first, with the mean as a
   // float pair, so data far from 0 with a small spread keeps its digits.
   void (*normalize)(const float* x, int64_t len, float mu_hi, float mu_lo, float scale,

@@ -202,11 +202,10 @@ void tiled_sums(const Geo<W>& g, int64_t n, const float* src, int64_t sources, i
       if (row_moments) {
         const auto& bn = batchnorm_detail::batchnorm_kernels();
         double* m2 = row_moments + n * channels;
-        for (int64_t ch = ch0; ch < ch1; ++ch)
-          for (int64_t img = nb * kLanes; img < nb * kLanes + imgs; ++img) {
-            const int64_t r = img * channels + ch;
-            bn.row_moments(out + r * plane, plane, row_moments + r, m2 + r);
-          }
+        for (int64_t ch = ch0; ch < ch1; ++ch) {
+          const int64_t r = nb * kLanes * channels + ch;
+          bn.row_moments_rows(out + r * plane, imgs, channels * plane, plane, row_moments + r, m2 + r, channels);
+        }
       }
     }
   });
