@@ -110,6 +110,28 @@ describe('row moments from the compressed convolution (seed ' + SEED + ')', () =
   });
 });
 
+describe('row moments taken 16 planes at once (seed ' + SEED + ')', () => {
+  it.each([64, 96, 256, 1024])('a channel\'s statistics and output have the same bits as its plane alone (%i long)', (hw) => {
+    // 21 rows: a group of 16 in vector lanes (AVX-512), the rest one by one; each channel
+    // alone is one row. Offset data, so the rough-mean-then-deviations passes both matter.
+    const c = 21;
+    const x = randn(c * hw, SEED + 40).map((v, i) => 3 * v + 50 * Math.sin(i / hw));
+    const gamma = randn(c, SEED + 41).map((v) => 1 + 0.3 * v), beta = randn(c, SEED + 42);
+    const run = (xs: Float32Array, g: Float32Array, b: Float32Array, ch: number) => {
+      const out = new Float32Array(xs.length);
+      const stats = [0, 1, 2].map(() => new Float32Array(ch));
+      cpu.batchNormReluTrainForward(xs, 1, ch, hw, g, b, 1e-5, out, ...stats);
+      return { out, stats };
+    };
+    const all = run(x, gamma, beta, c);
+    for (let ch = 0; ch < c; ch++) {
+      const one = run(x.subarray(ch * hw, (ch + 1) * hw), gamma.subarray(ch, ch + 1), beta.subarray(ch, ch + 1), 1);
+      expect(all.stats.map((s) => s[ch])).toEqual(one.stats.map((s) => s[0]));
+      expect(Array.from(all.out.subarray(ch * hw, (ch + 1) * hw))).toEqual(Array.from(one.out));
+    }
+  });
+});
+
 describe('batch norm ops take the moments of the tensor the compressed convolution wrote (seed ' + SEED + ')', () => {
   type Tail = 'relu' | 'pool';
   /** bn(sparseConv2d(x)) and gradients; `touch` writes y in place first, `copy` normalizes a copy of y. */
