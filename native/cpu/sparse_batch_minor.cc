@@ -65,11 +65,22 @@ int64_t channels_per_group(int64_t channels, int64_t plane) {
   return std::max<int64_t>(1, std::min(line, channels / (2 * num_threads())));
 }
 
-// dst[b][ch0 + i][pix] = local[i][pix][b] for b < n, i < count: `count` channels' planes
-// back to NCHW with the ISA's transpose.
-void unpack_channels(const BlockKernels& k, const float* local, int64_t n, int64_t npad, int64_t plane,
-                     int64_t channels, int64_t ch0, int64_t count, float* dst) {
-  k.transpose(local, count * plane, n, npad, dst + ch0 * plane, channels * plane);
+// fill(ch, planes) writes channel ch's planes as [pixel][npad] (images last) into a
+// task-local buffer; each group of channels_per_group channels then goes back to NCHW dst
+// [n][channels][plane] by one transpose (one channel at a time, each image's row took a
+// scalar strided copy).
+template <typename Fill>
+void by_channel_groups(const BlockKernels& k, int64_t n, int64_t npad, int64_t channels, int64_t plane, float* dst,
+                       Fill fill) {
+  const int64_t per = channels_per_group(channels, plane), groups = (channels + per - 1) / per;
+  parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
+    float* local = scratch<float>(kTaskLocal, per * plane * npad);
+    for (int64_t gi = g0; gi < g1; ++gi) {
+      const int64_t first = gi * per, last = std::min(channels, first + per);
+      for (int64_t ch = first; ch < last; ++ch) fill(ch, local + (ch - first) * plane * npad);
+      k.transpose(local, (last - first) * plane, n, npad, dst + first * plane, channels * plane);
+    }
+  });
 }
 
 // Calls fn(first, level) over [0, npad) in blocks of (2 << level) vectors, widest first.
@@ -156,37 +167,28 @@ void batch_minor_forward(const Conv2dShape& s, const SparsePattern& w, const flo
   parallel_for(0, w.nnz, 1 << 14, [&](int64_t e0, int64_t e1) {
     for (int64_t e = e0; e < e1; ++e) vals[e] = values[taps.pos[e]];
   });
-  const int64_t per = channels_per_group(s.o, l.pixels), groups = (s.o + per - 1) / per;
-  parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
-    float* local = scratch<float>(kTaskLocal, per * l.pixels * l.npad);
-    for (int64_t gi = g0; gi < g1; ++gi) {
-      const int64_t first = gi * per, last = std::min(s.o, first + per);
-      for (int64_t o = first; o < last; ++o) {
-        float* planes = local + (o - first) * l.pixels * l.npad;
-        for (int64_t p = 0; p < l.oh; ++p)
-          for (int64_t q = 0; q < l.ow; ++q) {
-            // Each tap group that reads inside the image adds onto the pixel's sums, its
-            // offsets shifted by the tap's input pixel: no list is built per pixel.
-            float* out = planes + (p * l.ow + q) * l.npad;
-            bool onto = false;
-            for (int64_t t = 0; t < l.kk; ++t) {
-              int64_t pixel;
-              if (!tap_reads_inside(s, p, q, t, &pixel)) continue;
-              const int64_t e0 = taps.ptr[o * l.kk + t], count = taps.ptr[o * l.kk + t + 1] - e0;
-              if (count == 0) continue;
-              const float* base = xb + pixel * l.npad;
-              for_each_block(k, l.npad, [&](int64_t b0, int level) {
-                k.accumulate[level](base + b0, taps.channel + e0, vals + e0, count, out + b0, onto);
-              });
-              onto = true;
-            }
-            if (!onto) std::fill(out, out + l.npad, 0.f);
-          }
-        if (bias != nullptr && bias[o] != 0.f)
-          for (int64_t i = 0; i < l.pixels * l.npad; ++i) planes[i] += bias[o];
+  by_channel_groups(k, s.n, l.npad, s.o, l.pixels, y, [&](int64_t o, float* planes) {
+    for (int64_t p = 0; p < l.oh; ++p)
+      for (int64_t q = 0; q < l.ow; ++q) {
+        // Each tap group that reads inside the image adds onto the pixel's sums, its
+        // offsets shifted by the tap's input pixel: no list is built per pixel.
+        float* out = planes + (p * l.ow + q) * l.npad;
+        bool onto = false;
+        for (int64_t t = 0; t < l.kk; ++t) {
+          int64_t pixel;
+          if (!tap_reads_inside(s, p, q, t, &pixel)) continue;
+          const int64_t e0 = taps.ptr[o * l.kk + t], count = taps.ptr[o * l.kk + t + 1] - e0;
+          if (count == 0) continue;
+          const float* base = xb + pixel * l.npad;
+          for_each_block(k, l.npad, [&](int64_t b0, int level) {
+            k.accumulate[level](base + b0, taps.channel + e0, vals + e0, count, out + b0, onto);
+          });
+          onto = true;
+        }
+        if (!onto) std::fill(out, out + l.npad, 0.f);
       }
-      unpack_channels(k, local, s.n, l.npad, l.pixels, s.o, first, last - first, y);
-    }
+    if (bias != nullptr && bias[o] != 0.f)
+      for (int64_t i = 0; i < l.pixels * l.npad; ++i) planes[i] += bias[o];
   });
 }
 
@@ -206,50 +208,41 @@ void batch_minor_grad_input(const Conv2dShape& s, const SparsePattern& w, const 
       vals[e] = values[w.csc_pos[e]];
     }
   });
-  const int64_t per = channels_per_group(s.c, plane), groups = (s.c + per - 1) / per;
-  parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
-    float* local = scratch<float>(kTaskLocal, per * plane * l.npad);
-    for (int64_t gi = g0; gi < g1; ++gi) {
-      const int64_t first = gi * per, last = std::min(s.c, first + per);
-      for (int64_t ch = first; ch < last; ++ch) {
-        float* planes = local + (ch - first) * plane * l.npad;
-        const int64_t grp = ch / l.cg, cl = ch % l.cg;
-        // A column's entries of this group's output channels: all of them without groups,
-        // else the run of rows [grp og, (grp + 1) og) (rows ascend within a column).
-        auto entries = [&](int64_t col) {
-          const int32_t* first_row = w.csc_row + w.col_ptr[col];
-          const int32_t* last_row = w.csc_row + w.col_ptr[col + 1];
-          if (s.groups > 1) {
-            first_row = std::lower_bound(first_row, last_row, static_cast<int32_t>(grp * l.og));
-            last_row = std::lower_bound(first_row, last_row, static_cast<int32_t>((grp + 1) * l.og));
-          }
-          return std::pair<int64_t, int64_t>(first_row - w.csc_row, last_row - first_row);
-        };
-        for (int64_t r = 0; r < s.h; ++r)
-          for (int64_t col = 0; col < s.w; ++col) {
-            // Every (survivor, output pixel) that reads input pixel (r, col) of this channel:
-            // per tap, the column's entries, shifted to that output pixel.
-            float* out = planes + (r * s.w + col) * l.npad;
-            bool onto = false;
-            for (int64_t t = 0; t < l.kk; ++t) {
-              const int64_t np = r + s.ph - (t / s.kw) * s.dh, nq = col + s.pw - (t % s.kw) * s.dw;
-              if (np < 0 || nq < 0 || np % s.sh || nq % s.sw) continue;
-              const int64_t p = np / s.sh, q = nq / s.sw;
-              if (p >= l.oh || q >= l.ow) continue;
-              const std::pair<int64_t, int64_t> run = entries(cl * l.kk + t);
-              const int64_t e0 = run.first, count = run.second;
-              if (count == 0) continue;
-              const float* base = gb + (p * l.ow + q) * l.npad;
-              const int64_t* offs = row_off + e0;
-              const float* v = vals + e0;
-              for_each_block(k, l.npad, [&](int64_t b0, int level) { k.accumulate[level](base + b0, offs, v, count, out + b0, onto); });
-              onto = true;
-            }
-            if (!onto) std::fill(out, out + l.npad, 0.f);
-          }
+  by_channel_groups(k, s.n, l.npad, s.c, plane, gx, [&](int64_t ch, float* planes) {
+    const int64_t grp = ch / l.cg, cl = ch % l.cg;
+    // A column's entries of this group's output channels: all of them without groups,
+    // else the run of rows [grp og, (grp + 1) og) (rows ascend within a column).
+    auto entries = [&](int64_t col) {
+      const int32_t* first = w.csc_row + w.col_ptr[col];
+      const int32_t* last = w.csc_row + w.col_ptr[col + 1];
+      if (s.groups > 1) {
+        first = std::lower_bound(first, last, static_cast<int32_t>(grp * l.og));
+        last = std::lower_bound(first, last, static_cast<int32_t>((grp + 1) * l.og));
       }
-      unpack_channels(k, local, s.n, l.npad, plane, s.c, first, last - first, gx);
-    }
+      return std::pair<int64_t, int64_t>(first - w.csc_row, last - first);
+    };
+    for (int64_t r = 0; r < s.h; ++r)
+      for (int64_t col = 0; col < s.w; ++col) {
+        // Every (survivor, output pixel) that reads input pixel (r, col) of this channel:
+        // per tap, the column's entries, shifted to that output pixel.
+        float* out = planes + (r * s.w + col) * l.npad;
+        bool onto = false;
+        for (int64_t t = 0; t < l.kk; ++t) {
+          const int64_t np = r + s.ph - (t / s.kw) * s.dh, nq = col + s.pw - (t % s.kw) * s.dw;
+          if (np < 0 || nq < 0 || np % s.sh || nq % s.sw) continue;
+          const int64_t p = np / s.sh, q = nq / s.sw;
+          if (p >= l.oh || q >= l.ow) continue;
+          const std::pair<int64_t, int64_t> run = entries(cl * l.kk + t);
+          const int64_t e0 = run.first, count = run.second;
+          if (count == 0) continue;
+          const float* base = gb + (p * l.ow + q) * l.npad;
+          const int64_t* offs = row_off + e0;
+          const float* v = vals + e0;
+          for_each_block(k, l.npad, [&](int64_t b0, int level) { k.accumulate[level](base + b0, offs, v, count, out + b0, onto); });
+          onto = true;
+        }
+        if (!onto) std::fill(out, out + l.npad, 0.f);
+      }
   });
 }
 
