@@ -110,8 +110,8 @@ int64_t range_entries(Range range, int64_t channels) {
 // image's start). Tasks are groups of images times channel ranges, so that the kernels
 // can take several images at once; within a task, the source blocks go outermost (the
 // images, on planes of 8+ vectors with 16+ entries per channel).
-// done(img0, img1, ch0, ch1) runs once the planes of images [img0, img1) and channels
-// [ch0, ch1) are final, while they are still in cache (L2: a task's images and channels).
+// done(img0, img1, ch) runs once ch's planes of images [img0, img1) are final, while they
+// are still in cache.
 template <typename Range, typename Init, typename Done>
 void direct_planes(const BlockKernels& k, const DirectPlan& p, const SourceBlocks& blocks, int64_t n,
                    int64_t channels, const float* src, int64_t image_stride, const int64_t* offs,
@@ -166,7 +166,7 @@ void direct_planes(const BlockKernels& k, const DirectPlan& p, const SourceBlock
               if (!whole) std::copy(tile, tile + len, dst);
             }
           });
-          done(img, img + 1, ch0, ch1);
+          for (int64_t ch = ch0; ch < ch1; ++ch) done(img, img + 1, ch);
         }
         continue;
       }
@@ -198,9 +198,9 @@ void direct_planes(const BlockKernels& k, const DirectPlan& p, const SourceBlock
               img += imgs;
             }
           });
+          if (blk == blocks.count - 1) done(img0, img1, ch);
         }
       }
-      done(img0, img1, ch0, ch1);
     }
   });
 }
@@ -272,14 +272,13 @@ bool direct_forward(const Conv2dShape& s, const SparsePattern& w, const float* v
         return std::pair<int64_t, int64_t>(at[0], at[1] - at[0]);
       },
       [&](int64_t o) { return bias ? bias[o] : 0.f; },
-      [&](int64_t img0, int64_t img1, int64_t o0, int64_t o1) {
+      [&](int64_t img0, int64_t img1, int64_t o) {
         if (!row_moments) return;
         const auto& bn = batchnorm_detail::batchnorm_kernels();
         double* m2 = row_moments + s.n * s.o;
-        // An image's channels are consecutive rows: 16 at once where the kernels allow.
         for (int64_t img = img0; img < img1; ++img) {
-          const int64_t r = img * s.o + o0;
-          bn.row_moments_rows(y + r * p.plane, o1 - o0, p.plane, p.plane, row_moments + r, m2 + r, 1);
+          const int64_t r = img * s.o + o;
+          bn.row_moments(y + r * p.plane, p.plane, row_moments + r, m2 + r);
         }
       },
       y, shifted ? &copies : nullptr);
@@ -349,7 +348,7 @@ void direct_grad_input(const Conv2dShape& s, const SparsePattern& w, const float
         const int64_t* at = starts.data() + ch * (blocks.count + 1) + b;
         return std::pair<int64_t, int64_t>(ptr[ch] + at[0], at[1] - at[0]);
       },
-      [](int64_t) { return 0.f; }, [](int64_t, int64_t, int64_t, int64_t) {}, gx, shifted ? &copies : nullptr);
+      [](int64_t) { return 0.f; }, [](int64_t, int64_t, int64_t) {}, gx, shifted ? &copies : nullptr);
 }
 
 void direct_grad_weight(const Conv2dShape& s, const SparsePattern& w, const float* x,
