@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { calibrateLayer, layerShapeKey } from '../../lib/backend/sparse/calibrate';
+import { CALIBRATION_START, calibrateLayer, layerShapeKey, measureCrossover } from '../../lib/backend/sparse/calibrate';
 import { addonStamp, loadNative } from '../../lib/backend/native-loader';
 import {
   clearCrossoverCache,
@@ -55,13 +55,56 @@ test('calibration measures both modes and brackets the crossover', () => {
     expect(points.length).toBeGreaterThan(0);
     for (const p of points) expect(p.denseMs > 0 && p.compressedMs > 0).toBe(true);
     expect(crossover).toBeGreaterThanOrEqual(0);
-    expect(crossover).toBeLessThanOrEqual(0.5);
-    const last = points[points.length - 1];
-    if (crossover > 0) {
-      expect(last.compressedMs).toBeLessThan(last.denseMs);
-      expect(crossover).toBeGreaterThanOrEqual(last.density);
-    }
+    expect(crossover).toBeLessThanOrEqual(1);
+    expect(points[0].density).toBe(CALIBRATION_START);
+    // The crossover lies between a point where each mode won (or at an end of the grid).
+    const won = points.filter((p) => p.compressedMs < p.denseMs).map((p) => p.density);
+    const lost = points.filter((p) => p.compressedMs >= p.denseMs).map((p) => p.density);
+    if (won.length) expect(crossover).toBeGreaterThanOrEqual(Math.max(...won));
+    if (lost.length) expect(crossover).toBeLessThanOrEqual(Math.min(...lost));
   }
+});
+
+describe('the calibration walk, on a model of the two costs', () => {
+  // Dense-masked costs 10 ms at any density; compressed costs `slope` ms per unit density.
+  const model = (slope: number) => {
+    const asked: number[] = [];
+    const timer = (d: number): [number, number] => {
+      asked.push(d);
+      return [10, slope * d];
+    };
+    return { timer, asked };
+  };
+
+  test.each([
+    [100, 0.1], // compressed wins below 10%: walks sparser
+    [20, 0.5], // wins from 50%: exactly the starting point
+    [14, 10 / 14], // wins up to 71%: above the starting point, measured going denser
+    [11, 10 / 11], // wins up to 91%
+  ])('compressed at %p ms per unit density crosses at %p', (slope, expected) => {
+    const { timer, asked } = model(slope);
+    const cal = measureCrossover(timer, 7);
+    expect(cal.batch).toBe(7);
+    expect(asked[0]).toBe(CALIBRATION_START);
+    expect(cal.points.map((p) => p.density)).toEqual(asked);
+    // Interpolation in log density of log cost ratios: exact for costs linear in density.
+    expect(cal.crossover).toBeCloseTo(expected, 6);
+  });
+
+  test('compressed winning even at full density gives 1 (every pruned layer compressed)', () => {
+    const { timer, asked } = model(5);
+    const cal = measureCrossover(timer, 1);
+    expect(cal.crossover).toBe(1);
+    expect(asked).toEqual([0.5, 0.7, 1]);
+  });
+
+  test('compressed never winning gives 0 (every layer dense) after reaching the sparsest density', () => {
+    const { timer, asked } = model(1e6);
+    const cal = measureCrossover(timer, 1);
+    expect(cal.crossover).toBe(0);
+    expect(asked[asked.length - 1]).toBe(0.002);
+    expect(Math.min(...asked)).toBe(0.002);
+  });
 });
 
 test('crossovers are cached per machine and read back', () => {

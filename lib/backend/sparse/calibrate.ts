@@ -1,7 +1,7 @@
 /**
  * Measures, on the running machine, when a compressed layer beats the dense-masked one:
- * forward + input gradient + weight gradient of both modes at decreasing densities, until
- * the compressed kernels win. On the CPU the batch only scales both modes alike, so a small
+ * forward + input gradient + weight gradient of both modes over a grid of densities, until
+ * the two costs are bracketed. On the CPU the batch only scales both modes alike, so a small
  * one is used; the GPU's timers (lib/backend/cuda/calibrate.ts) take a full one.
  */
 import type { Device } from '../backend';
@@ -50,8 +50,14 @@ export function layerShapeKey(s: SparseLayerShape): string {
   return `conv2d ${s.o}x${s.c / (s.groups ?? 1)}x${s.kh}x${s.kw} on ${s.c}x${s.h}x${s.w} s${st.join(',')} p${pd.join(',')} d${dl.join(',')} g${s.groups ?? 1}`;
 }
 
-/** Densities tried, from dense towards sparse. */
-export const CALIBRATION_DENSITIES = [0.5, 0.35, 0.25, 0.18, 0.12, 0.08, 0.05, 0.03, 0.02, 0.01, 0.005, 0.002];
+/**
+ * Densities tried, from dense towards sparse. The walk starts at {@link CALIBRATION_START}
+ * and goes sparser until the compressed kernels win, or denser while they already win there.
+ */
+export const CALIBRATION_DENSITIES = [1, 0.7, 0.5, 0.35, 0.25, 0.18, 0.12, 0.08, 0.05, 0.03, 0.02, 0.01, 0.005, 0.002];
+
+/** Where the walk over {@link CALIBRATION_DENSITIES} starts. */
+export const CALIBRATION_START = 0.5;
 
 type Fn = (...args: any[]) => any;
 
@@ -137,8 +143,8 @@ function interpolate(hi: CrossoverPoint, lo: CrossoverPoint): number {
 }
 
 /**
- * Times both modes of a layer shape at decreasing densities until the compressed mode wins
- * and returns the interpolated crossover; null without the native kernels.
+ * Times both modes of a layer shape over the density grid until the crossover is bracketed
+ * and returns it, interpolated; null without the native kernels.
  */
 export function calibrateLayer(shape: SparseLayerShape, opts: { batch?: number; repeats?: number; device?: Device } = {}): Calibration | null {
   const gpu = opts.device === 'cuda';
@@ -148,30 +154,48 @@ export function calibrateLayer(shape: SparseLayerShape, opts: { batch?: number; 
   const timer = gpu ? cudaTimer(shape, batch, repeats) : shape.kind === 'linear' ? linearTimer(shape, batch, repeats) : convTimer(shape, batch, repeats);
   if (!timer) return null;
   try {
-    return measure(timer, batch);
+    return measureCrossover(timer, batch);
   } finally {
     timer.release?.();
   }
 }
 
-function measure(timer: Timer, batch: number): Calibration {
+/**
+ * Walks the density grid with `timer` and brackets the crossover: from
+ * {@link CALIBRATION_START} sparser until the compressed mode wins, or, when it wins there
+ * already, denser until it loses (compressed everywhere when it still wins at density 1).
+ */
+export function measureCrossover(timer: Timer, batch: number): Calibration {
+  const grid = CALIBRATION_DENSITIES;
   const points: CrossoverPoint[] = [];
-  let i = 0;
-  while (i < CALIBRATION_DENSITIES.length) {
-    const density = CALIBRATION_DENSITIES[i];
-    const [denseMs, compressedMs] = timer(density);
-    points.push({ density, denseMs, compressedMs });
-    if (compressedMs < denseMs) {
-      // Faster already at the densest point: compressed from there on (denser layers stay dense).
-      const crossover = points.length === 1 ? density : interpolate(points[points.length - 2], points[points.length - 1]);
-      return { crossover, batch, points };
+  const at = (i: number): CrossoverPoint => {
+    const [denseMs, compressedMs] = timer(grid[i]);
+    const p = { density: grid[i], denseMs, compressedMs };
+    points.push(p);
+    return p;
+  };
+  const wins = (p: CrossoverPoint) => p.compressedMs < p.denseMs;
+  let i = grid.indexOf(CALIBRATION_START);
+  let p = at(i);
+  if (wins(p)) {
+    // Faster already at the start: go denser until the dense-masked kernels win.
+    while (i > 0) {
+      const denser = at(--i);
+      if (!wins(denser)) return { crossover: interpolate(denser, p), batch, points };
+      p = denser;
     }
+    return { crossover: 1, batch, points };
+  }
+  for (;;) {
     // The compressed cost falls about linearly with density: jump to just above where it
     // should meet the dense cost instead of walking the whole grid.
-    const guess = (density * denseMs * 1.3) / compressedMs;
+    const guess = (p.density * p.denseMs * 1.3) / p.compressedMs;
     let next = i + 1;
-    while (next + 1 < CALIBRATION_DENSITIES.length && CALIBRATION_DENSITIES[next] > guess) next++;
-    i = next;
+    while (next + 1 < grid.length && grid[next] > guess) next++;
+    if (next >= grid.length) break;
+    const q = at((i = next));
+    if (wins(q)) return { crossover: interpolate(p, q), batch, points };
+    p = q;
   }
   // Compressed never won: keep layers dense down to the sparsest density measured.
   return { crossover: 0, batch, points };

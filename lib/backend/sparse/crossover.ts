@@ -26,8 +26,11 @@ export interface CrossoverEntry extends Calibration {
   measuredAt: string;
 }
 
+/** Bumped when calibration changes what it measures (2: the walk goes above 50% density). */
+const CACHE_VERSION = 2;
+
 interface CacheFile {
-  version: 1;
+  version: typeof CACHE_VERSION;
   machine: string;
   entries: Record<string, CrossoverEntry>;
 }
@@ -59,10 +62,10 @@ let memo: CacheFile | null = null;
 function readCache(): CacheFile {
   const machine = machineFingerprint();
   if (memo && memo.machine === machine) return memo;
-  let file: CacheFile = { version: 1, machine, entries: {} };
+  let file: CacheFile = { version: CACHE_VERSION, machine, entries: {} };
   try {
     const parsed = JSON.parse(fs.readFileSync(crossoverCacheFile(), 'utf8')) as CacheFile;
-    if (parsed.version === 1 && parsed.machine === machine && parsed.entries) file = parsed;
+    if (parsed.version === CACHE_VERSION && parsed.machine === machine && parsed.entries) file = parsed;
   } catch {
     /* no cache yet, or unreadable: measure again */
   }
