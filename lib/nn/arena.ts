@@ -228,6 +228,15 @@ export class ParameterArena {
     }
   }
 
+  /**
+   * A window [offset, offset + length) of the device copy of the values or masks, with
+   * `shape` (dispose it when done), or null on the cpu or where the backend cannot share
+   * storage. Writing it leaves the host copies stale: copy them back before reading them.
+   */
+  deviceWindow(of: 'values' | 'masks', offset: number, shape: readonly number[]): Tensor | null {
+    return this.mirror ? this.mirror.window(of, offset, shape) : null;
+  }
+
   /** Where the parameters live; on 'cuda', `values` is their host copy. */
   get device(): Device {
     return this.mirror ? this.mirror.device : 'cpu';

@@ -171,7 +171,7 @@ let scratch = new Float32Array(0);
 const NATIVE_MIN = 1 << 16;
 
 /** Segments must tile the prunable block in order (they come from the arena). */
-function checkContiguous(segments: readonly PruneSegment[], n: number): void {
+export function checkContiguous(segments: readonly PruneSegment[], n: number): void {
   let at = 0;
   for (const s of segments) {
     if (s.offset !== at) throw new RangeError(`selectMask: segment '${s.key}' starts at ${s.offset}, expected ${at}`);

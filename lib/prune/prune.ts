@@ -6,6 +6,7 @@ import { selectMask, type PruneScope } from './mask-selection';
 import { scheduledDensity, type PruneSchedule } from './schedule';
 import { targetDensity, type PruneTarget } from './target';
 import { finishForce } from './pruners/force';
+import { DeviceSelection } from './device-selection';
 import { loadNative } from '../backend/native-loader';
 import type { ParameterArena } from '../nn/arena';
 
@@ -103,16 +104,26 @@ export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise
   const wasTraining = model.training;
   let survivors = 0;
   let begun = false;
+  let device: DeviceSelection | null = null;
   try {
     model.train((opts.scoreMode ?? 'eval') === 'train');
     pruner.begin?.(ctx);
     begun = true;
+    // On a device, a pruner that scores from device tensors keeps the whole iteration there.
+    device = pruner.scoresOnDevice && !pruner.regrows ? DeviceSelection.open(arena, segments) : null;
+    ctx.device = device;
     for (let k = 1; k <= iterations; k++) {
       opts.signal?.throwIfAborted();
       ctx.iteration = k;
       ctx.prepared = null;
       await pruner.score(ctx);
       const dk = scheduledDensity(schedule, density, k, iterations);
+      if (device) {
+        survivors = device.select(scope, dk, opts.invert === true);
+        opts.onProgress?.({ iteration: k, iterations, density: participating ? survivors / participating : 1 });
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       // The new mask is written over the current one: selectMask reads it before selecting.
       // Once a selection has been applied (every pruned weight exactly 0, masks bound on the
       // cpu), the selection zeroes the weights it drops in the same pass.
@@ -127,9 +138,15 @@ export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
-    if (begun) pruner.end?.(ctx);
-    if (pruner.regrows) finishForce(ctx);
-    model.train(wasTraining);
+    try {
+      // The device's masks and weights reach the host arena before the pruner restores it.
+      ctx.device = null;
+      device?.close();
+    } finally {
+      if (begun) pruner.end?.(ctx);
+      if (pruner.regrows) finishForce(ctx);
+      model.train(wasTraining);
+    }
   }
   arena.activateMasks();
   return {

@@ -2,6 +2,7 @@ import type { Module } from '../nn/module';
 import type { ParameterArena } from '../nn/arena';
 import type { BatchSource } from '../train/batches';
 import type { PruneSegment } from './prunable';
+import type { DeviceSelection } from './device-selection';
 
 /** A model the pruners work on: any Module with its parameter arena attached. */
 export type ArenaModel = Module & { readonly arena: ParameterArena; readonly spec?: { inputShape: readonly number[]; numClasses: number } };
@@ -41,6 +42,12 @@ export interface ScoreContext {
    * live by the weight, without reading the masks.
    */
   prunedAreZero?: boolean;
+  /**
+   * Set by the loop on a device arena for a pruner with `scoresOnDevice`: the scorer writes
+   * each segment's scores there ({@link DeviceSelection.write}) instead of into `scores`,
+   * and the selection runs on the device too.
+   */
+  device?: DeviceSelection | null;
 }
 
 /** A pruning method: a scorer plugged into the pruning loop, with the reference defaults. */
@@ -57,6 +64,8 @@ export interface Pruner {
   defaultScope: 'global' | 'local';
   /** FORCE: pruned weights compete again at every iteration (masks are applied at the end). */
   regrows?: boolean;
+  /** Whether its scorer writes through ctx.device when the loop sets it (scores from device tensors). */
+  scoresOnDevice?: boolean;
   /** Fills ctx.scores (higher = keep). */
   score(ctx: ScoreContext): void | Promise<void>;
   /** Runs once before the first iteration (e.g. SynFlow linearizes the model once per run). */

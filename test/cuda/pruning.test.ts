@@ -12,6 +12,10 @@ import { BatchNorm2d, Conv2d, Flatten, Linear, ParameterArena, ReLU, Sequential 
 import { DataLoader, makeSynthetic } from '../../lib/data';
 import type { ArenaModel } from '../../lib/prune/pruner';
 import { pruningData, smallModel } from '../prune/fixtures';
+import { DeviceSelection } from '../../lib/prune/device-selection';
+import { selectMask } from '../../lib/prune/mask-selection';
+import { DEFAULT_PRUNABLE, pruneSegments } from '../../lib/prune/prunable';
+import { Tensor } from '../../lib/tensor';
 
 const skip = process.env.PAI_TEST_CUDA !== '1' ? 'set PAI_TEST_CUDA=1 on a machine with a CUDA device to run it' : loadCuda().error;
 
@@ -76,6 +80,107 @@ if (skip) {
       let worst = 0;
       for (let i = 0; i < cpu.values.length; i++) worst = Math.max(worst, Math.abs(cpu.values[i] - gpu.values[i]));
       expect(worst).toBe(0);
+    });
+
+    test('synflow scores and selects on the device: nothing but the final masks comes back per run', async () => {
+      const select = jest.spyOn(DeviceSelection.prototype, 'select');
+      const close = jest.spyOn(DeviceSelection.prototype, 'close');
+      try {
+        await prune(model('cuda'), { pruner: 'synflow', target: { density: 0.1 }, iterations: 4 });
+        expect(select).toHaveBeenCalledTimes(4);
+        expect(close).toHaveBeenCalledTimes(1);
+        // The cpu keeps its host path.
+        select.mockClear();
+        await prune(model('cpu'), { pruner: 'synflow', target: { density: 0.1 }, iterations: 2 });
+        expect(select).not.toHaveBeenCalled();
+      } finally {
+        select.mockRestore();
+        close.mockRestore();
+      }
+    });
+
+    describe('device selection against the host selection', () => {
+      let seed = 7;
+      const rand = () => {
+        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+        return seed / 4294967296 - 0.5;
+      };
+      // The classifier does not participate (it stays dense); 70% of the weights are already
+      // pruned, and keep their values, so that only the mask tells them from live ones; a
+      // few scores tie.
+      const setup = () => {
+        const m = model('cuda');
+        const arena = m.arena;
+        const segments = pruneSegments(arena, { ...DEFAULT_PRUNABLE, classifier: false });
+        expect(segments.some((s) => !s.participates)).toBe(true);
+        for (let i = 0; i < arena.prunableLength; i++) arena.masks[i] = rand() < 0.3 ? 1 : 0;
+        return { m, arena, segments };
+      };
+      const gradients = (segments: ReturnType<typeof pruneSegments>, nanAt = -1) =>
+        segments.map((s) => {
+          const g = Float32Array.from({ length: s.length }, (_, i) => (i % 7 === 3 ? 0.25 : rand()));
+          if (nanAt >= 0 && s.participates) g[Math.min(nanAt, s.length - 1)] = NaN;
+          return g;
+        });
+
+      test.each([
+        ['global', false],
+        ['local', false],
+        ['global', true],
+        ['local', true],
+      ] as const)('%s scope, invert %p: the same masks, counts and zeroed weights over two selections', (scope, invert) => {
+        const { arena, segments } = setup();
+        const params = arena.prunableParameters();
+        const hostMask = arena.masks.slice(0, arena.prunableLength);
+        const hostValues = arena.values.slice(0, arena.prunableLength);
+        const device = DeviceSelection.open(arena, segments)!;
+        expect(device).not.toBeNull();
+        const expected: number[] = [];
+        const kept: number[] = [];
+        try {
+          for (const density of [0.5, 0.2]) {
+            const gs = gradients(segments);
+            const scores = new Float32Array(arena.prunableLength);
+            segments.forEach((s, i) => {
+              for (let j = 0; j < s.length; j++) scores[s.offset + j] = Math.abs(Math.fround(hostValues[s.offset + j] * gs[i][j]));
+              const g = Tensor.fromStorage(gs[i], [s.length]).to('cuda');
+              device.write(i, 'absprod', params[i].param, g);
+              g.dispose();
+            });
+            const next = new Float32Array(arena.prunableLength);
+            expected.push(selectMask(scores, segments, density, next, { scope, current: hostMask, invert }));
+            hostMask.set(next);
+            for (let j = 0; j < hostValues.length; j++) if (next[j] === 0) hostValues[j] = 0;
+            kept.push(device.select(scope, density, invert));
+          }
+        } finally {
+          device.close();
+        }
+        expect(kept).toEqual(expected);
+        expect(arena.masks.slice(0, arena.prunableLength)).toEqual(hostMask);
+        expect(arena.values.slice(0, arena.prunableLength)).toEqual(hostValues);
+        // What the layers compute with, not only the host copy.
+        params.forEach((e) => expect(Float32Array.from(e.param.data() as Float32Array)).toEqual(hostValues.subarray(e.offset, e.offset + e.length)));
+      });
+
+      test('a NaN score is an error naming the tensor and index', () => {
+        const { arena, segments } = setup();
+        const params = arena.prunableParameters();
+        const device = DeviceSelection.open(arena, segments)!;
+        try {
+          gradients(segments, 5).forEach((g, i) => {
+            const t = Tensor.fromStorage(g, [g.length]).to('cuda');
+            device.write(i, 'absprod', params[i].param, t);
+            t.dispose();
+          });
+          const first = segments.find((s) => s.participates)!;
+          expect(() => device.select('global', 0.5, false)).toThrow(new RegExp(`score of '${first.key.replace('.', '\\.')}'\\[5\\] is NaN`));
+          // A segment left unscored is an error too.
+          expect(() => device.select('global', 0.5, false)).toThrow(/were not written/);
+        } finally {
+          device.close();
+        }
+      });
     });
 
     test('the path check reads the same on the device', async () => {

@@ -129,12 +129,18 @@ export function synflowScores(ctx: ScoreContext): number {
   if (r > 0) ctx.state.set(SCALE_KEY, scale * Math.pow(2, -Math.round(Math.log2(r))));
   // |θ| ⊙ |∂R/∂θ| of the linearized net equals |θ ⊙ ∂R/∂θ|: signs do not change magnitudes.
   // Scored tensor by tensor straight from the gradients (no gather pass over the arena).
-  const values = arena.prunableValues;
-  beginSegmentScores(ctx);
-  arena.prunableParameters().forEach((e, i) => {
-    const g = e.param.grad;
-    writeSegmentScores(ctx, i, 'absprod', values.subarray(e.offset, e.offset + e.length), g ? (g.data() as Float32Array) : null);
-  });
+  const device = ctx.device;
+  if (device) {
+    // On the device: the weights and gradients are not copied to the host.
+    arena.prunableParameters().forEach((e, i) => device.write(i, 'absprod', e.param, e.param.grad));
+  } else {
+    const values = arena.prunableValues;
+    beginSegmentScores(ctx);
+    arena.prunableParameters().forEach((e, i) => {
+      const g = e.param.grad;
+      writeSegmentScores(ctx, i, 'absprod', values.subarray(e.offset, e.offset + e.length), g ? (g.data() as Float32Array) : null);
+    });
+  }
   clearGrads(model);
   return r / scale;
 }
@@ -195,6 +201,7 @@ export const synflowPruner: Pruner = {
   needsData: false,
   defaultIterations: 100,
   defaultScope: 'global',
+  scoresOnDevice: true,
   // The model stays linearized for the whole run: one pass to take |θ|, one to restore.
   begin(ctx) {
     ctx.state.set(RESTORE_KEY, linearize(ctx.model));
