@@ -82,21 +82,34 @@ if (skip) {
       expect(worst).toBe(0);
     });
 
-    test('synflow scores and selects on the device: nothing but the final masks comes back per run', async () => {
+    test.each(['synflow', 'iter-snip', 'mag'])('%s scores and selects on the device: the masks come back once per run', async (name) => {
       const select = jest.spyOn(DeviceSelection.prototype, 'select');
       const close = jest.spyOn(DeviceSelection.prototype, 'close');
       try {
-        await prune(model('cuda'), { pruner: 'synflow', target: { density: 0.1 }, iterations: 4 });
+        await prune(model('cuda'), { pruner: name, target: { density: 0.1 }, data: data(), iterations: 4 });
         expect(select).toHaveBeenCalledTimes(4);
         expect(close).toHaveBeenCalledTimes(1);
         // The cpu keeps its host path.
         select.mockClear();
-        await prune(model('cpu'), { pruner: 'synflow', target: { density: 0.1 }, iterations: 2 });
+        await prune(model('cpu'), { pruner: name, target: { density: 0.1 }, data: data(), iterations: 2 });
         expect(select).not.toHaveBeenCalled();
       } finally {
         select.mockRestore();
         close.mockRestore();
       }
+    });
+
+    test('inverted synflow (the sanity check) keeps the same weights on the device as on the cpu', async () => {
+      const run = async (device: 'cpu' | 'cuda') => {
+        const m = model(device);
+        const out = await prune(m, { pruner: 'synflow', target: { density: 0.2 }, iterations: 3, invert: true, prunable: { classifier: false } });
+        return { masks: m.arena.masks.slice(), values: m.arena.values.slice(), survivors: out.survivors };
+      };
+      const cpu = await run('cpu');
+      const gpu = await run('cuda');
+      expect(gpu.survivors).toBe(cpu.survivors);
+      expect(gpu.masks).toEqual(cpu.masks);
+      expect(gpu.values).toEqual(cpu.values);
     });
 
     describe('device selection against the host selection', () => {

@@ -8,7 +8,10 @@ export const magPruner: Pruner = {
   needsData: false,
   defaultIterations: 1,
   defaultScope: 'global',
+  scoresOnDevice: true,
   score(ctx) {
-    writeArenaScores(ctx, 'abs', ctx.arena.prunableValues, null);
+    const device = ctx.device;
+    if (device) ctx.arena.prunableParameters().forEach((e, i) => device.write(i, 'abs', e.param, null));
+    else writeArenaScores(ctx, 'abs', ctx.arena.prunableValues, null);
   },
 };

@@ -10,6 +10,13 @@ export async function snipScores(ctx: ScoreContext, where: string): Promise<void
   if (!ctx.data) throw new RangeError(`${where}: needs a pruning set of labelled samples (data)`);
   clearGrads(ctx.model);
   await accumulateLossGradients(ctx.model, ctx.data, { signal: ctx.signal, where });
+  const device = ctx.device;
+  if (device) {
+    // On the device: the weights and gradients are not copied to the host.
+    ctx.arena.prunableParameters().forEach((e, i) => device.write(i, 'absprod', e.param, e.param.grad));
+    clearGrads(ctx.model);
+    return;
+  }
   const grads = ctx.arena.gatherGrads();
   clearGrads(ctx.model);
   writeArenaScores(ctx, 'absprod', ctx.arena.prunableValues, grads.subarray(0, ctx.arena.prunableLength));
@@ -22,6 +29,7 @@ export const snipPruner: Pruner = {
   needsData: true,
   defaultIterations: 1,
   defaultScope: 'global',
+  scoresOnDevice: true,
   score: (ctx) => snipScores(ctx, 'snip'),
 };
 
@@ -32,5 +40,6 @@ export const iterSnipPruner: Pruner = {
   needsData: true,
   defaultIterations: 60,
   defaultScope: 'global',
+  scoresOnDevice: true,
   score: (ctx) => snipScores(ctx, 'iter-snip'),
 };
