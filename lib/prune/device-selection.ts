@@ -48,6 +48,7 @@ export class DeviceSelection {
     private readonly kernels: DeviceSelectKernels & Backend,
     private readonly values: Tensor,
     private readonly masks: Tensor,
+    private readonly regrow: boolean,
   ) {
     const n = arena.prunableLength;
     const backend = values.backend;
@@ -70,8 +71,9 @@ export class DeviceSelection {
    * Scoring and selection on the arena's device, or null where they stay on the host: a
    * cpu arena, a backend without the device kernels or shared storage, compressed layers,
    * or nothing to prune. Copies the host masks and prunable weights to the device first.
+   * With `regrow` (FORCE), pruned weights compete again at every selection.
    */
-  static open(arena: ParameterArena, segments: readonly PruneSegment[]): DeviceSelection | null {
+  static open(arena: ParameterArena, segments: readonly PruneSegment[], opts: { regrow?: boolean } = {}): DeviceSelection | null {
     if (arena.device === 'cpu' || arena.prunableLength === 0 || segments.length === 0) return null;
     if (arena.prunableParameters().some((e) => e.param.compressed)) return null;
     const values = arena.deviceWindow('values', 0, [arena.prunableLength]);
@@ -93,7 +95,7 @@ export class DeviceSelection {
       dst.copy_(wrapped);
       wrapped.dispose();
     }
-    return new DeviceSelection(arena, segments, values.backend as unknown as DeviceSelectKernels & Backend, values, masks);
+    return new DeviceSelection(arena, segments, values.backend as unknown as DeviceSelectKernels & Backend, values, masks, opts.regrow === true);
   }
 
   /**
@@ -129,9 +131,11 @@ export class DeviceSelection {
     this.assertFinite();
     const S = storage(this.scores), M = storage(this.masks), n = Int32Array.of(this.arena.prunableLength);
     if (invert) b.unary('neg', S, S, 0, 0);
-    // Pruned weights never come back: scores + log(mask), log(0) = -Infinity.
-    b.unary('log', M, storage(this.logMask), 0, 0);
-    b.binary('add', S, ONE, storage(this.logMask), ONE, S, n);
+    if (!this.regrow) {
+      // Pruned weights never come back: scores + log(mask), log(0) = -Infinity.
+      b.unary('log', M, storage(this.logMask), 0, 0);
+      b.binary('add', S, ONE, storage(this.logMask), ONE, S, n);
+    }
     segments.forEach((s, i) => {
       if (!s.participates) b.fill(storage(this.windows[i]), Number.POSITIVE_INFINITY);
     });
@@ -142,7 +146,7 @@ export class DeviceSelection {
         if (s.participates) total += s.length;
         else dense += s.length;
       }
-      kept = Math.min(keepCount(density, total), this.liveTotal);
+      kept = Math.min(keepCount(density, total), this.regrow ? total : this.liveTotal);
       b.selectTopK(S, kept + dense, M);
       // Exactly `kept` live participating weights survive (where, only the device knows).
       this.liveTotal = kept;
@@ -151,7 +155,7 @@ export class DeviceSelection {
       const ks = new Float64Array(segments.length);
       segments.forEach((s, i) => {
         offsets[i] = s.offset;
-        ks[i] = s.participates ? Math.min(keepCount(density, s.length), this.alive[i]) : s.length;
+        ks[i] = s.participates ? Math.min(keepCount(density, s.length), this.regrow ? s.length : this.alive[i]) : s.length;
         if (s.participates) kept += ks[i];
         this.alive[i] = ks[i];
       });
@@ -163,6 +167,22 @@ export class DeviceSelection {
     const V = storage(this.values);
     b.where(M, ONE, V, ONE, storage(this.zero), BROADCAST, V, n);
     return kept;
+  }
+
+  /**
+   * The prunable weights become `from` ⊙ mask on the device (FORCE evaluates the network at
+   * θ₀ ⊙ m); `from` is a device tensor over the whole prunable block.
+   */
+  maskedWeights(from: Tensor): void {
+    if (from.size !== this.arena.prunableLength) throw new RangeError(`DeviceSelection.maskedWeights: expected ${this.arena.prunableLength} weights, got ${from.size}`);
+    const n = Int32Array.of(this.arena.prunableLength);
+    this.kernels.where(storage(this.masks), ONE, storage(from), ONE, storage(this.zero), BROADCAST, storage(this.values), n);
+  }
+
+  /** A window of a device tensor over the prunable block: segment `index`'s part (dispose it). */
+  segmentOf(t: Tensor, index: number): Tensor {
+    const s = this.segments[index];
+    return windowOf(t, s.offset, [s.length])!;
   }
 
   /** Throws naming the tensor and index when a raw score is NaN or ±Infinity (one device sum, float64). */

@@ -110,7 +110,7 @@ export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise
     pruner.begin?.(ctx);
     begun = true;
     // On a device, a pruner that scores from device tensors keeps the whole iteration there.
-    device = pruner.scoresOnDevice && !pruner.regrows ? DeviceSelection.open(arena, segments) : null;
+    device = pruner.scoresOnDevice ? DeviceSelection.open(arena, segments, { regrow: pruner.regrows }) : null;
     ctx.device = device;
     for (let k = 1; k <= iterations; k++) {
       opts.signal?.throwIfAborted();

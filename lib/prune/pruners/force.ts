@@ -1,8 +1,10 @@
+import { keep, Tensor } from '../../tensor';
 import { writeArenaScores } from '../segment-scores';
 import { accumulateLossGradients, clearGrads } from '../gradients';
 import type { Pruner, ScoreContext } from '../pruner';
 
 const THETA0 = 'force.theta0';
+const THETA0_DEVICE = 'force.theta0.device';
 
 /** The dense initial weights θ₀ of a FORCE run (captured at its first iteration). */
 export function forceTheta0(ctx: ScoreContext): Float32Array {
@@ -28,17 +30,45 @@ export const forcePruner: Pruner = {
   defaultIterations: 60,
   defaultScope: 'global',
   regrows: true,
+  scoresOnDevice: true,
   async score(ctx) {
     if (!ctx.data) throw new RangeError('force: needs a pruning set of labelled samples (data)');
-    const theta0 = forceTheta0(ctx);
-    const values = ctx.arena.prunableValues;
-    const mask = ctx.arena.masks;
-    for (let i = 0; i < values.length; i++) values[i] = theta0[i] * mask[i];
-    ctx.arena.syncToDevice();
     const batches = Number(ctx.extra.forceBatches ?? 1);
     if (!Number.isInteger(batches) || batches < 1) throw new RangeError(`force: forceBatches must be a positive integer, got ${ctx.extra.forceBatches}`);
+    const theta0 = forceTheta0(ctx);
+    const device = ctx.device;
+    let theta0Device: Tensor | null = null;
+    if (device) {
+      // θ₀ lives on the device for the whole run; the weights there become θ₀ ⊙ m.
+      theta0Device = ctx.state.get(THETA0_DEVICE) as Tensor | undefined ?? null;
+      if (!theta0Device) {
+        const host = Tensor.fromStorage(theta0, [theta0.length]);
+        theta0Device = keep(host.to(ctx.model.device()));
+        host.dispose();
+        ctx.state.set(THETA0_DEVICE, theta0Device);
+      }
+      device.maskedWeights(theta0Device);
+    } else {
+      const values = ctx.arena.prunableValues;
+      const mask = ctx.arena.masks;
+      for (let i = 0; i < values.length; i++) values[i] = theta0[i] * mask[i];
+      ctx.arena.syncToDevice();
+    }
     clearGrads(ctx.model);
     await accumulateLossGradients(ctx.model, ctx.data, { signal: ctx.signal, where: 'force', maxBatches: batches, epoch: ctx.iteration - 1 });
+    if (device && theta0Device) {
+      const t0 = theta0Device;
+      ctx.arena.prunableParameters().forEach((e, i) => {
+        const w = device.segmentOf(t0, i);
+        try {
+          device.write(i, 'absprod', w, e.param.grad);
+        } finally {
+          w.dispose();
+        }
+      });
+      clearGrads(ctx.model);
+      return;
+    }
     const grads = ctx.arena.gatherGrads().subarray(0, ctx.arena.prunableLength);
     clearGrads(ctx.model);
     writeArenaScores(ctx, 'absprod', theta0, grads);
@@ -47,6 +77,8 @@ export const forcePruner: Pruner = {
 
 /** Ends a FORCE run: the dense θ₀ back in place (the loop then applies the final mask). */
 export function finishForce(ctx: ScoreContext): void {
+  (ctx.state.get(THETA0_DEVICE) as Tensor | undefined)?.dispose();
+  ctx.state.delete(THETA0_DEVICE);
   const theta0 = ctx.state.get(THETA0) as Float32Array | undefined;
   if (theta0) ctx.arena.prunableValues.set(theta0);
 }
