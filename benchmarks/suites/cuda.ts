@@ -162,12 +162,27 @@ async function modelLevel(ctx: BenchContext, addon: CudaAddon, z: Sizes): Promis
     await optimizerSteps(ctx, addon, arch, x, y);
 
     const iterations = z.synflowIterations;
-    const pruned = createModel(arch, { inputShape: [...x.shape.slice(1)], numClasses: 10, seed: 0 });
-    pruned.to('cuda');
-    const t0 = process.hrtime.bigint();
-    await pruneModel(pruned, { pruner: 'synflow', target: { compression: 1 }, iterations });
-    addon.synchronize();
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const synflowSeconds = async (onDevice: boolean, n = iterations) => {
+      const pruned = createModel(arch, { inputShape: [...x.shape.slice(1)], numClasses: 10, seed: 0 });
+      pruned.to('cuda');
+      const t0 = process.hrtime.bigint();
+      await pruneModel(pruned, { pruner: 'synflow', target: { compression: 1 }, iterations: n, onDevice });
+      addon.synchronize();
+      return Number(process.hrtime.bigint() - t0) / 1e9;
+    };
+    // Both paths' kernels loaded once, untimed.
+    for (const onDevice of [true, false]) await synflowSeconds(onDevice, 1);
+    // Scores and selection on the host copy (the path before they moved to the device).
+    const hostSeconds = await synflowSeconds(false);
+    const seconds = await synflowSeconds(true);
+    ctx.record({
+      case: `synflow ${iterations} iterations ${arch}, device scoring vs host`,
+      metric: 's',
+      higherIsBetter: false,
+      value: { median: seconds, min: seconds, max: seconds, n: 1 },
+      baseline: { name: 'host-scoring', value: { median: hostSeconds, min: hostSeconds, max: hostSeconds, n: 1 } },
+      params: { model: arch, iterations, compression: 1, backend: 'cuda' },
+    });
     // PyTorch's time only: ours is asynchronous, so it was timed above, once.
     const base = await ctx.compare(() => undefined, torch ? { kind: 'synflow', iterations } : null, { warmup: 0, repeat: 1, minTimeMs: 0 });
     ctx.record({

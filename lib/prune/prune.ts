@@ -39,6 +39,12 @@ export interface PruneOptions {
   /** Sanity check: keep the lowest-ranked weights instead (by rank). */
   invert?: boolean;
   extra?: Record<string, number | string | boolean>;
+  /**
+   * On a device: whether pruners that can (synflow, snip, iter-snip, force, mag) score and
+   * select there, moving nothing between host and device per iteration (default true);
+   * false takes the host path (scores and selection on the cpu copy).
+   */
+  onDevice?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: PruneProgress) => void;
 }
@@ -110,7 +116,7 @@ export async function pruneModel(model: ArenaModel, opts: PruneOptions): Promise
     pruner.begin?.(ctx);
     begun = true;
     // On a device, a pruner that scores from device tensors keeps the whole iteration there.
-    device = pruner.scoresOnDevice ? DeviceSelection.open(arena, segments, { regrow: pruner.regrows }) : null;
+    device = pruner.scoresOnDevice && opts.onDevice !== false ? DeviceSelection.open(arena, segments, { regrow: pruner.regrows }) : null;
     ctx.device = device;
     for (let k = 1; k <= iterations; k++) {
       opts.signal?.throwIfAborted();
