@@ -89,9 +89,10 @@ if (skip) {
         await prune(model('cuda'), { pruner: name, target: { density: 0.1 }, data: data(), iterations: 4 });
         expect(select).toHaveBeenCalledTimes(4);
         expect(close).toHaveBeenCalledTimes(1);
-        // The cpu keeps its host path.
+        // The cpu keeps its host path, and so does a device run that asks for it.
         select.mockClear();
         await prune(model('cpu'), { pruner: name, target: { density: 0.1 }, data: data(), iterations: 2 });
+        await prune(model('cuda'), { pruner: name, target: { density: 0.1 }, data: data(), iterations: 2, onDevice: false });
         expect(select).not.toHaveBeenCalled();
       } finally {
         select.mockRestore();
