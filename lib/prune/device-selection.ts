@@ -115,6 +115,27 @@ export class DeviceSelection {
   }
 
   /**
+   * {@link write} for every segment from its parameter's gradient and, as θ, the parameter
+   * itself, or `theta` (a device tensor over the whole prunable block, e.g. FORCE's θ₀).
+   * 'abs' reads no gradient.
+   */
+  writeParameters(kind: ScoreKind, theta: Tensor | null = null): void {
+    if (theta !== null && theta.size !== this.arena.prunableLength) {
+      throw new RangeError(`DeviceSelection.writeParameters: theta has ${theta.size} weights, expected ${this.arena.prunableLength}`);
+    }
+    this.arena.prunableParameters().forEach((e, i) => {
+      const g = kind === 'abs' ? null : e.param.grad;
+      if (theta === null) return this.write(i, kind, e.param, g);
+      const t = windowOf(theta, e.offset, [e.length])!;
+      try {
+        this.write(i, kind, t, g);
+      } finally {
+        t.dispose();
+      }
+    });
+  }
+
+  /**
    * Keeps round(density x N) of the live participating weights with the highest scores
    * (global), or round(density x n_l) in each segment (local), in the device masks, and
    * zeroes the weights it drops. Returns the number kept among the participating weights.
@@ -177,12 +198,6 @@ export class DeviceSelection {
     if (from.size !== this.arena.prunableLength) throw new RangeError(`DeviceSelection.maskedWeights: expected ${this.arena.prunableLength} weights, got ${from.size}`);
     const n = Int32Array.of(this.arena.prunableLength);
     this.kernels.where(storage(this.masks), ONE, storage(from), ONE, storage(this.zero), BROADCAST, storage(this.values), n);
-  }
-
-  /** A window of a device tensor over the prunable block: segment `index`'s part (dispose it). */
-  segmentOf(t: Tensor, index: number): Tensor {
-    const s = this.segments[index];
-    return windowOf(t, s.offset, [s.length])!;
   }
 
   /** Throws naming the tensor and index when a raw score is NaN or ±Infinity (one device sum, float64). */

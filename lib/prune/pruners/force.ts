@@ -37,16 +37,8 @@ export const forcePruner: Pruner = {
     if (!Number.isInteger(batches) || batches < 1) throw new RangeError(`force: forceBatches must be a positive integer, got ${ctx.extra.forceBatches}`);
     const theta0 = forceTheta0(ctx);
     const device = ctx.device;
-    let theta0Device: Tensor | null = null;
-    if (device) {
-      // θ₀ lives on the device for the whole run; the weights there become θ₀ ⊙ m.
-      theta0Device = ctx.state.get(THETA0_DEVICE) as Tensor | undefined ?? null;
-      if (!theta0Device) {
-        const host = Tensor.fromStorage(theta0, [theta0.length]);
-        theta0Device = keep(host.to(ctx.model.device()));
-        host.dispose();
-        ctx.state.set(THETA0_DEVICE, theta0Device);
-      }
+    const theta0Device = device ? forceTheta0OnDevice(ctx, theta0) : null;
+    if (device && theta0Device) {
       device.maskedWeights(theta0Device);
     } else {
       const values = ctx.arena.prunableValues;
@@ -57,15 +49,7 @@ export const forcePruner: Pruner = {
     clearGrads(ctx.model);
     await accumulateLossGradients(ctx.model, ctx.data, { signal: ctx.signal, where: 'force', maxBatches: batches, epoch: ctx.iteration - 1 });
     if (device && theta0Device) {
-      const t0 = theta0Device;
-      ctx.arena.prunableParameters().forEach((e, i) => {
-        const w = device.segmentOf(t0, i);
-        try {
-          device.write(i, 'absprod', w, e.param.grad);
-        } finally {
-          w.dispose();
-        }
-      });
+      device.writeParameters('absprod', theta0Device);
       clearGrads(ctx.model);
       return;
     }
@@ -74,6 +58,18 @@ export const forcePruner: Pruner = {
     writeArenaScores(ctx, 'absprod', theta0, grads);
   },
 };
+
+/** θ₀ on the model's device, uploaded once per run (freed by {@link finishForce}). */
+function forceTheta0OnDevice(ctx: ScoreContext, theta0: Float32Array): Tensor {
+  let t = ctx.state.get(THETA0_DEVICE) as Tensor | undefined;
+  if (!t) {
+    const host = Tensor.fromStorage(theta0, [theta0.length]);
+    t = keep(host.to(ctx.model.device()));
+    host.dispose();
+    ctx.state.set(THETA0_DEVICE, t);
+  }
+  return t;
+}
 
 /** Ends a FORCE run: the dense θ₀ back in place (the loop then applies the final mask). */
 export function finishForce(ctx: ScoreContext): void {

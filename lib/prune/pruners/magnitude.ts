@@ -10,8 +10,7 @@ export const magPruner: Pruner = {
   defaultScope: 'global',
   scoresOnDevice: true,
   score(ctx) {
-    const device = ctx.device;
-    if (device) ctx.arena.prunableParameters().forEach((e, i) => device.write(i, 'abs', e.param, null));
+    if (ctx.device) ctx.device.writeParameters('abs');
     else writeArenaScores(ctx, 'abs', ctx.arena.prunableValues, null);
   },
 };

@@ -13,7 +13,7 @@ export async function snipScores(ctx: ScoreContext, where: string): Promise<void
   const device = ctx.device;
   if (device) {
     // On the device: the weights and gradients are not copied to the host.
-    ctx.arena.prunableParameters().forEach((e, i) => device.write(i, 'absprod', e.param, e.param.grad));
+    device.writeParameters('absprod');
     clearGrads(ctx.model);
     return;
   }

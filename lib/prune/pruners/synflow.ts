@@ -132,7 +132,7 @@ export function synflowScores(ctx: ScoreContext): number {
   const device = ctx.device;
   if (device) {
     // On the device: the weights and gradients are not copied to the host.
-    arena.prunableParameters().forEach((e, i) => device.write(i, 'absprod', e.param, e.param.grad));
+    device.writeParameters('absprod');
   } else {
     const values = arena.prunableValues;
     beginSegmentScores(ctx);
