@@ -90,7 +90,8 @@ function toDevice(host: Float32Array, device: Device): Tensor {
   return moved;
 }
 
-function copyFromHost(dst: Tensor, host: Float32Array): void {
+/** Copies `host` into the device tensor `dst` (of the same length). */
+export function copyFromHost(dst: Tensor, host: Float32Array): void {
   const wrapped = Tensor.fromStorage(host, [host.length]);
   dst.copy_(wrapped);
   wrapped.dispose();

@@ -1,6 +1,6 @@
-import { keep, Tensor, zeros } from '../tensor';
+import { keep, zeros, type Tensor } from '../tensor';
 import type { Backend } from '../backend';
-import { windowOf } from '../nn/device-mirror';
+import { copyFromHost, windowOf } from '../nn/device-mirror';
 import type { ParameterArena } from '../nn/arena';
 import type { ScoreKind } from '../backend/sparse/select';
 import type { PruneSegment } from './prunable';
@@ -87,14 +87,8 @@ export class DeviceSelection {
     }
     checkContiguous(segments, arena.prunableLength);
     // The host copies are current while pruning on the host's side of the loop.
-    for (const [dst, host] of [
-      [values, arena.values],
-      [masks, arena.masks],
-    ] as const) {
-      const wrapped = Tensor.fromStorage(host.subarray(0, arena.prunableLength), [arena.prunableLength]);
-      dst.copy_(wrapped);
-      wrapped.dispose();
-    }
+    copyFromHost(values, arena.values.subarray(0, arena.prunableLength));
+    copyFromHost(masks, arena.masks.subarray(0, arena.prunableLength));
     return new DeviceSelection(arena, segments, values.backend as unknown as DeviceSelectKernels & Backend, values, masks, opts.regrow === true);
   }
 
