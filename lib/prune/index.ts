@@ -18,7 +18,7 @@ export type { PruneRunOptions, PruneRunOutcome } from './run';
 export { prune } from './run';
 export type { ImpOptions, ImpLevel, ImpTraining } from './imp';
 export { iterativeMagnitudePrune, impLevels } from './imp';
-export type { GemMinerOptions } from './gem-miner';
+export type { GemMinerOptions, GemMinerOutcome } from './gem-miner';
 export { gemMiner, gemFreezeRate } from './gem-miner';
 export { layerShuffle, reinitializeSurvivors } from './sanity';
 export type { ConservationReport, LayerScoreSum, UnitScore } from './conservation';

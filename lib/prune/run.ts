@@ -32,7 +32,8 @@ export async function prune(model: ArenaModel, opts: PruneRunOptions): Promise<P
   if (name === 'gem-miner') {
     const data = opts.train?.data ?? opts.data;
     if (!data) throw new RangeError('prune: gem-miner trains its scores and needs training data (train.data or data)');
-    return gemMiner(model, {
+    // The learned scores stay out of the outcome (one float per prunable weight); gemMiner() returns them.
+    const { scores: _scores, ...outcome } = await gemMiner(model, {
       target: opts.target,
       data,
       epochs: num(extra.gemEpochs),
@@ -43,6 +44,7 @@ export async function prune(model: ArenaModel, opts: PruneRunOptions): Promise<P
       signal: opts.signal,
       onProgress: opts.onProgress && ((p) => opts.onProgress!({ iteration: p.epoch, iterations: p.epochs, density: p.density })),
     });
+    return outcome;
   }
   if (name === 'imp') {
     const t = opts.train;

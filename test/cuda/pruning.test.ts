@@ -7,7 +7,7 @@
  * build via PAI_CUDA_ADDON_PATH): runs only with PAI_TEST_CUDA=1.
  */
 import { loadCuda } from '../../lib/backend/cuda/loader';
-import { conservationReport, layerShuffle, pathExists, prune, reinitializeSurvivors } from '../../lib/prune';
+import { conservationReport, gemMiner, layerShuffle, pathExists, prune, reinitializeSurvivors } from '../../lib/prune';
 import { BatchNorm2d, Conv2d, Flatten, Linear, ParameterArena, ReLU, Sequential } from '../../lib/nn';
 import { DataLoader, makeSynthetic } from '../../lib/data';
 import type { ArenaModel } from '../../lib/prune/pruner';
@@ -98,6 +98,31 @@ if (skip) {
         select.mockRestore();
         close.mockRestore();
       }
+    });
+
+    test('gem-miner trains its scores on the device: the same scores as on the cpu, read back only to freeze and at the end', async () => {
+      const run = async (device: 'cpu' | 'cuda') => {
+        const m = model(device);
+        const backend = m.parameters()[0].backend;
+        const read = jest.spyOn(backend, 'read');
+        try {
+          const out = await gemMiner(m, { target: { density: 0.1 }, data: data(), epochs: 6, lr: 2, lambda: 1e-3, seed: 2 });
+          const lengths = read.mock.results.map((r) => (r.value as Float32Array).length);
+          const blocks = lengths.filter((l) => l === m.arena.prunableLength).length;
+          return { out, masks: m.arena.masks.slice(), blocks, others: lengths.filter((l) => l !== m.arena.prunableLength) };
+        } finally {
+          read.mockRestore();
+        }
+      };
+      const cpu = await run('cpu');
+      const gpu = await run('cuda');
+      let worst = 0;
+      for (let i = 0; i < cpu.out.scores.length; i++) worst = Math.max(worst, Math.abs(cpu.out.scores[i] - gpu.out.scores[i]));
+      expect(worst).toBeLessThan(1e-5);
+      expect(gpu.masks).toEqual(cpu.masks);
+      // One freezing event (after epoch 5) and the final scores; a step reads only its loss.
+      expect(gpu.blocks).toBe(2);
+      expect(gpu.others.every((l) => l === 1)).toBe(true);
     });
 
     test('inverted synflow (the sanity check) keeps the same weights on the device as on the cpu', async () => {
