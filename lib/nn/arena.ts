@@ -213,6 +213,19 @@ export class ParameterArena {
     this.syncToDevice();
   }
 
+  /**
+   * Makes the device masks take effect as they stand, without the host copies (stale while
+   * the pruning loop selects on the device): the layers compute with them and mask their
+   * gradients. The caller has zeroed the pruned weights on the device and copies masks and
+   * weights back to the host before anything reads them there.
+   */
+  activateDeviceMasks(): void {
+    if (!this.mirror) throw new Error('ParameterArena.activateDeviceMasks: the arena is on the cpu. Fix: use activateMasks()');
+    this.checkDense('activateDeviceMasks');
+    this.active = true;
+    this.bindMasks();
+  }
+
   private bindMasks(): void {
     for (const e of this.prunableParameters()) {
       const p = e.param;

@@ -130,6 +130,31 @@ export class DeviceSelection {
   }
 
   /**
+   * Raw scores for every segment at once from a device tensor over the whole prunable block
+   * (rand's Gaussian draw).
+   */
+  writeAll(scores: Tensor): void {
+    if (scores.size !== this.arena.prunableLength) throw new RangeError(`DeviceSelection.writeAll: expected ${this.arena.prunableLength} scores, got ${scores.size}`);
+    this.kernels.copy(storage(scores), storage(this.scores), scores.size);
+    this.written.fill(true);
+  }
+
+  /**
+   * Divides the written scores by |Σ participating scores| + eps (GraSP's normalization, as
+   * in the reference); the sum is one float64 device reduction.
+   */
+  normalize(eps: number): void {
+    const b = this.kernels;
+    this.segments.forEach((s, i) => {
+      if (!s.participates) b.fill(storage(this.windows[i]), 0);
+    });
+    b.reduceSum(storage(this.scores), 1, this.arena.prunableLength, 1, storage(this.check));
+    const total = (this.check.data() as Float32Array)[0];
+    b.fill(storage(this.check), Math.abs(total) + eps);
+    b.binary('div', storage(this.scores), ONE, storage(this.check), BROADCAST, storage(this.scores), Int32Array.of(this.arena.prunableLength));
+  }
+
+  /**
    * Keeps round(density x N) of the live participating weights with the highest scores
    * (global), or round(density x n_l) in each segment (local), in the device masks, and
    * zeroes the weights it drops. Returns the number kept among the participating weights.
@@ -181,6 +206,10 @@ export class DeviceSelection {
     // Dropped weights become +0 (as on the host; a product would leave -0 for negative ones).
     const V = storage(this.values);
     b.where(M, ONE, V, ONE, storage(this.zero), BROADCAST, V, n);
+    // As on the host, the layers compute with the new masks from the next iteration on, so
+    // that pruned weights get no gradient (GraSP's g, for one, reads every participating
+    // gradient). FORCE evaluates θ₀ ⊙ m with unmasked gradients instead.
+    if (!this.regrow && !this.arena.masksActive) this.arena.activateDeviceMasks();
     return kept;
   }
 

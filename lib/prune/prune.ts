@@ -40,8 +40,8 @@ export interface PruneOptions {
   invert?: boolean;
   extra?: Record<string, number | string | boolean>;
   /**
-   * On a device: whether pruners that can (synflow, snip, iter-snip, force, mag) score and
-   * select there, moving nothing between host and device per iteration (default true);
+   * On a device: whether the scoring pruners (all but gem-miner and imp, which train) score
+   * and select there, moving nothing between host and device per iteration (default true);
    * false takes the host path (scores and selection on the cpu copy).
    */
   onDevice?: boolean;

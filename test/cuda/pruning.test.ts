@@ -82,7 +82,7 @@ if (skip) {
       expect(worst).toBe(0);
     });
 
-    test.each(['synflow', 'iter-snip', 'force', 'mag'])('%s scores and selects on the device: the masks come back once per run', async (name) => {
+    test.each(['synflow', 'iter-snip', 'snip', 'force', 'mag', 'grasp', 'rand', 'rand-layer'])('%s scores and selects on the device: the masks come back once per run', async (name) => {
       const select = jest.spyOn(DeviceSelection.prototype, 'select');
       const close = jest.spyOn(DeviceSelection.prototype, 'close');
       try {

@@ -1,5 +1,5 @@
-import { Tensor, tidy } from '../../tensor';
-import { add, crossEntropy, mul, sum } from '../../ops';
+import { keep, Tensor, tidy } from '../../tensor';
+import { add, clone, crossEntropy, mul, sum } from '../../ops';
 import { grad } from '../../autograd';
 import { scoreKernel } from '../../backend/sparse/select';
 import { accumulateLossGradients, clearGrads, hostTensorOn, pruningBatches } from '../gradients';
@@ -17,34 +17,52 @@ export const GRASP_EPS = 1e-10;
  * block (zeros outside the participating tensors).
  */
 export async function graspHessianGradient(ctx: ScoreContext, temperature = GRASP_TEMPERATURE): Promise<Float32Array> {
+  await accumulateHessianGradient(ctx, temperature, false);
+  const hg = ctx.arena.gatherGrads().slice(0, ctx.arena.prunableLength);
+  clearGrads(ctx.model);
+  for (const s of ctx.segments) if (!s.participates) hg.fill(0, s.offset, s.offset + s.length);
+  return hg;
+}
+
+/**
+ * Leaves Hg in the participating parameters' gradients (and other terms in the rest). The
+ * stopped g is a copy of the gradients where they live (`onDevice`), else gathered on the
+ * host and put where the model is.
+ */
+async function accumulateHessianGradient(ctx: ScoreContext, temperature: number, onDevice: boolean): Promise<void> {
   if (!ctx.data) throw new RangeError('grasp: needs a pruning set of labelled samples (data)');
   const entries = ctx.arena.prunableParameters().filter((_, i) => ctx.segments[i].participates);
   const params = entries.map((e) => e.param);
   clearGrads(ctx.model);
   await accumulateLossGradients(ctx.model, ctx.data, { temperature, signal: ctx.signal, where: 'grasp' });
-  const stopped = ctx.arena.gatherGrads().slice(0, ctx.arena.prunableLength);
-  clearGrads(ctx.model);
-  const constants = entries.map((e) => hostTensorOn(stopped.subarray(e.offset, e.offset + e.length), e.param.shape, ctx.model.device()));
-  for await (const { x, y } of pruningBatches(ctx.data, 'grasp', ctx.model.device())) {
-    ctx.signal?.throwIfAborted();
-    tidy(() => {
-      const loss = crossEntropy(mul(ctx.model.forward(x), 1 / temperature), y);
-      const gs = grad([loss], params, { createGraph: true, allowUnused: true });
-      let z: Tensor | null = null;
-      gs.forEach((g, i) => {
-        if (!g) return;
-        const term = sum(mul(g, constants[i]));
-        z = z ? add(z, term) : term;
-      });
-      if (z) (z as Tensor).backward();
-    });
-    x.dispose();
+  let constants: (Tensor | null)[];
+  if (onDevice) {
+    constants = params.map((p) => (p.grad ? keep(clone(p.grad.detach())) : null));
+  } else {
+    const stopped = ctx.arena.gatherGrads().slice(0, ctx.arena.prunableLength);
+    constants = entries.map((e) => hostTensorOn(stopped.subarray(e.offset, e.offset + e.length), e.param.shape, ctx.model.device()));
   }
-  for (const c of constants) c.dispose();
-  const hg = ctx.arena.gatherGrads().slice(0, ctx.arena.prunableLength);
   clearGrads(ctx.model);
-  for (const s of ctx.segments) if (!s.participates) hg.fill(0, s.offset, s.offset + s.length);
-  return hg;
+  try {
+    for await (const { x, y } of pruningBatches(ctx.data, 'grasp', ctx.model.device())) {
+      ctx.signal?.throwIfAborted();
+      tidy(() => {
+        const loss = crossEntropy(mul(ctx.model.forward(x), 1 / temperature), y);
+        const gs = grad([loss], params, { createGraph: true, allowUnused: true });
+        let z: Tensor | null = null;
+        gs.forEach((g, i) => {
+          const c = constants[i];
+          if (!g || !c) return;
+          const term = sum(mul(g, c));
+          z = z ? add(z, term) : term;
+        });
+        if (z) (z as Tensor).backward();
+      });
+      x.dispose();
+    }
+  } finally {
+    for (const c of constants) c?.dispose();
+  }
 }
 
 /**
@@ -57,7 +75,17 @@ export const graspPruner: Pruner = {
   needsData: true,
   defaultIterations: 1,
   defaultScope: 'global',
+  scoresOnDevice: true,
   async score(ctx) {
+    const device = ctx.device;
+    if (device) {
+      // On the device: θ ⊙ Hg from the device weights and gradients, normalized there.
+      await accumulateHessianGradient(ctx, GRASP_TEMPERATURE, true);
+      device.writeParameters('prod');
+      clearGrads(ctx.model);
+      device.normalize(GRASP_EPS);
+      return;
+    }
     const hg = await graspHessianGradient(ctx);
     scoreKernel('prod', ctx.arena.prunableValues, hg, ctx.scores);
     let total = 0;

@@ -1,12 +1,20 @@
 import { randn } from '../../tensor';
 import type { Pruner, ScoreContext } from '../pruner';
 
-/** Gaussian scores from the seeded Philox stream; each iteration draws fresh numbers. */
+/**
+ * Gaussian scores from the seeded Philox stream; each iteration draws fresh numbers. On a
+ * device the draw happens there (the same numbers, bit for bit: native/cuda/test/philox_test.cc).
+ */
 function gaussianScores(ctx: ScoreContext): void {
   const n = ctx.scores.length;
-  const t = randn([n], { seed: ctx.seed, offset: (ctx.iteration - 1) * n, backend: 'cpu' });
-  ctx.scores.set(t.data() as Float32Array);
-  t.dispose();
+  const device = ctx.device;
+  const t = randn([n], { seed: ctx.seed, offset: (ctx.iteration - 1) * n, backend: device ? ctx.model.device() : 'cpu' });
+  try {
+    if (device) device.writeAll(t);
+    else ctx.scores.set(t.data() as Float32Array);
+  } finally {
+    t.dispose();
+  }
 }
 
 /** Random pruning: Gaussian scores, one global threshold. */
@@ -16,6 +24,7 @@ export const randPruner: Pruner = {
   needsData: false,
   defaultIterations: 1,
   defaultScope: 'global',
+  scoresOnDevice: true,
   score: gaussianScores,
 };
 
