@@ -190,7 +190,6 @@ class GemScores {
   private readonly shape: Int32Array;
 
   private constructor(
-    private readonly host: Float32Array,
     private readonly alive: Float32Array,
     private readonly p: Tensor,
     private readonly velocity: Tensor,
@@ -199,7 +198,7 @@ class GemScores {
     private readonly grad: Tensor,
     private readonly half: Tensor,
   ) {
-    this.shape = Int32Array.of(host.length);
+    this.shape = Int32Array.of(alive.length);
   }
 
   /** The scores p0 (and zero momentum, nothing frozen) on `device`. */
@@ -207,7 +206,7 @@ class GemScores {
     const n = p0.length;
     const on = (a: Float32Array) => keep(hostTensorOn(a, [a.length], device));
     const alive = new Float32Array(n).fill(1);
-    return new GemScores(p0, alive, on(p0), on(new Float32Array(n)), on(alive), on(new Float32Array(n)), on(new Float32Array(n)), on(Float32Array.of(0.5)));
+    return new GemScores(alive, on(p0), on(new Float32Array(n)), on(alive), on(new Float32Array(n)), on(new Float32Array(n)), on(Float32Array.of(0.5)));
   }
 
   private get onDevice(): boolean {
@@ -267,9 +266,9 @@ class GemScores {
     b.unary('clamp', P, P, 0, 1);
   }
 
-  /** The current scores on the host. */
+  /** The current scores on the host (on the cpu, the scores themselves). */
   private read(): Float32Array {
-    return this.onDevice ? (this.p.data() as Float32Array) : this.host;
+    return this.p.data() as Float32Array;
   }
 
   /**

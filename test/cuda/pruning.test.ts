@@ -15,7 +15,7 @@ import { pruningData, smallModel } from '../prune/fixtures';
 import { DeviceSelection } from '../../lib/prune/device-selection';
 import { selectMask } from '../../lib/prune/mask-selection';
 import { DEFAULT_PRUNABLE, pruneSegments } from '../../lib/prune/prunable';
-import { Tensor } from '../../lib/tensor';
+import { memory, Tensor } from '../../lib/tensor';
 
 const skip = process.env.PAI_TEST_CUDA !== '1' ? 'set PAI_TEST_CUDA=1 on a machine with a CUDA device to run it' : loadCuda().error;
 
@@ -92,8 +92,17 @@ if (skip) {
         // The cpu keeps its host path, and so does a device run that asks for it.
         select.mockClear();
         await prune(model('cpu'), { pruner: name, target: { density: 0.1 }, data: data(), iterations: 2 });
-        await prune(model('cuda'), { pruner: name, target: { density: 0.1 }, data: data(), iterations: 2, onDevice: false });
+        const live = async (onDevice: boolean) => {
+          const m = model('cuda');
+          const before = memory().tensors;
+          await prune(m, { pruner: name, target: { density: 0.1 }, data: data(), iterations: 2, onDevice });
+          return memory().tensors - before;
+        };
+        const host = await live(false);
         expect(select).not.toHaveBeenCalled();
+        // Either path leaves alive only the layers' mask views, one per prunable tensor.
+        expect(host).toBe(3);
+        expect(await live(true)).toBe(3);
       } finally {
         select.mockRestore();
         close.mockRestore();

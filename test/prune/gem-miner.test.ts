@@ -6,7 +6,7 @@
  */
 import { gemMiner, gemFreezeRate, keepCount, participatingCount, pruneSegments } from '../../lib/prune';
 import { crossEntropy } from '../../lib/ops';
-import { rand, Tensor, tidy } from '../../lib/tensor';
+import { memory, rand, Tensor, tidy } from '../../lib/tensor';
 import type { DataLoader } from '../../lib/data';
 import type { ZooModel } from '../../lib/models/registry';
 import { pruningData, smallModel } from './fixtures';
@@ -86,7 +86,11 @@ describe('gem-miner', () => {
     const expected = await referenceScores(smallModel('fc'), pruningData(smallModel('fc'), 32, 16), settings);
     const model = smallModel('fc');
     const { epochs, lr, momentum, lambda, seed, density } = settings;
-    const out = await gemMiner(model, { target: { density }, data: pruningData(model, 32, 16), epochs, lr, momentum, lambda, seed });
+    const data = pruningData(model, 32, 16);
+    const live = memory().tensors;
+    const out = await gemMiner(model, { target: { density }, data, epochs, lr, momentum, lambda, seed });
+    // Its scores, momentum and windows are freed; the layers' mask views stay.
+    expect(memory().tensors - live).toBe(model.arena.prunableParameters().length);
     expect(out.scores.length).toBe(expected.length);
     let worst = 0;
     for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(out.scores[i] - expected[i]));

@@ -1,5 +1,6 @@
 import { prune, pruneModel, prunerNames, layerDensities, pruneSegments, keepCount, participatingCount } from '../../lib/prune';
 import { pruningData, smallModel } from './fixtures';
+import { memory } from '../../lib/tensor';
 
 const SCORING = ['rand', 'rand-layer', 'mag', 'snip', 'grasp', 'synflow', 'iter-snip', 'force'];
 
@@ -47,6 +48,14 @@ describe('every scoring pruner', () => {
       });
     }
   }
+
+  it.each(SCORING)('%s leaves alive only the layers\' mask views (no tensor leaks per iteration)', async (name) => {
+    const model = smallModel('conv');
+    const data = pruningData(model);
+    const before = memory().tensors;
+    await pruneModel(model, { pruner: name, target: { density: 0.1 }, iterations: 3, data });
+    expect(memory().tensors - before).toBe(model.arena.prunableParameters().length);
+  });
 
   it('gives the same mask for the same seed and a different one for another seed (rand)', async () => {
     const masks = [];

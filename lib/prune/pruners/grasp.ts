@@ -37,7 +37,7 @@ async function accumulateHessianGradient(ctx: ScoreContext, temperature: number,
   await accumulateLossGradients(ctx.model, ctx.data, { temperature, signal: ctx.signal, where: 'grasp' });
   let constants: (Tensor | null)[];
   if (onDevice) {
-    constants = params.map((p) => (p.grad ? keep(clone(p.grad.detach())) : null));
+    constants = params.map((p) => (p.grad ? keep(clone(p.grad)) : null));
   } else {
     const stopped = ctx.arena.gatherGrads().slice(0, ctx.arena.prunableLength);
     constants = entries.map((e) => hostTensorOn(stopped.subarray(e.offset, e.offset + e.length), e.param.shape, ctx.model.device()));

@@ -46,7 +46,11 @@ export function linearize(model: ArenaModel): () => void {
       b.copy_(copy);
       copy.dispose();
     }
-    for (const e of prunable) e.p.mask = e.mask;
+    for (const e of prunable) {
+      // A view the loop attached meanwhile gives way to the model's own mask.
+      if (e.p.mask !== e.mask) e.p.mask?.dispose();
+      e.p.mask = e.mask;
+    }
     model.train(wasTraining);
   };
 }
@@ -122,8 +126,14 @@ const SCALE_KEY = 'synflow.inputScale';
 export function synflowScores(ctx: ScoreContext): number {
   const { model, arena } = ctx;
   const linearized = ctx.state.get(RESTORE_KEY) !== undefined;
-  // The loop re-attaches masks after each selection; pruned weights are 0, so detach them.
-  if (linearized) for (const e of arena.prunableParameters()) e.param.mask = null;
+  // The loop re-attaches masks after each selection; pruned weights are 0, so detach them
+  // (the loop made these views; linearize() holds the model's own).
+  if (linearized) {
+    for (const e of arena.prunableParameters()) {
+      e.param.mask?.dispose();
+      e.param.mask = null;
+    }
+  }
   const initial = (ctx.state.get(SCALE_KEY) as number | undefined) ?? 1;
   const { r, scale } = linearizedFlowGradients(model, modelInputShape(ctx), initial, `iteration ${ctx.iteration}`, linearized);
   if (r > 0) ctx.state.set(SCALE_KEY, scale * Math.pow(2, -Math.round(Math.log2(r))));
