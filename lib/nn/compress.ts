@@ -60,7 +60,10 @@ function traceLayers(model: Module, inputShape: readonly number[], device: Devic
           (l) => {
             if (!seen.has(l.weight)) seen.set(l.weight, l);
           },
-          () => model.forward(Tensor.fromStorage(new Float32Array(inputShape.reduce((a, b) => a * b, 1)).fill(1), [1, ...inputShape]).to(device)),
+          () => {
+            // Nothing returned: the scope frees the output with the rest.
+            model.forward(Tensor.fromStorage(new Float32Array(inputShape.reduce((a, b) => a * b, 1)).fill(1), [1, ...inputShape]).to(device));
+          },
         ),
       ),
     );

@@ -197,7 +197,7 @@ export class CompressedBlock {
       m.dense.compressed = null;
       m.compressed.values.grad?.dispose();
       m.compressed.values.grad = null;
-      if (this.mirror) m.compressed.values.dispose();
+      m.compressed.values.dispose();
     }
     this.mirror?.dispose();
   }

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { createModel } from '../../lib/models';
 import { DivergenceError, evaluate, train, type TrainEvent } from '../../lib/train';
 import { toyTask } from './toy-data';
+import { memory } from '../../lib/tensor';
 
 describe('training loop', () => {
   test('a tiny MLP learns a toy task (Adam): loss falls below a threshold, events and metrics come out', async () => {
@@ -133,8 +134,11 @@ describe('training loop', () => {
     // so that case is compared one epoch after the checkpoint.
     for (const [firstMode, epochs, tol] of [['compressed', 3, 1e-6], ['dense', 2, 1e-4]] as const) {
       const straight = make();
+      const live = memory().tensors;
       const r = await train(straight, { ...opts, epochs, sparse: 'compressed' });
       expect(r.execution.filter((l) => l.mode === 'compressed').length).toBeGreaterThan(10);
+      // Decompressed at the end, with nothing of the compressed run left alive.
+      expect(memory().tensors).toBe(live);
       const file = path.join(dir, `${firstMode}.safetensors`);
       await train(make(), { ...opts, epochs: 1, sparse: firstMode, checkpoint: { path: file } });
       const resumed = createModel('resnet20', { inputShape: [3, 4, 4], numClasses: 3, seed: 77 });
