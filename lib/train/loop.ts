@@ -102,8 +102,11 @@ export async function train(model: Module, opts: TrainOptions): Promise<TrainRes
   const ck = opts.resume ? loadCheckpoint(opts.resume, model) : null;
   const compress = opts.sparse !== undefined && !(opts.optimizer instanceof Optimizer);
   const execution = compress ? compressModel(model, { ...opts.compress, sparse: opts.sparse }) : null;
+  // An optimizer built here hands its device state back at the end (its host copy keeps
+  // the values, so the returned optimizer can go on stepping).
+  let built: Optimizer | null = null;
   try {
-    const optimizer = opts.optimizer instanceof Optimizer ? opts.optimizer : createOptimizer(model, opts.optimizer);
+    const optimizer = opts.optimizer instanceof Optimizer ? opts.optimizer : (built = createOptimizer(model, opts.optimizer));
     if (optimizer.arena !== model.arena) throw new Error('train: the optimizer was built over another model\'s parameter arena');
     if (ck) {
       if (ck.meta.optimizer.kind !== optimizer.config.kind) {
@@ -117,7 +120,11 @@ export async function train(model: Module, opts: TrainOptions): Promise<TrainRes
     const r = await trainEpochs(model, opts, optimizer, schedule, every, history, startEpoch, globalStep);
     return { ...r, execution: execution ?? layerExecutions(model) };
   } finally {
-    if (compress) decompressModel(model);
+    try {
+      built?.dispose();
+    } finally {
+      if (compress) decompressModel(model);
+    }
   }
 }
 

@@ -10,7 +10,8 @@ import type { CudaBackend } from '../../lib/backend/cuda/cuda-backend';
 import { loadCuda } from '../../lib/backend/cuda/loader';
 import { BatchNorm2d, compressModel, Conv2d, decompressModel, Flatten, Linear, ParameterArena, ReLU, Sequential } from '../../lib/nn';
 import { crossEntropy } from '../../lib/ops';
-import { Tensor, tidy } from '../../lib/tensor';
+import { memory, Tensor, tidy } from '../../lib/tensor';
+import { train as trainLoop } from '../../lib/train';
 import { Adam, AdamW, type Optimizer, SGD } from '../../lib/train/optimizer';
 import { restore, snapshot } from '../../lib/experiments/pruning';
 import type { ArenaModel } from '../../lib/prune/pruner';
@@ -255,6 +256,31 @@ if (skip) {
       m.loadStateDict(src.stateDict());
       expect(Array.from(m.arena!.values)).toEqual(Array.from(src.arena!.values));
       for (const e of m.arena!.entries) expect(Array.from(e.param.data())).toEqual(Array.from(src.arena!.values.subarray(e.offset, e.offset + e.length)));
+    });
+
+    test.each(['dense', 'compressed'] as const)('train() with an optimizer it builds frees its device state at the end (%s), and the optimizer can go on', async (sparse) => {
+      const m = net().to('cuda');
+      const data = {
+        epoch: async function* () {
+          for (const seed of [1, 2]) {
+            const { x, y } = batch(seed);
+            yield { x, y, batchShape: [4, ...INPUT] };
+          }
+        },
+      };
+      const run = () => trainLoop(m, { train: data as never, epochs: 1, optimizer: { kind: 'adam', lr: 1e-3 }, sparse, compress: { inputShape: INPUT } });
+      await run();
+      const live = memory().tensors;
+      const bytes = memory().bytes;
+      const r = await run();
+      expect(memory().tensors).toBe(live);
+      expect(memory().bytes).toBe(bytes);
+      if (sparse === 'dense') {
+        // Its state went back to the host copy: a further step uploads it and goes on.
+        train(m, r.optimizer, 3, 1);
+        expect(Array.from(m.arena!.values).every(Number.isFinite)).toBe(true);
+        r.optimizer.dispose();
+      }
     });
   });
 }
