@@ -2,7 +2,7 @@ import { keep, Tensor, tidy } from '../../tensor';
 import { add, clone, crossEntropy, mul, sum } from '../../ops';
 import { grad } from '../../autograd';
 import { scoreKernel } from '../../backend/sparse/select';
-import { accumulateLossGradients, clearGrads, hostTensorOn, pruningBatches } from '../gradients';
+import { accumulateLossGradients, clearGrads, pruningBatches } from '../gradients';
 import type { Pruner, ScoreContext } from '../pruner';
 
 /** Softmax temperature of the reference GraSP (logits / 200). */
@@ -17,7 +17,7 @@ export const GRASP_EPS = 1e-10;
  * block (zeros outside the participating tensors).
  */
 export async function graspHessianGradient(ctx: ScoreContext, temperature = GRASP_TEMPERATURE): Promise<Float32Array> {
-  await accumulateHessianGradient(ctx, temperature, false);
+  await accumulateHessianGradient(ctx, temperature);
   const hg = ctx.arena.gatherGrads().slice(0, ctx.arena.prunableLength);
   clearGrads(ctx.model);
   for (const s of ctx.segments) if (!s.participates) hg.fill(0, s.offset, s.offset + s.length);
@@ -26,22 +26,15 @@ export async function graspHessianGradient(ctx: ScoreContext, temperature = GRAS
 
 /**
  * Leaves Hg in the participating parameters' gradients (and other terms in the rest). The
- * stopped g is a copy of the gradients where they live (`onDevice`), else gathered on the
- * host and put where the model is.
+ * stopped g is a copy of the gradients where they live (no pass through the host).
  */
-async function accumulateHessianGradient(ctx: ScoreContext, temperature: number, onDevice: boolean): Promise<void> {
+async function accumulateHessianGradient(ctx: ScoreContext, temperature: number): Promise<void> {
   if (!ctx.data) throw new RangeError('grasp: needs a pruning set of labelled samples (data)');
-  const entries = ctx.arena.prunableParameters().filter((_, i) => ctx.segments[i].participates);
-  const params = entries.map((e) => e.param);
+  const params = ctx.arena.prunableParameters().filter((_, i) => ctx.segments[i].participates).map((e) => e.param);
   clearGrads(ctx.model);
   await accumulateLossGradients(ctx.model, ctx.data, { temperature, signal: ctx.signal, where: 'grasp' });
-  let constants: (Tensor | null)[];
-  if (onDevice) {
-    constants = params.map((p) => (p.grad ? keep(clone(p.grad)) : null));
-  } else {
-    const stopped = ctx.arena.gatherGrads().slice(0, ctx.arena.prunableLength);
-    constants = entries.map((e) => hostTensorOn(stopped.subarray(e.offset, e.offset + e.length), e.param.shape, ctx.model.device()));
-  }
+  // A tensor without gradient has g = 0: its term of gᵀ∇L is 0 and is left out.
+  const constants = params.map((p) => (p.grad ? keep(clone(p.grad)) : null));
   clearGrads(ctx.model);
   try {
     for await (const { x, y } of pruningBatches(ctx.data, 'grasp', ctx.model.device())) {
@@ -80,7 +73,7 @@ export const graspPruner: Pruner = {
     const device = ctx.device;
     if (device) {
       // On the device: θ ⊙ Hg from the device weights and gradients, normalized there.
-      await accumulateHessianGradient(ctx, GRASP_TEMPERATURE, true);
+      await accumulateHessianGradient(ctx, GRASP_TEMPERATURE);
       device.writeParameters('prod');
       clearGrads(ctx.model);
       device.normalize(GRASP_EPS);
